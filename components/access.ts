@@ -1,0 +1,125 @@
+/**
+ * Who may do what, derived from three group lists the way a bundle's top-level `permissions`
+ * are mapped onto each resource type, plus what the production service principal needs to run
+ * the jobs. Pure functions: tested directly.
+ */
+
+/** The groups of a stack, and the identity the jobs run as (production). */
+export interface AccessGroups {
+    /** Manage every resource (bundle CAN_MANAGE). */
+    managers: string[];
+    /** Run the jobs and query the endpoint (bundle CAN_RUN). */
+    runners: string[];
+    /** Read every resource (bundle CAN_VIEW). */
+    viewers: string[];
+    /** Application id of the service principal the jobs run as; omitted in development mode. */
+    runAsServicePrincipal?: string;
+}
+
+/** One entry of a workspace object's access control list (`databricks.Permissions`). */
+export interface AccessControl {
+    groupName?: string;
+    servicePrincipalName?: string;
+    permissionLevel: string;
+}
+
+/** One entry of a Unity Catalog securable's grants (`databricks.Grants`). */
+export interface Grant {
+    principal: string;
+    privileges: string[];
+}
+
+type Levels = { manager: string; runner: string; viewer: string; runAs?: string };
+
+function permissions(groups: AccessGroups, levels: Levels): AccessControl[] {
+    const seen = new Set<string>();
+    const out: AccessControl[] = [];
+    const add = (principal: string, level: string, kind: "groupName" | "servicePrincipalName") => {
+        if (seen.has(principal)) return; // the first, most powerful, level wins
+        seen.add(principal);
+        out.push({ [kind]: principal, permissionLevel: level });
+    };
+    if (groups.runAsServicePrincipal && levels.runAs)
+        add(groups.runAsServicePrincipal, levels.runAs, "servicePrincipalName");
+    for (const g of groups.managers) add(g, levels.manager, "groupName");
+    for (const g of groups.runners) add(g, levels.runner, "groupName");
+    for (const g of groups.viewers) add(g, levels.viewer, "groupName");
+    return out.sort((a, b) => principalOf(a).localeCompare(principalOf(b)));
+}
+
+function principalOf(a: AccessControl): string {
+    return a.groupName ?? a.servicePrincipalName ?? "";
+}
+
+/** Jobs: CAN_MANAGE, CAN_MANAGE_RUN, CAN_VIEW. The run-as principal is set by `run_as`, not here. */
+export function jobPermissions(groups: AccessGroups): AccessControl[] {
+    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_MANAGE_RUN", viewer: "CAN_VIEW" });
+}
+
+/** MLflow experiments: CAN_MANAGE, CAN_READ; the run-as principal logs runs, so it manages. */
+export function experimentPermissions(groups: AccessGroups): AccessControl[] {
+    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_READ", viewer: "CAN_READ", runAs: "CAN_MANAGE" });
+}
+
+/** Serving endpoints: CAN_MANAGE, CAN_QUERY, CAN_VIEW. */
+export function servingPermissions(groups: AccessGroups): AccessControl[] {
+    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_QUERY", viewer: "CAN_VIEW" });
+}
+
+/** Cluster policies have one level, CAN_USE: everyone who runs or manages the jobs needs it. */
+export function clusterPolicyPermissions(groups: AccessGroups): AccessControl[] {
+    return permissions(
+        { ...groups, viewers: [] },
+        { manager: "CAN_USE", runner: "CAN_USE", viewer: "CAN_USE", runAs: "CAN_USE" },
+    );
+}
+
+function grants(
+    groups: AccessGroups,
+    privileges: { manager: string[]; runner: string[]; viewer: string[]; runAs: string[] },
+): Grant[] {
+    const byPrincipal = new Map<string, Set<string>>();
+    const add = (principal: string, privs: string[]) => {
+        if (privs.length === 0) return;
+        const set = byPrincipal.get(principal) ?? new Set<string>();
+        for (const p of privs) set.add(p);
+        byPrincipal.set(principal, set);
+    };
+    for (const g of groups.managers) add(g, privileges.manager);
+    for (const g of groups.runners) add(g, privileges.runner);
+    for (const g of groups.viewers) add(g, privileges.viewer);
+    if (groups.runAsServicePrincipal) add(groups.runAsServicePrincipal, privileges.runAs);
+    return [...byPrincipal.entries()]
+        .map(([principal, set]) => ({ principal, privileges: [...set].sort() }))
+        .sort((a, b) => a.principal.localeCompare(b.principal));
+}
+
+/** The schema: managers own it; the jobs' principal writes tables and registers models. */
+export function schemaGrants(groups: AccessGroups): Grant[] {
+    return grants(groups, {
+        manager: ["ALL_PRIVILEGES"],
+        runner: ["USE_SCHEMA", "SELECT"],
+        viewer: ["USE_SCHEMA", "SELECT"],
+        runAs: ["USE_SCHEMA", "SELECT", "MODIFY", "CREATE_TABLE", "CREATE_MODEL"],
+    });
+}
+
+/** The registered model: EXECUTE to load it; the jobs' principal adds versions and sets aliases. */
+export function modelGrants(groups: AccessGroups): Grant[] {
+    return grants(groups, {
+        manager: ["ALL_PRIVILEGES"],
+        runner: ["EXECUTE"],
+        viewer: ["EXECUTE"],
+        runAs: ["ALL_PRIVILEGES", "MANAGE"],
+    });
+}
+
+/** The landing volume: runners drop training files into it; the jobs read it. */
+export function volumeGrants(groups: AccessGroups): Grant[] {
+    return grants(groups, {
+        manager: ["ALL_PRIVILEGES"],
+        runner: ["READ_VOLUME", "WRITE_VOLUME"],
+        viewer: ["READ_VOLUME"],
+        runAs: ["READ_VOLUME"],
+    });
+}

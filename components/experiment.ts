@@ -1,0 +1,41 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import type { AccessControl } from "./access";
+
+export interface ExperimentArgs {
+    /** Workspace path of the experiment (resolved and prefixed by the caller). */
+    path: pulumi.Input<string>;
+    /** Description of the experiment. */
+    description?: string;
+    /** Access control list (seed: CAN_MANAGE to ml-engineers, CAN_READ to data-scientists). */
+    permissions: AccessControl[];
+    /** Protect the experiment, and its runs, from deletion (production). */
+    protect: boolean;
+}
+
+/** The project's MLflow experiment and its permissions. */
+export class Experiment extends pulumi.ComponentResource {
+    /** The experiment's id. */
+    public readonly experimentId: pulumi.Output<string>;
+    /** The experiment's workspace path. */
+    public readonly path: pulumi.Output<string>;
+
+    constructor(name: string, args: ExperimentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:databricks:Experiment", name, {}, opts);
+
+        const experiment = new databricks.MlflowExperiment(
+            name,
+            { name: args.path, description: args.description },
+            { parent: this, protect: args.protect },
+        );
+        new databricks.Permissions(
+            `${name}-perms`,
+            { experimentId: experiment.id, accessControls: args.permissions },
+            { parent: this },
+        );
+
+        this.experimentId = experiment.id;
+        this.path = experiment.name;
+        this.registerOutputs({ experimentId: this.experimentId, path: this.path });
+    }
+}

@@ -1,0 +1,48 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import type { AccessControl } from "./access";
+
+/** What the project's jobs have in common. */
+export interface CommonJobArgs {
+    /** Job name (prefixed in development mode by the caller). */
+    jobName: pulumi.Input<string>;
+    /** Shared ML job-cluster spec, from `MlCluster.jobCluster`. */
+    jobCluster: pulumi.Input<databricks.types.input.JobJobCluster>;
+    /** Service principal the job runs as (production); omitted: the deploying identity. */
+    runAsServicePrincipal?: string;
+    /** Emails told when a run fails; empty: none. */
+    failureEmails: string[];
+    /** `max_concurrent_runs`; omitted: the API default (1). */
+    maxConcurrentRuns?: number;
+    /** Job tags. */
+    tags: pulumi.Input<Record<string, string>>;
+    /** Access control list of the job. */
+    permissions: AccessControl[];
+}
+
+/** The job arguments the common settings give. */
+export function commonJobInputs(args: CommonJobArgs): databricks.JobArgs {
+    return {
+        name: args.jobName,
+        jobClusters: [args.jobCluster],
+        maxConcurrentRuns: args.maxConcurrentRuns,
+        tags: args.tags,
+        runAs: args.runAsServicePrincipal ? { servicePrincipalName: args.runAsServicePrincipal } : undefined,
+        emailNotifications: args.failureEmails.length > 0 ? { onFailures: args.failureEmails } : undefined,
+        // Bundles enable queueing on every job (databricks/cli default_queueing.go): a run started
+        // while another holds the concurrency limit waits instead of being skipped.
+        queue: { enabled: true },
+    };
+}
+
+/** Declares the job and its access control list; returns the job. */
+export function declareJob(
+    name: string,
+    inputs: databricks.JobArgs,
+    permissions: AccessControl[],
+    parent: pulumi.Resource,
+): databricks.Job {
+    const job = new databricks.Job(name, inputs, { parent });
+    new databricks.Permissions(`${name}-perms`, { jobId: job.id, accessControls: permissions }, { parent });
+    return job;
+}

@@ -1,0 +1,250 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ProjectSettings } from "../config/schema";
+import {
+    type AccessGroups,
+    clusterPolicyPermissions,
+    experimentPermissions,
+    jobPermissions,
+    modelGrants,
+    schemaGrants,
+    servingPermissions,
+    volumeGrants,
+} from "./access";
+import { Experiment } from "./experiment";
+import { InferenceJob } from "./inferenceJob";
+import { MlCluster } from "./mlCluster";
+import type { Presets } from "./presets";
+import { QualityMonitor } from "./qualityMonitor";
+import { RegisteredModel } from "./registeredModel";
+import { ServingEndpoint } from "./servingEndpoint";
+import { TrainingJob } from "./trainingJob";
+import { WorkloadCode } from "./workloadCode";
+
+/** The cluster settings shared by a stack's projects. */
+export interface ClusterSettings {
+    sparkVersion: string;
+    nodeTypes: string[];
+    nodeType: string;
+    numWorkers: number;
+    maxWorkers: number;
+    autoterminationMinutes: number;
+    sparkConf: Record<string, string>;
+}
+
+export interface MlProjectArgs {
+    /** The project's settings from the stack configuration. */
+    project: ProjectSettings;
+    /** Environment name used in resource names (the bundle target). */
+    environment: string;
+    /** The environment's Unity Catalog catalog. */
+    catalog: string;
+    /** Mode presets for the deploying user. */
+    presets: Presets;
+    /** Job-cluster settings. */
+    cluster: ClusterSettings;
+    /** Who manages, runs and views the project's resources; the jobs' service principal. */
+    access: AccessGroups;
+    /** Emails told when a job run fails. */
+    failureEmails: string[];
+    /** Tags on jobs and clusters (the project and environment tags are added). */
+    tags: Record<string, string>;
+    /** Parent folder of the project's uploaded code; may hold the current-user variables. */
+    workspaceRootPath: string;
+    /**
+     * Whether the served model versions exist. `false` on a first deploy: the endpoint and the
+     * monitor on its inference table are left out until a training run registers a version.
+     */
+    serve: boolean;
+}
+
+/** The name of the volume the file-arrival trigger watches (inside the project's schema). */
+export const INPUT_VOLUME = "input";
+/** The folder inside that volume that holds training data. */
+export const TRAINING_DATA_DIR = "training_data";
+
+/**
+ * One ML project: the Databricks Asset Bundle of seed 002, as components. The cluster policy,
+ * the training and batch inference jobs, the experiment, the Unity Catalog schema, model and
+ * landing volume, the serving endpoint and the quality monitor, each with its permissions.
+ */
+export class MlProject extends pulumi.ComponentResource {
+    public readonly trainingJobId: pulumi.Output<string>;
+    public readonly inferenceJobId: pulumi.Output<string>;
+    public readonly experimentPath: pulumi.Output<string>;
+    public readonly modelFullName: pulumi.Output<string>;
+    /** The endpoint's name; undefined while it is deferred (no model version yet). */
+    public readonly endpointName: pulumi.Output<string | undefined>;
+    public readonly trainingDataPath: pulumi.Output<string>;
+
+    constructor(name: string, args: MlProjectArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:databricks:MlProject", name, {}, opts);
+        const { project: p, presets, environment: env, catalog } = args;
+        const child = { parent: this };
+        const tags = presets.tags({ ...args.tags, project: p.name, environment: env });
+        const rootPath = presets.path(`${args.workspaceRootPath}/${p.name}/${env}`);
+
+        const code = new WorkloadCode(`${name}-code`, { rootPath }, child);
+
+        const uc = new RegisteredModel(
+            `${name}-model`,
+            {
+                catalog,
+                schema: p.schema,
+                modelName: p.modelName,
+                comment: p.modelComment ?? `Model of ${p.name} (${env}), trained by the ${p.name} training job.`,
+                volumeName: INPUT_VOLUME,
+                grants: {
+                    schema: schemaGrants(args.access),
+                    model: modelGrants(args.access),
+                    volume: volumeGrants(args.access),
+                },
+                protect: presets.protect,
+            },
+            child,
+        );
+
+        const experiment = new Experiment(
+            `${name}-experiment`,
+            {
+                path: presets.experimentPath(p.experimentPath),
+                description: `Training runs of ${p.name} (${env}).`,
+                permissions: experimentPermissions(args.access),
+                protect: presets.protect,
+            },
+            child,
+        );
+
+        const cluster = new MlCluster(
+            `${name}-cluster`,
+            {
+                policyName: presets.displayName(`${p.name}-ml-cluster-${env}`),
+                ...args.cluster,
+                customTags: tags,
+                permissions: clusterPolicyPermissions(args.access),
+            },
+            child,
+        );
+
+        const common = {
+            jobCluster: cluster.jobCluster,
+            runAsServicePrincipal: args.access.runAsServicePrincipal,
+            failureEmails: args.failureEmails,
+            maxConcurrentRuns: presets.maxConcurrentRuns,
+            tags,
+            permissions: jobPermissions(args.access),
+        };
+        const table = (t: string) => `${catalog}.${p.schema}.${t}`;
+        const featuresTable = table("customer_features");
+        const trainingDataPath = pulumi.interpolate`${uc.volumePath}/${TRAINING_DATA_DIR}/`;
+
+        const training = new TrainingJob(
+            `${name}-training`,
+            {
+                ...common,
+                jobName: presets.displayName(`${p.name}-training-${env}`),
+                description: "ML training pipeline: feature engineering, training, evaluation.",
+                notebooks: { features: code.paths.features, train: code.paths.train, evaluate: code.paths.evaluate },
+                parameters: {
+                    features: {
+                        catalog,
+                        schema: p.schema,
+                        training_data_path: trainingDataPath,
+                        features_table: featuresTable,
+                    },
+                    train: {
+                        catalog,
+                        schema: p.schema,
+                        experiment_path: experiment.path,
+                        model_name: uc.fullName,
+                        features_table: featuresTable,
+                    },
+                    evaluate: {
+                        model_name: uc.fullName,
+                        features_table: featuresTable,
+                        min_accuracy: String(p.training.minAccuracy),
+                        min_f1: String(p.training.minF1),
+                    },
+                },
+                fileArrivalUrl: trainingDataPath,
+                pauseStatus: presets.pauseStatus(p.training.trigger.pauseStatus),
+                minTimeBetweenTriggersSeconds: p.training.trigger.minTimeBetweenTriggersSeconds,
+                waitAfterLastChangeSeconds: p.training.trigger.waitAfterLastChangeSeconds,
+                timeoutSeconds: p.training.timeoutSeconds,
+            },
+            child,
+        );
+
+        const inference = new InferenceJob(
+            `${name}-inference`,
+            {
+                ...common,
+                jobName: presets.displayName(`${p.name}-inference-${env}`),
+                description: "Batch inference with the champion model.",
+                notebook: code.paths.batchInference,
+                parameters: {
+                    catalog,
+                    schema: p.schema,
+                    model_name: uc.fullName,
+                    input_table: p.inference.inputTable ?? featuresTable,
+                    output_table: p.inference.outputTable ?? table("predictions"),
+                },
+                cron: p.inference.cron,
+                timezone: p.inference.timezone,
+                pauseStatus: presets.pauseStatus(p.inference.pauseStatus),
+            },
+            child,
+        );
+
+        let endpointName: pulumi.Output<string | undefined> = pulumi.output(undefined);
+        if (args.serve) {
+            const endpoint = new ServingEndpoint(
+                `${name}-endpoint`,
+                {
+                    endpointName: presets.endpointName(`${p.name}-api-${env}`),
+                    modelFullName: uc.fullName,
+                    modelName: p.modelName,
+                    routes: p.serving.routes,
+                    workloadSize: p.serving.workloadSize,
+                    scaleToZero: p.serving.scaleToZero ?? presets.development,
+                    inferenceTable: { catalog, schema: p.schema, prefix: p.serving.inferenceTablePrefix },
+                    permissions: servingPermissions(args.access),
+                },
+                child,
+            );
+            new QualityMonitor(
+                `${name}-monitor`,
+                {
+                    tableName: endpoint.inferenceTableName,
+                    outputSchemaName: uc.schemaFullName,
+                    assetsDir: p.monitor.assetsDir
+                        ? presets.path(p.monitor.assetsDir)
+                        : pulumi.interpolate`${rootPath}/monitoring`,
+                    inferenceLog: p.monitor,
+                    slicingExprs: p.monitor.slicingExprs,
+                    schedule: {
+                        cron: p.monitor.schedule.cron,
+                        timezone: p.monitor.schedule.timezone,
+                        pauseStatus: presets.pauseStatus(p.monitor.schedule.pauseStatus),
+                    },
+                },
+                child,
+            );
+            endpointName = endpoint.endpointName;
+        }
+
+        this.trainingJobId = training.jobId;
+        this.inferenceJobId = inference.jobId;
+        this.experimentPath = experiment.path;
+        this.modelFullName = uc.fullName;
+        this.endpointName = endpointName;
+        this.trainingDataPath = trainingDataPath;
+        this.registerOutputs({
+            trainingJobId: this.trainingJobId,
+            inferenceJobId: this.inferenceJobId,
+            experimentPath: this.experimentPath,
+            modelFullName: this.modelFullName,
+            endpointName: this.endpointName,
+            trainingDataPath: this.trainingDataPath,
+        });
+    }
+}

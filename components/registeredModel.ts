@@ -1,0 +1,86 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import type { Grant } from "./access";
+
+export interface RegisteredModelArgs {
+    /** The environment's catalog (it must exist; this program does not own catalogs). */
+    catalog: string;
+    /** Schema holding the model, the landing volume and the tables. */
+    schema: string;
+    /** Model name inside the schema. */
+    modelName: string;
+    /** Comment on the model. */
+    comment?: string;
+    /** Name of the managed volume the training trigger watches. */
+    volumeName: string;
+    /** Grants on the schema, the model and the volume. */
+    grants: { schema: Grant[]; model: Grant[]; volume: Grant[] };
+    /** Protect the schema, the model and the volume from deletion (production). */
+    protect: boolean;
+}
+
+/**
+ * The Unity Catalog side of the project: the schema, the registered model (three-level name)
+ * and the volume new training data lands in, each with its grants.
+ */
+export class RegisteredModel extends pulumi.ComponentResource {
+    /** `catalog.schema.model`. */
+    public readonly fullName: pulumi.Output<string>;
+    /** `catalog.schema`. */
+    public readonly schemaFullName: pulumi.Output<string>;
+    /** `/Volumes/catalog/schema/volume`. */
+    public readonly volumePath: pulumi.Output<string>;
+
+    constructor(name: string, args: RegisteredModelArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:databricks:RegisteredModel", name, {}, opts);
+        const stateful = { parent: this, protect: args.protect };
+
+        const schema = new databricks.Schema(
+            `${name}-schema`,
+            {
+                catalogName: args.catalog,
+                name: args.schema,
+                comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
+            },
+            stateful,
+        );
+        new databricks.Grants(
+            `${name}-schema-grants`,
+            { schema: schema.id, grants: args.grants.schema },
+            { parent: this },
+        );
+
+        const model = new databricks.RegisteredModel(
+            name,
+            { catalogName: schema.catalogName, schemaName: schema.name, name: args.modelName, comment: args.comment },
+            stateful,
+        );
+        new databricks.Grants(`${name}-grants`, { model: model.id, grants: args.grants.model }, { parent: this });
+
+        const volume = new databricks.Volume(
+            `${name}-volume`,
+            {
+                catalogName: schema.catalogName,
+                schemaName: schema.name,
+                name: args.volumeName,
+                volumeType: "MANAGED",
+                comment: "Landing zone for training data; new files start the training job.",
+            },
+            stateful,
+        );
+        new databricks.Grants(
+            `${name}-volume-grants`,
+            { volume: volume.id, grants: args.grants.volume },
+            { parent: this },
+        );
+
+        this.fullName = pulumi.interpolate`${schema.catalogName}.${schema.name}.${model.name}`;
+        this.schemaFullName = pulumi.interpolate`${schema.catalogName}.${schema.name}`;
+        this.volumePath = volume.volumePath;
+        this.registerOutputs({
+            fullName: this.fullName,
+            schemaFullName: this.schemaFullName,
+            volumePath: this.volumePath,
+        });
+    }
+}

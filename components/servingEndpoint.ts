@@ -1,0 +1,104 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import type { AccessControl } from "./access";
+
+/** One served model version and its share of the traffic. */
+export interface ServedVersion {
+    /** Registered model version, as a string (`"1"`). */
+    version: string;
+    /** Share of traffic, 0-100; all routes sum to 100. */
+    trafficPercentage: number;
+}
+
+export interface ServingEndpointArgs {
+    /** Endpoint name (prefixed in development mode by the caller). */
+    endpointName: pulumi.Input<string>;
+    /** Three-level name of the Unity Catalog model. */
+    modelFullName: pulumi.Input<string>;
+    /** Short model name, used to name the served entities (`<model>-<version>`). */
+    modelName: string;
+    /** One route serves one version; two give an A/B split. */
+    routes: ServedVersion[];
+    /** `Small`, `Medium` or `Large`. */
+    workloadSize: string;
+    /** Scale to zero when idle (development: on; production: off, no cold starts). */
+    scaleToZero: boolean;
+    /** Where the AI Gateway writes the inference table: `<catalog>.<schema>.<prefix>_payload`. */
+    inferenceTable: { catalog: string; schema: string; prefix: string };
+    /** Access control list of the endpoint. */
+    permissions: AccessControl[];
+}
+
+/** The served entity name of a version: `<model>-<version>`. */
+export function servedEntityName(modelName: string, version: string): string {
+    return `${modelName}-${version}`;
+}
+
+/** The table the AI Gateway writes requests and responses to. */
+export function inferenceTableName(t: { catalog: string; schema: string; prefix: string }): string {
+    return `${t.catalog}.${t.schema}.${t.prefix}_payload`;
+}
+
+/**
+ * A model serving endpoint for versions of the Unity Catalog model, with traffic routes, AI
+ * Gateway inference tables (the legacy `auto_capture_config` is retired) and permissions.
+ */
+export class ServingEndpoint extends pulumi.ComponentResource {
+    /** The endpoint's name. */
+    public readonly endpointName: pulumi.Output<string>;
+    /** The endpoint's id, for permissions. */
+    public readonly servingEndpointId: pulumi.Output<string>;
+    /** Full name of the inference table the endpoint writes. */
+    public readonly inferenceTableName: pulumi.Output<string>;
+
+    constructor(name: string, args: ServingEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:databricks:ServingEndpoint", name, {}, opts);
+
+        const endpoint = new databricks.ModelServing(
+            name,
+            {
+                name: args.endpointName,
+                config: {
+                    servedEntities: args.routes.map((r) => ({
+                        name: servedEntityName(args.modelName, r.version),
+                        entityName: args.modelFullName,
+                        entityVersion: r.version,
+                        workloadSize: args.workloadSize,
+                        scaleToZeroEnabled: args.scaleToZero,
+                    })),
+                    trafficConfig: {
+                        routes: args.routes.map((r) => ({
+                            servedModelName: servedEntityName(args.modelName, r.version),
+                            trafficPercentage: r.trafficPercentage,
+                        })),
+                    },
+                },
+                aiGateway: {
+                    inferenceTableConfig: {
+                        enabled: true,
+                        catalogName: args.inferenceTable.catalog,
+                        schemaName: args.inferenceTable.schema,
+                        tableNamePrefix: args.inferenceTable.prefix,
+                    },
+                },
+            },
+            { parent: this },
+        );
+        new databricks.Permissions(
+            `${name}-perms`,
+            { servingEndpointId: endpoint.servingEndpointId, accessControls: args.permissions },
+            { parent: this },
+        );
+
+        this.endpointName = endpoint.name;
+        this.servingEndpointId = endpoint.servingEndpointId;
+        // Derived from the endpoint, so a resource that reads the table (the quality monitor) is
+        // created after the endpoint that makes the table exist.
+        this.inferenceTableName = endpoint.servingEndpointId.apply(() => inferenceTableName(args.inferenceTable));
+        this.registerOutputs({
+            endpointName: this.endpointName,
+            servingEndpointId: this.servingEndpointId,
+            inferenceTableName: this.inferenceTableName,
+        });
+    }
+}

@@ -1,0 +1,334 @@
+import { z } from "zod";
+
+/**
+ * The stack configuration, as one zod schema. Every object is strict: an unknown key (a typo)
+ * is an error, never silently ignored. Values that differ between environments have no default
+ * here; they live in `Pulumi.<stack>.yaml`. Shared values are declared, with their defaults, in
+ * `Pulumi.yaml`.
+ */
+
+/** Variables a path may use; resolved at deploy time from the provider's current user. */
+export const PATH_VARIABLES = ["${workspace.current_user.userName}", "${workspace.current_user.short_name}"] as const;
+
+const PAUSE_STATUSES = ["PAUSED", "UNPAUSED"] as const;
+export type PauseStatus = (typeof PAUSE_STATUSES)[number];
+
+/** Unity Catalog object names: letters, digits and underscores (the names this program creates). */
+const ucName = z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a Unity Catalog name (letters, digits, underscores)");
+
+const groupName = z.string().min(1).max(255);
+
+/** A workspace path: absolute, optionally with the current-user variables. */
+const workspacePath = z
+    .string()
+    .startsWith("/", "expected an absolute workspace path starting with '/'")
+    .refine((p) => unknownVariables(p).length === 0, {
+        message: `expected only the variables ${PATH_VARIABLES.join(", ")}`,
+    })
+    .refine((p) => !p.endsWith("/"), { message: "expected a path without a trailing '/'" });
+
+/** `${...}` references in a path that this program does not know. */
+export function unknownVariables(path: string): string[] {
+    const found = path.match(/\$\{[^}]*\}/g) ?? [];
+    return found.filter((v) => !(PATH_VARIABLES as readonly string[]).includes(v));
+}
+
+/**
+ * A Quartz cron expression (six or seven fields: seconds, minutes, hours, day-of-month, month,
+ * day-of-week, optional year). Databricks rejects five-field Unix cron.
+ */
+export const quartzCron = z
+    .string()
+    .refine((c) => [6, 7].includes(c.trim().split(/\s+/).length), {
+        message: "expected a Quartz cron expression with 6 or 7 fields (seconds first), such as '0 0 * * * ?'",
+    })
+    .refine((c) => /[?]/.test(c), {
+        message: "expected a Quartz cron expression with '?' in the day-of-month or day-of-week field",
+    });
+
+const timezone = z.string().refine(isTimeZone, { message: "expected an IANA/Java time zone id such as 'UTC'" });
+
+function isTimeZone(tz: string): boolean {
+    try {
+        new Intl.DateTimeFormat("en-US", { timeZone: tz });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+const fileArrivalSchema = z
+    .object({
+        /** Minimum seconds between two triggered runs. */
+        minTimeBetweenTriggersSeconds: z.number().int().min(60).optional(),
+        /** Seconds without new files before a run starts (batching). */
+        waitAfterLastChangeSeconds: z.number().int().min(60).optional(),
+        /** Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode. */
+        pauseStatus: z.enum(PAUSE_STATUSES).optional(),
+    })
+    .strict();
+
+const trainingSchema = z
+    .object({
+        /** The file-arrival trigger on the training-data volume. */
+        trigger: fileArrivalSchema.default({}),
+        /** Per-task timeout in seconds; omitted: none. */
+        timeoutSeconds: z.number().int().positive().optional(),
+        /** Minimum accuracy a new version needs to become `challenger` (seed 004: 0.85). */
+        minAccuracy: z.number().min(0).max(1).default(0.85),
+        /** Minimum F1 score a new version needs to become `challenger` (seed 004: 0.80). */
+        minF1: z.number().min(0).max(1).default(0.8),
+    })
+    .strict();
+
+const inferenceSchema = z
+    .object({
+        /** Quartz cron expression of the batch inference schedule. */
+        cron: quartzCron,
+        /** Time zone of the schedule. */
+        timezone: timezone.default("UTC"),
+        /** Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode. */
+        pauseStatus: z.enum(PAUSE_STATUSES).optional(),
+        /** Table to score (three-level name); omitted: `<catalog>.<schema>.customer_features`. */
+        inputTable: z.string().optional(),
+        /** Table the predictions are appended to; omitted: `<catalog>.<schema>.predictions`. */
+        outputTable: z.string().optional(),
+    })
+    .strict();
+
+const WORKLOAD_SIZES = ["Small", "Medium", "Large"] as const;
+
+const routeSchema = z
+    .object({
+        /** The registered model version served by this route (a version number, as a string). */
+        version: z.union([z.string().regex(/^[1-9][0-9]*$/), z.number().int().positive()]).transform(String),
+        /** Share of traffic, 0-100; the routes sum to 100. */
+        trafficPercentage: z.number().int().min(0).max(100),
+    })
+    .strict();
+
+const servingSchema = z
+    .object({
+        /** Workload size of every served entity. */
+        workloadSize: z.enum(WORKLOAD_SIZES),
+        /** Scale to zero when idle; omitted: true in development mode, false in production mode. */
+        scaleToZero: z.boolean().optional(),
+        /**
+         * Traffic routes, one per served model version: one route for a single version, two for an
+         * A/B split. The versions must exist in the registered model (see the README on first deploys).
+         */
+        routes: z.array(routeSchema).min(1).max(10),
+        /** Inference table name prefix (AI Gateway inference tables); the table is `<prefix>_payload`. */
+        inferenceTablePrefix: ucName.default("inference_logs"),
+    })
+    .strict()
+    .superRefine((s, ctx) => {
+        const total = s.routes.reduce((sum, r) => sum + r.trafficPercentage, 0);
+        if (total !== 100) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["routes"],
+                message: `expected traffic percentages that sum to 100, found a sum of ${total}`,
+                input: s.routes,
+            });
+        }
+        const versions = s.routes.map((r) => r.version);
+        const dup = versions.find((v, i) => versions.indexOf(v) !== i);
+        if (dup !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["routes"],
+                message: `expected each model version once, found version ${dup} twice`,
+                input: s.routes,
+            });
+        }
+    });
+
+const GRANULARITIES = ["5 minutes", "30 minutes", "1 hour", "1 day", "1 week", "1 month", "1 year"] as const;
+
+const monitorSchema = z
+    .object({
+        /** PROBLEM_TYPE_CLASSIFICATION or PROBLEM_TYPE_REGRESSION. */
+        problemType: z.enum(["PROBLEM_TYPE_CLASSIFICATION", "PROBLEM_TYPE_REGRESSION"]),
+        predictionCol: z.string().min(1),
+        labelCol: z.string().min(1).optional(),
+        modelIdCol: z.string().min(1),
+        timestampCol: z.string().min(1),
+        /** Time windows the metrics are computed over. */
+        granularities: z.array(z.enum(GRANULARITIES)).min(1),
+        /** Expressions to slice the metrics by. */
+        slicingExprs: z.array(z.string().min(1)).default([]),
+        /** Refresh schedule of the monitor. */
+        schedule: z
+            .object({
+                cron: quartzCron,
+                timezone: timezone.default("UTC"),
+                /** Omitted: PAUSED in development mode, UNPAUSED in production mode. */
+                pauseStatus: z.enum(PAUSE_STATUSES).optional(),
+            })
+            .strict(),
+        /** Workspace folder of the monitor's dashboard; omitted: `<workspace root>/monitoring`. */
+        assetsDir: workspacePath.optional(),
+    })
+    .strict();
+
+const projectSchema = z
+    .object({
+        /** The ML project's name (the bundle name): lower case, digits and dashes. */
+        name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "expected lower case letters, digits and '-', at most 40"),
+        /** Unity Catalog schema holding the model, the volume and the tables. */
+        schema: ucName,
+        /** MLflow experiment path. */
+        experimentPath: workspacePath,
+        /** Registered model name inside `<catalog>.<schema>`. */
+        modelName: ucName,
+        /** Comment on the registered model. */
+        modelComment: z.string().optional(),
+        training: trainingSchema.default({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 }),
+        inference: inferenceSchema,
+        serving: servingSchema,
+        monitor: monitorSchema,
+    })
+    .strict();
+
+export const MODES = ["development", "production"] as const;
+
+/** The settings of one stack: everything in the project's config namespace. */
+export const settingsSchema = z
+    .object({
+        /** Environment name used in resource names (the bundle target): `dev`, `prod`, ... */
+        environment: z.string().regex(/^[a-z][a-z0-9]{0,15}$/, "expected lower case letters and digits, at most 16"),
+        /** Deployment mode, with the Databricks Asset Bundle semantics. */
+        mode: z.enum(MODES),
+        /** The environment's Unity Catalog catalog (it must exist). */
+        catalog: ucName,
+        /** Databricks ML runtime of the job clusters. */
+        sparkVersion: z
+            .string()
+            .regex(
+                /^\d+\.\d+\.x-(cpu-|gpu-)?ml-(gpu-)?scala\d+\.\d+$/,
+                "expected an ML runtime such as '15.4.x-ml-scala2.12'",
+            ),
+        /** Azure node types the cluster policy allows. */
+        nodeTypes: z
+            .array(
+                z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "expected an Azure node type such as 'Standard_DS4_v2'"),
+            )
+            .min(1),
+        /** Node type of the job clusters; one of `nodeTypes`. */
+        nodeType: z.string(),
+        /** Workers of the job clusters. */
+        numWorkers: z.number().int().min(0),
+        /** Upper bound on workers in the cluster policy. */
+        maxWorkers: z.number().int().min(0),
+        /** Auto-termination bound, in minutes, for all-purpose clusters under the policy (job clusters end with their run). */
+        autoterminationMinutes: z.number().int().min(10).max(10000),
+        /** Spark configuration of the job clusters. */
+        sparkConf: z.record(z.string(), z.string()).default({}),
+        /** Groups that manage every resource (CAN_MANAGE, ALL_PRIVILEGES). */
+        managerGroups: z.array(groupName).default([]),
+        /** Groups that read every resource (CAN_VIEW, CAN_READ, EXECUTE, SELECT). */
+        viewerGroups: z.array(groupName).default([]),
+        /** Groups that may query the serving endpoint and run the jobs. */
+        runnerGroups: z.array(groupName).default([]),
+        /** Identity the jobs run as; required in production mode. */
+        runAs: z
+            .object({
+                /** Application id (or name) of the service principal. */
+                servicePrincipalName: z.string().min(1),
+            })
+            .strict()
+            .optional(),
+        /** Root folder of the uploaded code; omitted: per-user in development, /Shared in production. */
+        workspaceRootPath: workspacePath.optional(),
+        /** Email addresses told when a job run fails. */
+        failureEmails: z.array(z.email()).default([]),
+        /** Tags on jobs and clusters. */
+        tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,127}$/), z.string().max(255)).default({}),
+        /** The ML projects of this stack. */
+        projects: z.array(projectSchema).min(1),
+    })
+    .strict()
+    .superRefine((s, ctx) => {
+        if (!s.nodeTypes.includes(s.nodeType)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["nodeType"],
+                message: `expected one of the allowed nodeTypes (${s.nodeTypes.join(", ")}), found "${s.nodeType}"`,
+                input: s.nodeType,
+            });
+        }
+        if (s.numWorkers > s.maxWorkers) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["numWorkers"],
+                message: `expected at most maxWorkers (${s.maxWorkers}), found ${s.numWorkers}`,
+                input: s.numWorkers,
+            });
+        }
+        const names = s.projects.map((p) => p.name);
+        names.forEach((n, i) => {
+            if (names.indexOf(n) !== i) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["projects", i, "name"],
+                    message: `expected unique project names, found "${n}" twice`,
+                    input: n,
+                });
+            }
+        });
+        if (s.mode === "production") {
+            for (const issue of productionModeIssues(s)) ctx.addIssue(issue);
+        }
+    });
+
+type Issue = { code: "custom"; path: (string | number)[]; message: string; input: unknown };
+
+/**
+ * Production mode rules (the bundle's `mode: production`): jobs run as a service principal, and no
+ * path is user-scoped, so that one copy is deployed and it does not depend on one person.
+ */
+export function productionModeIssues(s: {
+    runAs?: { servicePrincipalName: string };
+    workspaceRootPath?: string;
+    projects: { experimentPath: string; monitor: { assetsDir?: string } }[];
+}): Issue[] {
+    const issues: Issue[] = [];
+    if (!s.runAs) {
+        issues.push({
+            code: "custom",
+            path: ["runAs"],
+            message: "expected runAs.servicePrincipalName in production mode (jobs must not run as the deploying user)",
+            input: undefined,
+        });
+    }
+    const userScoped = (p: string) =>
+        p.startsWith("/Users/") || p.startsWith("/Workspace/Users/") || p.includes("${workspace.current_user");
+    const check = (path: (string | number)[], value: string | undefined) => {
+        if (value !== undefined && userScoped(value)) {
+            issues.push({
+                code: "custom",
+                path,
+                message: "expected a shared path in production mode (not under /Users/ and without the current user)",
+                input: value,
+            });
+        }
+    };
+    check(["workspaceRootPath"], s.workspaceRootPath);
+    s.projects.forEach((p, i) => {
+        check(["projects", i, "experimentPath"], p.experimentPath);
+        check(["projects", i, "monitor", "assetsDir"], p.monitor.assetsDir);
+    });
+    return issues;
+}
+
+export type Settings = z.output<typeof settingsSchema>;
+export type ProjectSettings = Settings["projects"][number];
+export type ServingSettings = ProjectSettings["serving"];
+export type MonitorSettings = ProjectSettings["monitor"];
+export type Mode = Settings["mode"];
+
+/** The keys of the project's config namespace, as the schema knows them. */
+export const SETTINGS_KEYS = Object.keys(settingsSchema.shape) as (keyof Settings)[];

@@ -1,0 +1,73 @@
+import * as path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { buildPlan } from "./plan";
+import { renderTree } from "./render";
+import { PlanInputError } from "./stackConfig";
+
+/**
+ * `npm run plan -- --stack <name> [--json]`: what `pulumi up` would create, offline. It loads the
+ * project's entry point (index.ts), the module `pulumi up` runs, under Pulumi's runtime mocks.
+ */
+
+function parseVersions(value: string): string[] {
+    if (value === "none") return [];
+    const versions = value.split(",").map((v) => v.trim());
+    if (versions.some((v) => !/^[1-9][0-9]*$/.test(v))) {
+        throw new InvalidArgumentError('expected "none" or version numbers separated by commas, such as 1,2');
+    }
+    return versions;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const cli = new Command()
+        .name("plan")
+        .description("Show what `pulumi up` would create for a stack, without the Pulumi CLI or credentials.")
+        .requiredOption("-s, --stack <name>", "stack to plan (reads Pulumi.yaml and Pulumi.<name>.yaml)")
+        .option("--json", "print one JSON document in the shape of `pulumi preview --json`")
+        .option("--user <userName>", "the deploying user the mocked workspace reports", "dev.user@example.com")
+        .option(
+            "--model-versions <list>",
+            'versions the registered models have: "none" plans a first deploy; default: the versions the stack serves',
+            parseVersions,
+        )
+        .option("--project-dir <dir>", "folder holding Pulumi.yaml", path.resolve(__dirname, ".."))
+        .option("--no-color", "plain text output")
+        .showHelpAfterError();
+    cli.parse(argv);
+    const opts = cli.opts<{
+        stack: string;
+        json?: boolean;
+        user: string;
+        modelVersions?: string[];
+        projectDir: string;
+        color: boolean;
+    }>();
+
+    // The entry point `pulumi up` loads; required only now, after the options are checked.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require("../index") as () => Promise<Record<string, unknown>>;
+    const doc = await buildPlan(program, {
+        projectDir: path.resolve(opts.projectDir),
+        stack: opts.stack,
+        currentUser: opts.user,
+        modelVersions: opts.modelVersions,
+    });
+    const color = opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
+    process.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color));
+    return 0;
+}
+
+main(process.argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+        // Bad input (stack config, files) is reported as a message, never as a stack trace.
+        if (err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError")) {
+            process.stderr.write(`error: ${err.message}\n`);
+            process.exit(2);
+        }
+        process.stderr.write(
+            `error: the plan failed unexpectedly:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        );
+        process.exit(1);
+    },
+);

@@ -1,0 +1,237 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Pulumi's runtime mocks, with a recorder: the program runs as under `pulumi up`, and every
+ * resource registration is kept with what the engine would see (type, name, parent, inputs,
+ * protect, dependencies, provider). The offline plan and the tests both use this module.
+ */
+
+/** What the mocked Databricks workspace answers. */
+export interface MockWorkspace {
+    /** The user name `getCurrentUser` returns. */
+    currentUser: string;
+    /**
+     * The versions `getRegisteredModelVersions` returns for every model; `undefined`: the model
+     * does not exist (a first deploy).
+     */
+    modelVersions: string[] | undefined;
+}
+
+/** One resource as registered. */
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent: string;
+    inputs: Record<string, unknown>;
+    protect: boolean;
+    dependencies: string[];
+    /** Explicit provider reference (`urn::id`); empty: the default provider. */
+    provider: string;
+    /** The order of registration. */
+    seq: number;
+}
+
+export const SECRET_MASK = "[secret]";
+
+/** Replaces secret values with the mask, as `pulumi preview` shows them. */
+export function maskSecrets(value: unknown): unknown {
+    if (pulumi.runtime.isRpcSecret(value)) return SECRET_MASK;
+    if (Array.isArray(value)) return value.map(maskSecrets);
+    if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = maskSecrets(v);
+        return out;
+    }
+    return value;
+}
+
+/** A stable fake id: the same name always gets the same id. */
+function fakeId(name: string): string {
+    return createHash("sha256").update(name).digest("hex").slice(0, 12);
+}
+
+/** Computed outputs the provider would return, for the outputs the program reads. */
+function computedState(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+): { id: string; state: Record<string, unknown> } {
+    const id = fakeId(name);
+    const s = (k: string) => String(inputs[k] ?? "");
+    switch (type) {
+        case "databricks:index/schema:Schema":
+            return { id: `${s("catalogName")}.${s("name")}`, state: inputs };
+        case "databricks:index/registeredModel:RegisteredModel":
+            return { id: `${s("catalogName")}.${s("schemaName")}.${s("name")}`, state: inputs };
+        case "databricks:index/volume:Volume":
+            return {
+                id: `${s("catalogName")}.${s("schemaName")}.${s("name")}`,
+                state: { ...inputs, volumePath: `/Volumes/${s("catalogName")}/${s("schemaName")}/${s("name")}` },
+            };
+        case "databricks:index/modelServing:ModelServing":
+            return { id: s("name"), state: { ...inputs, servingEndpointId: `se-${id}` } };
+        case "databricks:index/job:Job":
+            return { id: String(Number.parseInt(id.slice(0, 10), 16)), state: inputs };
+        default:
+            return { id: `${id}`, state: inputs };
+    }
+}
+
+export class Recorder {
+    readonly resources: RecordedResource[] = [];
+    readonly warnings: string[] = [];
+
+    /** The resources of one type, in registration order. */
+    ofType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    clear(): void {
+        this.resources.length = 0;
+        this.warnings.length = 0;
+    }
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getObject(): unknown;
+    getProtect(): boolean;
+    getDependenciesList(): string[];
+    getProvider(): string;
+}
+type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
+interface Monitor {
+    registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
+    newUrn(parent: string, type: string, name: string): string;
+}
+
+/**
+ * Installs the mocks for one run of the program. Calls to data sources this module does not
+ * know fail loudly, so an unmocked lookup cannot pass unnoticed.
+ */
+export function installMocks(
+    project: string,
+    stack: string,
+    workspace: MockWorkspace,
+    recorder = new Recorder(),
+): Recorder {
+    const mocks: pulumi.runtime.Mocks = {
+        newResource: (args) => computedState(args.type, args.name, args.inputs),
+        call: (args) => {
+            switch (args.token) {
+                case "databricks:index/getCurrentUser:getCurrentUser":
+                    return {
+                        id: fakeId(workspace.currentUser),
+                        userName: workspace.currentUser,
+                        alphanumeric: workspace.currentUser.split("@")[0].replace(/[^A-Za-z0-9]/g, "_"),
+                        home: `/Users/${workspace.currentUser}`,
+                        repos: `/Repos/${workspace.currentUser}`,
+                        externalId: "",
+                        aclPrincipalId: `users/${workspace.currentUser}`,
+                        workspaceUrl: "https://adb-0000000000000000.0.azuredatabricks.net",
+                    };
+                case "databricks:index/getRegisteredModelVersions:getRegisteredModelVersions": {
+                    const fullName = String(args.inputs.fullName);
+                    if (workspace.modelVersions === undefined) {
+                        throw new Error(`RESOURCE_DOES_NOT_EXIST: Registered model '${fullName}' does not exist.`);
+                    }
+                    const [catalogName, schemaName, modelName] = fullName.split(".");
+                    return {
+                        fullName,
+                        modelVersions: workspace.modelVersions.map((v) => ({
+                            version: Number(v),
+                            catalogName,
+                            schemaName,
+                            modelName,
+                            status: "READY",
+                        })),
+                    };
+                }
+                default:
+                    throw new Error(`the offline mocks do not know the data source ${args.token}`);
+            }
+        },
+    };
+    // setMocks is async in signature only: it installs the mocks before it returns.
+    void pulumi.runtime.setMocks(mocks, project, stack, false);
+
+    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+    // URNs as the engine makes them: the whole chain of parent types, not only the last one
+    // (the mock monitor keeps only the last), and no root stack type.
+    monitor.newUrn = (parent, type, name) => {
+        const qualifiedType = parent ? `${parent.split("::")[2]}$${type}` : type;
+        return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
+    };
+    // Record each registration as the engine would receive it.
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        register(req, (err, resp) => {
+            if (!err && resp) {
+                recorder.resources.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    parent: req.getParent(),
+                    inputs: maskSecrets(pulumi.runtime.deserializeProperties(req.getObject() as never)) as Record<
+                        string,
+                        unknown
+                    >,
+                    protect: req.getProtect() ?? false,
+                    dependencies: [...req.getDependenciesList()].sort(),
+                    provider: req.getProvider(),
+                    seq: recorder.resources.length,
+                });
+            }
+            cb(err, resp);
+        });
+    return recorder;
+}
+
+/**
+ * Runs a program under the installed mocks and waits until every registration is done.
+ * Warnings the program logs are kept on the recorder.
+ */
+export async function runProgram(
+    program: () => Promise<Record<string, unknown>>,
+    recorder: Recorder,
+): Promise<Record<string, unknown>> {
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const text = args.map(String).join(" ");
+        recorder.warnings.push(text.replace(/^warning: \[runtime\] /, ""));
+    };
+    try {
+        const outputs = await program();
+        const resolved = await resolveOutputs(outputs);
+        // Registrations started by the program may still be in flight; wait for the SDK's RPC
+        // queue to drain (an SDK function left out of its typings, as the engine host uses it).
+        const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+        await runtime.waitForRPCs?.();
+        return resolved as Record<string, unknown>;
+    } finally {
+        console.warn = warn;
+    }
+}
+
+async function resolveOutputs(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        return resolveOutputs(await new Promise((resolve) => (value as pulumi.Output<unknown>).apply(resolve)));
+    }
+    if (Array.isArray(value)) return Promise.all(value.map(resolveOutputs));
+    if (value && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) {
+            const r = await resolveOutputs(v);
+            if (r !== undefined) out[k] = r;
+        }
+        return out;
+    }
+    return value;
+}

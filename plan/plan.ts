@@ -1,0 +1,220 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, type MockWorkspace, type RecordedResource, Recorder, runProgram, SECRET_MASK } from "./mocks";
+import { readStackConfig } from "./stackConfig";
+
+/** The id a provider has before it exists, as `pulumi preview` prints it. */
+export const UNKNOWN_PROVIDER_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** One step of the plan, in the shape of `pulumi preview --json`. */
+export interface PlanStep {
+    op: "create";
+    urn: string;
+    provider?: string;
+    newState: {
+        urn: string;
+        custom: boolean;
+        id: string;
+        type: string;
+        inputs: Record<string, unknown>;
+        outputs?: Record<string, unknown>;
+        parent?: string;
+        protect: boolean;
+        dependencies: string[];
+        provider?: string;
+    };
+}
+
+/** The plan document, in the shape of `pulumi preview --json`. */
+export interface PlanDocument {
+    config: Record<string, string>;
+    steps: PlanStep[];
+    diagnostics: { urn: string; prefix: string; message: string; severity: "warning" }[];
+    changeSummary: { create: number };
+}
+
+export interface PlanOptions {
+    /** Folder holding `Pulumi.yaml`. */
+    projectDir: string;
+    stack: string;
+    /** User name the mocked workspace reports as the deploying identity. */
+    currentUser: string;
+    /** Versions every registered model has; `undefined`: default to those the config serves; `[]`: none (first deploy). */
+    modelVersions?: string[];
+}
+
+type Program = () => Promise<Record<string, unknown>>;
+
+/** The versions the stack's config serves, so that by default the plan shows a deploy after training. */
+export function configuredVersions(config: Record<string, string>, project: string): string[] {
+    try {
+        const projects = JSON.parse(config[`${project}:projects`] ?? "[]") as {
+            serving?: { routes?: { version?: unknown }[] };
+        }[];
+        const versions = projects.flatMap((p) => (p.serving?.routes ?? []).map((r) => String(r.version)));
+        return [...new Set(versions)].sort();
+    } catch {
+        return ["1"];
+    }
+}
+
+/** Runs the program under mocks with the stack's config and returns what it would create. */
+export async function buildPlan(program: Program, opts: PlanOptions): Promise<PlanDocument> {
+    const stackConfig = readStackConfig(opts.projectDir, opts.stack);
+    const { project, stack } = stackConfig;
+    const versions = opts.modelVersions ?? configuredVersions(stackConfig.config, project);
+    const workspace: MockWorkspace = {
+        currentUser: opts.currentUser,
+        modelVersions: versions.length > 0 ? versions : undefined,
+    };
+    const recorder = installMocks(project, stack, workspace, new Recorder());
+    pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
+
+    const cwd = process.cwd();
+    process.chdir(opts.projectDir); // as `pulumi up` runs the program in the project folder
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = await runProgram(program, recorder);
+    } finally {
+        process.chdir(cwd);
+    }
+
+    const maskedConfig: Record<string, string> = {};
+    for (const key of Object.keys(stackConfig.config).sort()) {
+        maskedConfig[key] = stackConfig.secretKeys.includes(key) ? SECRET_MASK : stackConfig.config[key];
+    }
+    return toDocument(project, stack, recorder.resources, outputs, maskedConfig, recorder.warnings);
+}
+
+function packageVersion(pkg: string): string {
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return (require(path.join(`@pulumi/${pkg}`, "package.json")) as { version: string }).version;
+    } catch {
+        return "0.0.0";
+    }
+}
+
+/** Default provider steps, one per package the program's resources use without an explicit provider. */
+function defaultProviders(
+    project: string,
+    stack: string,
+    resources: RecordedResource[],
+    config: Record<string, string>,
+): RecordedResource[] {
+    const packages = [
+        ...new Set(resources.filter((r) => r.custom && r.provider === "").map((r) => r.type.split(":")[0])),
+    ].sort();
+    return packages.map((pkg) => {
+        const version = packageVersion(pkg);
+        const name = `default_${version.replace(/[.-]/g, "_")}`;
+        const inputs: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(config)) {
+            if (key.startsWith(`${pkg}:`)) inputs[key.slice(pkg.length + 1)] = value;
+        }
+        inputs.version = version;
+        return {
+            urn: `urn:pulumi:${stack}::${project}::pulumi:providers:${pkg}::${name}`,
+            type: `pulumi:providers:${pkg}`,
+            name,
+            custom: true,
+            parent: "",
+            inputs,
+            protect: false,
+            dependencies: [],
+            provider: "",
+            seq: -1,
+        };
+    });
+}
+
+/**
+ * Orders the steps so that every resource follows what it needs (its parent, dependencies and
+ * provider), breaking ties by URN: the same input gives the same order, byte for byte.
+ */
+export function orderSteps<T extends { urn: string; parent?: string; dependencies: string[]; provider?: string }>(
+    items: T[],
+): T[] {
+    const byUrn = new Map(items.map((i) => [i.urn, i]));
+    const needs = (i: T) =>
+        [i.parent, ...i.dependencies, i.provider?.split("::").slice(0, -1).join("::")].filter(
+            (u): u is string => !!u && byUrn.has(u) && u !== i.urn,
+        );
+    const done = new Set<string>();
+    const out: T[] = [];
+    const pending = [...items].sort((a, b) => a.urn.localeCompare(b.urn));
+    while (pending.length > 0) {
+        const index = pending.findIndex((i) => needs(i).every((u) => done.has(u)));
+        const next = pending.splice(index >= 0 ? index : 0, 1)[0]; // a cycle cannot happen; never loop
+        done.add(next.urn);
+        out.push(next);
+    }
+    return out;
+}
+
+function toDocument(
+    project: string,
+    stack: string,
+    resources: RecordedResource[],
+    outputs: Record<string, unknown>,
+    config: Record<string, string>,
+    warnings: string[],
+): PlanDocument {
+    const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
+    const providers = defaultProviders(project, stack, resources, config);
+    const providerOf = new Map(
+        providers.map((p) => [p.type.replace("pulumi:providers:", ""), `${p.urn}::${UNKNOWN_PROVIDER_ID}`]),
+    );
+
+    const states: PlanStep["newState"][] = [
+        {
+            urn: stackUrn,
+            custom: false,
+            id: "",
+            type: "pulumi:pulumi:Stack",
+            inputs: {},
+            outputs,
+            protect: false,
+            dependencies: [],
+        },
+        ...[...providers, ...resources].map((r) => {
+            const provider =
+                r.custom && !r.type.startsWith("pulumi:providers:")
+                    ? r.provider || providerOf.get(r.type.split(":")[0])
+                    : undefined;
+            return {
+                urn: r.urn,
+                custom: r.custom,
+                id: "",
+                type: r.type,
+                inputs: sortKeys(r.inputs) as Record<string, unknown>,
+                parent: r.parent || stackUrn,
+                protect: r.protect,
+                dependencies: r.dependencies,
+                ...(provider ? { provider } : {}),
+            };
+        }),
+    ];
+    const steps: PlanStep[] = orderSteps(states).map((s) => ({
+        op: "create",
+        urn: s.urn,
+        ...(s.provider ? { provider: s.provider } : {}),
+        newState: s,
+    }));
+    return {
+        config,
+        steps,
+        diagnostics: warnings.map((message) => ({ urn: stackUrn, prefix: "warning: ", message, severity: "warning" })),
+        changeSummary: { create: steps.length },
+    };
+}
+
+function sortKeys(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(sortKeys);
+    if (value && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
+        return out;
+    }
+    return value;
+}
