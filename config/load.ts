@@ -172,12 +172,9 @@ function decode(key: string, value: string): unknown {
 /**
  * Names the file a key came from: the stack file when it sets the key (or when the key is missing,
  * since that is where it belongs), otherwise the project file, which holds the shared defaults.
+ * The Pulumi CLI runs the program in the project folder, and so does the offline plan.
  */
-export function stackFileSource(
-    stack: string,
-    namespace: string,
-    projectDir = path.resolve(__dirname, ".."),
-): SourceOf {
+export function stackFileSource(stack: string, namespace: string, projectDir = process.cwd()): SourceOf {
     const stackFile = `Pulumi.${stack}.yaml`;
     let stackKeys: Set<string> | undefined;
     return (key: string) => {

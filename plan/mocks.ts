@@ -80,6 +80,11 @@ function computedState(
     }
 }
 
+/** An error as a provider's failed invoke reaches the SDK: a gRPC error whose `details` is the message. */
+function engineError(message: string): Error {
+    return Object.assign(new Error(message), { details: message });
+}
+
 export class Recorder {
     readonly resources: RecordedResource[] = [];
     readonly warnings: string[] = [];
@@ -139,7 +144,7 @@ export function installMocks(
                 case "databricks:index/getRegisteredModelVersions:getRegisteredModelVersions": {
                     const fullName = String(args.inputs.fullName);
                     if (workspace.modelVersions === undefined) {
-                        throw new Error(`RESOURCE_DOES_NOT_EXIST: Registered model '${fullName}' does not exist.`);
+                        throw engineError(`RESOURCE_DOES_NOT_EXIST: Registered model '${fullName}' does not exist.`);
                     }
                     const [catalogName, schemaName, modelName] = fullName.split(".");
                     return {
@@ -154,7 +159,7 @@ export function installMocks(
                     };
                 }
                 default:
-                    throw new Error(`the offline mocks do not know the data source ${args.token}`);
+                    throw engineError(`the offline mocks do not know the data source ${args.token}`);
             }
         },
     };

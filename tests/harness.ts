@@ -1,0 +1,83 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { buildPlan, type PlanDocument, type PlanStep } from "../plan/plan";
+import { program } from "../program";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+export interface PlanRun {
+    doc: PlanDocument;
+    /** The steps of one resource type. */
+    ofType(type: string): PlanStep["newState"][];
+    /** The one resource of a type whose URN ends with `::name`. */
+    named(type: string, name: string): PlanStep["newState"];
+}
+
+export function wrap(doc: PlanDocument): PlanRun {
+    const states = doc.steps.map((s) => s.newState);
+    return {
+        doc,
+        ofType: (type) => states.filter((s) => s.type === type),
+        named: (type, name) => {
+            const found = states.filter((s) => s.type === type && s.urn.endsWith(`::${name}`));
+            if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+            return found[0];
+        },
+    };
+}
+
+/** Plans a shipped stack. */
+export async function planStack(
+    stack: string,
+    opts: { user?: string; modelVersions?: string[]; projectDir?: string } = {},
+): Promise<PlanRun> {
+    return wrap(
+        await buildPlan(program, {
+            projectDir: opts.projectDir ?? PROJECT_DIR,
+            stack,
+            currentUser: opts.user ?? "jane.doe@example.com",
+            modelVersions: opts.modelVersions,
+        }),
+    );
+}
+
+/** The config of a shipped stack file, as an object to edit. */
+export function stackFileConfig(stack: string): Record<string, unknown> {
+    return (
+        parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
+            config: Record<string, unknown>;
+        }
+    ).config;
+}
+
+/** A project folder with the shipped Pulumi.yaml and one stack file with the given config. */
+export function tempProject(stack: string, config: Record<string, unknown>, projectYaml?: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-plan-"));
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        projectYaml ?? fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"),
+    );
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
+    return dir;
+}
+
+/** Plans a stack config written to a temporary project folder. */
+export async function planConfig(
+    stack: string,
+    config: Record<string, unknown>,
+    modelVersions?: string[],
+): Promise<PlanRun> {
+    return planStack(stack, { projectDir: tempProject(stack, config), modelVersions });
+}
+
+/** The error a plan fails with. */
+export async function planError(stack: string, config: Record<string, unknown>): Promise<Error> {
+    try {
+        await planConfig(stack, config);
+    } catch (err) {
+        return err as Error;
+    }
+    throw new Error("expected the plan to fail");
+}

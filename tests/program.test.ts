@@ -1,0 +1,340 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { type PlanRun, planConfig, planStack, stackFileConfig } from "./harness";
+
+const T = {
+    stack: "pulumi:pulumi:Stack",
+    project: "mlops:databricks:MlProject",
+    policy: "databricks:index/clusterPolicy:ClusterPolicy",
+    job: "databricks:index/job:Job",
+    experiment: "databricks:index/mlflowExperiment:MlflowExperiment",
+    model: "databricks:index/registeredModel:RegisteredModel",
+    schema: "databricks:index/schema:Schema",
+    volume: "databricks:index/volume:Volume",
+    serving: "databricks:index/modelServing:ModelServing",
+    monitor: "databricks:index/qualityMonitor:QualityMonitor",
+    permissions: "databricks:index/permissions:Permissions",
+    grants: "databricks:index/grants:Grants",
+    notebook: "databricks:index/notebook:Notebook",
+};
+
+const EXPECTED_COUNTS: Record<string, number> = {
+    [T.stack]: 1,
+    "pulumi:providers:databricks": 1,
+    [T.project]: 1,
+    "mlops:databricks:MlCluster": 1,
+    "mlops:databricks:TrainingJob": 1,
+    "mlops:databricks:InferenceJob": 1,
+    "mlops:databricks:Experiment": 1,
+    "mlops:databricks:RegisteredModel": 1,
+    "mlops:databricks:ServingEndpoint": 1,
+    "mlops:databricks:QualityMonitor": 1,
+    "mlops:databricks:WorkloadCode": 1,
+    [T.policy]: 1,
+    [T.job]: 2,
+    [T.experiment]: 1,
+    [T.model]: 1,
+    [T.schema]: 1,
+    [T.volume]: 1,
+    [T.serving]: 1,
+    [T.monitor]: 1,
+    [T.permissions]: 5,
+    [T.grants]: 3,
+    [T.notebook]: 4,
+};
+
+function counts(run: PlanRun): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of run.doc.steps) out[s.newState.type] = (out[s.newState.type] ?? 0) + 1;
+    return out;
+}
+
+describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
+    let run: PlanRun;
+    beforeAll(async () => {
+        run = await planStack(stack);
+    });
+
+    it("declares exactly the bundle's resources", () => {
+        expect(counts(run)).toEqual(EXPECTED_COUNTS);
+        expect(run.doc.changeSummary).toEqual({ create: 32 });
+    });
+
+    it("runs the training tasks in order on the shared ML job cluster", () => {
+        const inputs = run.named(T.job, "ml-project-training").inputs as any;
+        expect(inputs.tasks.map((t: any) => [t.taskKey, t.jobClusterKey, t.dependsOns?.[0]?.taskKey])).toEqual([
+            ["feature_engineering", "ml_cluster", undefined],
+            ["train_model", "ml_cluster", "feature_engineering"],
+            ["evaluate_model", "ml_cluster", "train_model"],
+        ]);
+        expect(inputs.jobClusters).toHaveLength(1);
+        const cluster = inputs.jobClusters[0].newCluster;
+        expect(cluster.sparkVersion).toBe("15.4.x-ml-scala2.12");
+        expect(cluster.dataSecurityMode).toBe("SINGLE_USER");
+        expect(cluster.numWorkers).toBe(4);
+        expect(cluster.sparkConf).toEqual({ "spark.databricks.delta.preview.enabled": "true" });
+        expect(cluster.policyId).toMatch(/^[0-9a-f]{12}$/);
+        expect(run.named(T.job, "ml-project-training").dependencies).toContain(run.ofType(T.policy)[0].urn);
+        const catalog = `${stack}_catalog`;
+        expect(inputs.trigger.fileArrival.url).toBe(`/Volumes/${catalog}/ml_data/input/training_data/`);
+        expect(inputs.tasks[1].notebookTask.baseParameters).toMatchObject({
+            catalog,
+            schema: "ml_data",
+            model_name: `${catalog}.ml_data.${stack === "dev" ? "ml_model_dev" : "ml_model"}`,
+        });
+        expect(inputs.tasks[2].notebookTask.baseParameters).toMatchObject({ min_accuracy: "0.85", min_f1: "0.8" });
+    });
+
+    it("schedules batch inference hourly in UTC", () => {
+        const inputs = run.named(T.job, "ml-project-inference").inputs as any;
+        expect(inputs.schedule.quartzCronExpression).toBe("0 0 * * * ?");
+        expect(inputs.schedule.timezoneId).toBe("UTC");
+        expect(inputs.tasks[0].notebookTask.notebookPath).toMatch(/\/files\/notebooks\/batch_inference$/);
+    });
+
+    it("serves version 1 of the UC model with inference tables in the AI Gateway", () => {
+        const inputs = run.named(T.serving, "ml-project-endpoint").inputs as any;
+        const model = `${stack}_catalog.ml_data.${stack === "dev" ? "ml_model_dev" : "ml_model"}`;
+        expect(inputs.config.servedEntities).toEqual([
+            expect.objectContaining({ entityName: model, entityVersion: "1", workloadSize: "Small" }),
+        ]);
+        expect(inputs.config.trafficConfig.routes).toEqual([
+            { servedModelName: inputs.config.servedEntities[0].name, trafficPercentage: 100 },
+        ]);
+        expect(inputs.config.autoCaptureConfig).toBeUndefined();
+        expect(inputs.aiGateway.inferenceTableConfig).toEqual({
+            enabled: true,
+            catalogName: `${stack}_catalog`,
+            schemaName: "ml_data",
+            tableNamePrefix: "inference_logs",
+        });
+    });
+
+    it("monitors the endpoint's inference table", () => {
+        const m = run.named(T.monitor, "ml-project-monitor");
+        const inputs = m.inputs as any;
+        expect(inputs.tableName).toBe(`${stack}_catalog.ml_data.inference_logs_payload`);
+        expect(inputs.outputSchemaName).toBe(`${stack}_catalog.ml_data`);
+        expect(inputs.slicingExprs).toEqual(["model_version", "request_date"]);
+        expect(inputs.inferenceLog).toEqual({
+            problemType: "PROBLEM_TYPE_CLASSIFICATION",
+            predictionCol: "prediction",
+            labelCol: "label",
+            modelIdCol: "model_id",
+            timestampCol: "timestamp",
+            granularities: ["1 day"],
+        });
+        expect(m.dependencies.some((d) => d.endsWith("ModelServing::ml-project-endpoint"))).toBe(true);
+    });
+
+    it("gives the experiment the seed's permissions", () => {
+        const perms = run.named(T.permissions, "ml-project-experiment-perms").inputs as any;
+        const groups = perms.accessControls.filter((a: any) => a.groupName);
+        expect(groups).toEqual([
+            { groupName: "data-scientists", permissionLevel: "CAN_READ" },
+            { groupName: "ml-engineers", permissionLevel: "CAN_MANAGE" },
+        ]);
+    });
+
+    it("grants CAN_MANAGE-equivalent on the model to ml-engineers and EXECUTE to data-scientists", () => {
+        const grants = (run.named(T.grants, "ml-project-model-grants").inputs as any).grants;
+        expect(grants.filter((g: any) => g.principal !== "sp-ml-prod")).toEqual([
+            { principal: "data-scientists", privileges: ["EXECUTE"] },
+            { principal: "ml-engineers", privileges: ["ALL_PRIVILEGES"] },
+        ]);
+    });
+
+    it("uploads the four notebooks and points the tasks at them", () => {
+        const paths = run.ofType(T.notebook).map((n) => (n.inputs as any).path);
+        expect(paths).toHaveLength(4);
+        const training = run.named(T.job, "ml-project-training").inputs as any;
+        for (const task of training.tasks) expect(paths).toContain(task.notebookTask.notebookPath);
+        for (const n of run.ofType(T.notebook)) {
+            expect(Buffer.from((n.inputs as any).contentBase64, "base64").toString()).toMatch(
+                /^# Databricks notebook source/,
+            );
+        }
+    });
+});
+
+describe("development mode (dev stack)", () => {
+    let run: PlanRun;
+    beforeAll(async () => {
+        run = await planStack("dev", { user: "jane.doe@example.com" });
+    });
+
+    it("prefixes job and policy names with [dev <short_name>]", () => {
+        expect(
+            run
+                .ofType(T.job)
+                .map((j) => (j.inputs as any).name)
+                .sort(),
+        ).toEqual(["[dev jane_doe] ml-project-inference-dev", "[dev jane_doe] ml-project-training-dev"]);
+        expect((run.ofType(T.policy)[0].inputs as any).name).toBe("[dev jane_doe] ml-project-ml-cluster-dev");
+    });
+
+    it("prefixes the endpoint with dev_<short_name>_ and the experiment's last segment", () => {
+        expect((run.ofType(T.serving)[0].inputs as any).name).toBe("dev_jane_doe_ml-project-api-dev");
+        expect((run.ofType(T.experiment)[0].inputs as any).name).toBe(
+            "/Users/jane.doe@example.com/[dev jane_doe] ml-project",
+        );
+    });
+
+    it("pauses the trigger, the schedule and the monitor schedule", () => {
+        expect((run.named(T.job, "ml-project-training").inputs as any).trigger.pauseStatus).toBe("PAUSED");
+        expect((run.named(T.job, "ml-project-inference").inputs as any).schedule.pauseStatus).toBe("PAUSED");
+        expect((run.ofType(T.monitor)[0].inputs as any).schedule.pauseStatus).toBe("PAUSED");
+    });
+
+    it("scales to zero, tags dev, allows 4 concurrent runs and runs as the deploying user", () => {
+        expect((run.ofType(T.serving)[0].inputs as any).config.servedEntities[0].scaleToZeroEnabled).toBe(true);
+        for (const job of run.ofType(T.job)) {
+            const inputs = job.inputs as any;
+            expect(inputs.maxConcurrentRuns).toBe(4);
+            expect(inputs.tags).toEqual({
+                "cost-center": "ml-platform",
+                dev: "jane_doe",
+                environment: "dev",
+                project: "ml-project",
+            });
+            expect(inputs.runAs).toBeUndefined();
+        }
+    });
+
+    it("uploads code under the user's folder and protects nothing", () => {
+        for (const n of run.ofType(T.notebook)) {
+            expect((n.inputs as any).path).toMatch(
+                /^\/Users\/jane\.doe@example\.com\/\.bundle\/ml-project\/dev\/files\/notebooks\//,
+            );
+        }
+        expect(run.doc.steps.filter((s) => s.newState.protect)).toEqual([]);
+    });
+});
+
+describe("production mode (prod stack)", () => {
+    let run: PlanRun;
+    beforeAll(async () => {
+        run = await planStack("prod");
+    });
+
+    it("runs both jobs as the service principal, unpaused, without prefixes", () => {
+        for (const job of run.ofType(T.job)) {
+            const inputs = job.inputs as any;
+            expect(inputs.runAs).toEqual({ servicePrincipalName: "sp-ml-prod" });
+            expect(inputs.name).toMatch(/^ml-project-(training|inference)-prod$/);
+            expect(inputs.maxConcurrentRuns).toBeUndefined();
+            expect(inputs.tags.dev).toBeUndefined();
+        }
+        expect((run.named(T.job, "ml-project-training").inputs as any).trigger.pauseStatus).toBe("UNPAUSED");
+        expect((run.named(T.job, "ml-project-inference").inputs as any).schedule.pauseStatus).toBe("UNPAUSED");
+        expect((run.ofType(T.monitor)[0].inputs as any).schedule.pauseStatus).toBe("UNPAUSED");
+    });
+
+    it("keeps the endpoint warm and names it ml-project-api-prod", () => {
+        const inputs = run.ofType(T.serving)[0].inputs as any;
+        expect(inputs.name).toBe("ml-project-api-prod");
+        expect(inputs.config.servedEntities[0].scaleToZeroEnabled).toBe(false);
+    });
+
+    it("uses the shared experiment path and a shared code root", () => {
+        expect((run.ofType(T.experiment)[0].inputs as any).name).toBe("/Shared/ml-project");
+        for (const n of run.ofType(T.notebook))
+            expect((n.inputs as any).path).toMatch(/^\/Shared\/\.bundle\/ml-project\/prod\//);
+    });
+
+    it("protects exactly the stateful resources", () => {
+        const protectedTypes = run.doc.steps
+            .filter((s) => s.newState.protect)
+            .map((s) => s.newState.type)
+            .sort();
+        expect(protectedTypes).toEqual([T.experiment, T.model, T.schema, T.volume].sort());
+    });
+
+    it("lets the service principal write the schema, manage the model and use the policy", () => {
+        const schema = (run.named(T.grants, "ml-project-model-schema-grants").inputs as any).grants;
+        expect(schema).toContainEqual({
+            principal: "sp-ml-prod",
+            privileges: ["CREATE_MODEL", "CREATE_TABLE", "MODIFY", "SELECT", "USE_SCHEMA"],
+        });
+        const model = (run.named(T.grants, "ml-project-model-grants").inputs as any).grants;
+        expect(model).toContainEqual({ principal: "sp-ml-prod", privileges: ["ALL_PRIVILEGES", "MANAGE"] });
+        const policy = (run.named(T.permissions, "ml-project-cluster-policy-perms").inputs as any).accessControls;
+        expect(policy).toEqual([
+            { groupName: "ml-engineers", permissionLevel: "CAN_USE" },
+            { servicePrincipalName: "sp-ml-prod", permissionLevel: "CAN_USE" },
+        ]);
+    });
+});
+
+describe("stable URNs", () => {
+    it("names every resource from the project name, not from config order or user", async () => {
+        const a = await planStack("prod", { user: "a@example.com" });
+        const b = await planStack("prod", { user: "b@example.com" });
+        expect(a.doc.steps.map((s) => s.urn)).toEqual(b.doc.steps.map((s) => s.urn));
+        expect(a.named(T.model, "ml-project-model").urn).toBe(
+            "urn:pulumi:prod::databricks-mlops::mlops:databricks:MlProject$mlops:databricks:RegisteredModel$databricks:index/registeredModel:RegisteredModel::ml-project-model",
+        );
+    });
+
+    it("gives the same plan for the same input, byte for byte", async () => {
+        const a = await planStack("dev");
+        const b = await planStack("dev");
+        expect(JSON.stringify(b.doc)).toBe(JSON.stringify(a.doc));
+    });
+});
+
+describe("first deploy: no model version yet (mlops-stacks#217)", () => {
+    it("defers the endpoint and the monitor, declares the rest and says why", async () => {
+        const run = await planStack("prod", { modelVersions: [] });
+        expect(run.ofType(T.serving)).toEqual([]);
+        expect(run.ofType(T.monitor)).toEqual([]);
+        expect(run.ofType(T.job)).toHaveLength(2);
+        expect(run.ofType(T.model)).toHaveLength(1);
+        expect(run.doc.diagnostics.map((d) => d.message)).toEqual([
+            "model prod_catalog.ml_data.ml_model does not exist yet: the serving endpoint and its quality monitor are deferred. Run the training job (or let a file land in the training-data volume), then run `pulumi up` again.",
+        ]);
+    });
+
+    it("refuses a served version the model does not have, rather than deleting the endpoint", async () => {
+        await expect(planStack("prod", { modelVersions: ["2"] })).rejects.toThrow(
+            'Pulumi.prod.yaml: databricks-mlops:projects[0].serving.routes[0].version: expected a version of prod_catalog.ml_data.ml_model that exists (2), found "1"',
+        );
+    });
+});
+
+describe("A/B traffic and several projects", () => {
+    it("splits traffic between two versions and declares a second project beside the first", async () => {
+        const config = stackFileConfig("prod");
+        const [first] = config["databricks-mlops:projects"] as any[];
+        const ab = {
+            ...first,
+            serving: {
+                ...first.serving,
+                routes: [
+                    { version: "1", trafficPercentage: 80 },
+                    { version: "2", trafficPercentage: 20 },
+                ],
+            },
+        };
+        const second = {
+            ...first,
+            name: "churn-v2",
+            schema: "churn",
+            modelName: "churn_model",
+            experimentPath: "/Shared/churn-v2",
+        };
+        const run = await planConfig("prod", { ...config, "databricks-mlops:projects": [ab, second] }, ["1", "2"]);
+        const endpoints = run.ofType(T.serving).map((s) => s.inputs as any);
+        expect(endpoints.map((e) => e.name).sort()).toEqual(["churn-v2-api-prod", "ml-project-api-prod"]);
+        const split = endpoints.find((e) => e.name === "ml-project-api-prod");
+        expect(split.config.servedEntities.map((e: any) => [e.name, e.entityVersion])).toEqual([
+            ["ml_model-1", "1"],
+            ["ml_model-2", "2"],
+        ]);
+        expect(split.config.trafficConfig.routes).toEqual([
+            { servedModelName: "ml_model-1", trafficPercentage: 80 },
+            { servedModelName: "ml_model-2", trafficPercentage: 20 },
+        ]);
+        expect(run.ofType(T.project)).toHaveLength(2);
+        expect(run.ofType(T.job)).toHaveLength(4);
+    });
+});
