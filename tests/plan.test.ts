@@ -1,0 +1,111 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { orderSteps } from "../plan/plan";
+import { readStackConfig, SECRET_PLACEHOLDER } from "../plan/stackConfig";
+import { PROJECT_DIR, planStack, stackFileConfig, tempProject } from "./harness";
+
+const run = promisify(execFile);
+const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await run(TSX, [path.join(PROJECT_DIR, "plan", "cli.ts"), ...args], {
+            env: { ...process.env, NO_COLOR: "1" },
+        });
+        return { code: 0, stdout, stderr };
+    } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+}
+
+describe("npm run plan", () => {
+    it("prints the preview-shaped JSON document for a stack", async () => {
+        const { code, stdout } = await cli(["--stack", "prod", "--json"]);
+        expect(code).toBe(0);
+        const doc = JSON.parse(stdout);
+        expect(doc.changeSummary).toEqual({ create: 32 });
+        expect(doc.steps[0]).toMatchObject({
+            op: "create",
+            urn: "urn:pulumi:prod::databricks-mlops::pulumi:pulumi:Stack::databricks-mlops-prod",
+            newState: { type: "pulumi:pulumi:Stack", custom: false },
+        });
+        for (const step of doc.steps)
+            expect(Object.keys(step.newState)).toEqual(expect.arrayContaining(["urn", "type", "custom", "inputs"]));
+    });
+
+    it("prints a tree and a summary", async () => {
+        const { code, stdout } = await cli(["--stack", "dev", "--model-versions", "none"]);
+        expect(code).toBe(0);
+        expect(stdout).toContain(" +   pulumi:pulumi:Stack");
+        expect(stdout).toContain("└─ mlops:databricks:MlProject");
+        expect(stdout).toContain("warning: model dev_catalog.ml_data.ml_model_dev does not exist yet");
+        expect(stdout).toContain("+ 27 to create");
+    });
+
+    it("rejects bad config with the message and exit 2, no stack trace", async () => {
+        const config = stackFileConfig("dev");
+        const dir = tempProject("dev", { ...config, "databricks-mlops:mode": "staging" });
+        const { code, stderr } = await cli(["--stack", "dev", "--project-dir", dir]);
+        expect(code).toBe(2);
+        expect(stderr).toBe(
+            'error: invalid stack configuration (1 problem):\n  Pulumi.dev.yaml: databricks-mlops:mode: expected one of "development", "production", found "staging"\n',
+        );
+    });
+
+    it("names the stacks when the stack file does not exist", async () => {
+        const { code, stderr } = await cli(["--stack", "qa"]);
+        expect(code).toBe(2);
+        expect(stderr).toBe("error: Pulumi.qa.yaml: no such stack file; the stacks of this project are dev, prod\n");
+    });
+});
+
+describe("stack config", () => {
+    it("masks secure values and marks their keys secret", async () => {
+        const config = {
+            ...stackFileConfig("dev"),
+            "databricks:token": { secure: "v1:abc" },
+            "databricks:host": "https://adb-1.azuredatabricks.net",
+        };
+        const dir = tempProject("dev", config);
+        const read = readStackConfig(dir, "dev");
+        expect(read.config["databricks:token"]).toBe(SECRET_PLACEHOLDER);
+        expect(read.secretKeys).toEqual(["databricks:token"]);
+        const plan = await planStack("dev", { projectDir: dir });
+        expect(plan.doc.config["databricks:token"]).toBe("[secret]");
+        const provider = plan.ofType("pulumi:providers:databricks")[0];
+        expect(provider.inputs).toEqual({
+            host: "https://adb-1.azuredatabricks.net",
+            token: "[secret]",
+            version: "1.110.0",
+        });
+    });
+
+    it("reports malformed YAML with its file and line", () => {
+        const dir = tempProject("dev", {});
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  a: [1, 2\n");
+        expect(() => readStackConfig(dir, "dev")).toThrow(/^Pulumi\.dev\.yaml: invalid YAML at line \d+, column \d+/);
+    });
+
+    it("refuses a secret in the program's own settings", async () => {
+        const dir = tempProject("dev", { ...stackFileConfig("dev"), "databricks-mlops:catalog": { secure: "v1:x" } });
+        await expect(planStack("dev", { projectDir: dir })).rejects.toThrow(
+            "Pulumi.dev.yaml: databricks-mlops:catalog: expected a plain value",
+        );
+    });
+});
+
+describe("step order", () => {
+    it("puts every resource after its parent, dependencies and provider, ties by URN", () => {
+        const items = [
+            { urn: "c", parent: "a", dependencies: ["b"] },
+            { urn: "b", parent: "a", dependencies: [], provider: "p::id" },
+            { urn: "a", dependencies: [] },
+            { urn: "p", dependencies: [] },
+        ];
+        expect(orderSteps(items).map((i) => i.urn)).toEqual(["a", "p", "b", "c"]);
+    });
+});
