@@ -326,9 +326,5 @@ export function productionModeIssues(s: {
 
 export type Settings = z.output<typeof settingsSchema>;
 export type ProjectSettings = Settings["projects"][number];
-export type ServingSettings = ProjectSettings["serving"];
 export type MonitorSettings = ProjectSettings["monitor"];
 export type Mode = Settings["mode"];
-
-/** The keys of the project's config namespace, as the schema knows them. */
-export const SETTINGS_KEYS = Object.keys(settingsSchema.shape) as (keyof Settings)[];
