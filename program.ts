@@ -1,7 +1,22 @@
+import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { decideServing, existingModelVersions, MlProject, Presets, shortUserName } from "./components";
+import {
+    type AccessGroups,
+    AzureFoundation,
+    azureNames,
+    decideServing,
+    existingModelVersions,
+    externalLocationGrants,
+    isNotFound,
+    LandingZone,
+    MlProject,
+    Presets,
+    shortUserName,
+    storageCredentialGrants,
+} from "./components";
 import { configProblem, loadSettings } from "./config/load";
+import type { Settings } from "./config/schema";
 
 /**
  * The program `pulumi up` runs, and the very one the offline plan and the tests run under mocks.
@@ -9,21 +24,32 @@ import { configProblem, loadSettings } from "./config/load";
  */
 export async function program(): Promise<Record<string, unknown>> {
     const settings = loadSettings();
+    const access: AccessGroups = {
+        managers: settings.managerGroups,
+        runners: settings.runnerGroups,
+        viewers: settings.viewerGroups,
+        runAsServicePrincipal: settings.runAs?.servicePrincipalName,
+    };
+
+    const workspace = settings.workspace.mode === "created" ? await createdWorkspace(settings, access) : undefined;
+    // With a created workspace every Databricks resource and lookup goes through its provider;
+    // otherwise through the default provider (`databricks:host`).
+    const provider = workspace?.provider;
 
     // The deploying identity names dev resources (`[dev <short_name>]`) and user-scoped paths.
     const user = databricks
-        .getCurrentUserOutput()
+        .getCurrentUserOutput({}, { provider })
         .apply((u) => ({ userName: u.userName, shortName: shortUserName(u.userName) }));
     const presets = new Presets(settings.mode, user);
 
-    // Decide, per project, whether the served model versions exist (mlops-stacks#217).
+    // Decide, per project, whether the served model versions exist (mlops-stacks#217). A
+    // workspace that does not exist yet has no model versions, and cannot be asked.
     const decisions = await Promise.all(
         settings.projects.map(async (p) => {
             const fullName = `${settings.catalog}.${p.schema}.${p.modelName}`;
-            return {
-                fullName,
-                decision: decideServing(fullName, p.serving.routes, await existingModelVersions(fullName)),
-            };
+            const existing =
+                workspace && !workspace.exists ? undefined : await existingModelVersions(fullName, { provider });
+            return { fullName, decision: decideServing(fullName, p.serving.routes, existing) };
         }),
     );
     decisions.forEach(({ fullName, decision }, i) => {
@@ -43,31 +69,31 @@ export async function program(): Promise<Record<string, unknown>> {
 
     const projects: Record<string, unknown> = {};
     settings.projects.forEach((p, i) => {
-        const project = new MlProject(p.name, {
-            project: p,
-            environment: settings.environment,
-            catalog: settings.catalog,
-            presets,
-            cluster: {
-                sparkVersion: settings.sparkVersion,
-                nodeTypes: settings.nodeTypes,
-                nodeType: settings.nodeType,
-                numWorkers: settings.numWorkers,
-                maxWorkers: settings.maxWorkers,
-                autoterminationMinutes: settings.autoterminationMinutes,
-                sparkConf: settings.sparkConf,
+        const project = new MlProject(
+            p.name,
+            {
+                project: p,
+                environment: settings.environment,
+                catalog: settings.catalog,
+                presets,
+                cluster: {
+                    sparkVersion: settings.sparkVersion,
+                    nodeTypes: settings.nodeTypes,
+                    nodeType: settings.nodeType,
+                    numWorkers: settings.numWorkers,
+                    maxWorkers: settings.maxWorkers,
+                    autoterminationMinutes: settings.autoterminationMinutes,
+                    sparkConf: settings.sparkConf,
+                },
+                access,
+                failureEmails: settings.failureEmails,
+                tags: settings.tags,
+                workspaceRootPath,
+                landingUrl: workspace?.landing.url,
+                serve: decisions[i].decision.serve,
             },
-            access: {
-                managers: settings.managerGroups,
-                runners: settings.runnerGroups,
-                viewers: settings.viewerGroups,
-                runAsServicePrincipal: settings.runAs?.servicePrincipalName,
-            },
-            failureEmails: settings.failureEmails,
-            tags: settings.tags,
-            workspaceRootPath,
-            serve: decisions[i].decision.serve,
-        });
+            { providers: provider ? [provider] : undefined },
+        );
         projects[p.name] = {
             trainingJobId: project.trainingJobId,
             inferenceJobId: project.inferenceJobId,
@@ -78,5 +104,68 @@ export async function program(): Promise<Record<string, unknown>> {
         };
     });
 
-    return { environment: settings.environment, mode: settings.mode, projects };
+    return {
+        environment: settings.environment,
+        mode: settings.mode,
+        workspaceMode: settings.workspace.mode,
+        ...(workspace
+            ? {
+                  workspaceUrl: workspace.foundation.workspaceUrl,
+                  workspaceResourceId: workspace.foundation.workspaceResourceId,
+                  landingUrl: workspace.landing.url,
+              }
+            : {}),
+        projects,
+    };
+}
+
+/**
+ * The Azure foundation, the provider bound to its workspace, and the Databricks side of the
+ * landing zone; and whether the workspace already exists (it is asked of Azure, which the
+ * default azure-native provider can always answer).
+ */
+async function createdWorkspace(settings: Settings, access: AccessGroups) {
+    const w = settings.workspace;
+    // The schema guarantees these in created mode.
+    const location = w.location as string;
+    const owner = w.owner as string;
+    const baseName = w.baseName ?? pulumi.getProject();
+
+    const client = await azure.authorization.getClientConfig();
+    const names = azureNames(baseName, settings.environment, client.subscriptionId);
+    const exists = await azure.databricks
+        .getWorkspace({ resourceGroupName: names.resourceGroup, workspaceName: names.workspace })
+        .then(
+            () => true,
+            (err: unknown) => {
+                if (isNotFound(err)) return false;
+                throw err;
+            },
+        );
+
+    const production = settings.mode === "production";
+    const foundation = new AzureFoundation("foundation", {
+        names,
+        location,
+        subscriptionId: client.subscriptionId,
+        landingContainer: w.landingContainer,
+        tags: { ...settings.tags, environment: settings.environment, project: baseName, owner },
+        production,
+    });
+    const provider = new databricks.Provider("workspace", {
+        host: foundation.workspaceUrl,
+        azureWorkspaceResourceId: foundation.workspaceResourceId,
+    });
+    const landing = new LandingZone(
+        "landing",
+        {
+            name: `${baseName.replace(/-/g, "_")}_${settings.environment}_landing`,
+            accessConnectorId: foundation.accessConnectorId,
+            url: foundation.landingUrl,
+            grants: { credential: storageCredentialGrants(access), location: externalLocationGrants(access) },
+            protect: production,
+        },
+        { providers: [provider] },
+    );
+    return { foundation, provider, landing, exists };
 }

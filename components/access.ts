@@ -123,3 +123,13 @@ export function volumeGrants(groups: AccessGroups): Grant[] {
         runAs: ["READ_VOLUME"],
     });
 }
+
+/** The landing zone's storage credential: only the managers administer it. */
+export function storageCredentialGrants(groups: AccessGroups): Grant[] {
+    return grants(groups, { manager: ["ALL_PRIVILEGES"], runner: [], viewer: [], runAs: [] });
+}
+
+/** The landing zone's external location: managers administer it; the jobs' principal reads files. */
+export function externalLocationGrants(groups: AccessGroups): Grant[] {
+    return grants(groups, { manager: ["ALL_PRIVILEGES"], runner: [], viewer: [], runAs: ["READ_FILES"] });
+}

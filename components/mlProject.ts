@@ -51,6 +51,11 @@ export interface MlProjectArgs {
     /** Parent folder of the project's uploaded code; may hold the current-user variables. */
     workspaceRootPath: string;
     /**
+     * URL of the landing zone's external location (`abfss://...`); the training-data volume is
+     * an external volume in `<url><project>/input`. Omitted: a managed volume.
+     */
+    landingUrl?: pulumi.Output<string>;
+    /**
      * Whether the served model versions exist. `false` on a first deploy: the endpoint and the
      * monitor on its inference table are left out until a training run registers a version.
      */
@@ -93,6 +98,9 @@ export class MlProject extends pulumi.ComponentResource {
                 modelName: p.modelName,
                 comment: p.modelComment ?? `Model of ${p.name} (${env}), trained by the ${p.name} training job.`,
                 volumeName: INPUT_VOLUME,
+                volumeStorageLocation: args.landingUrl
+                    ? pulumi.interpolate`${args.landingUrl}${p.name}/${INPUT_VOLUME}`
+                    : undefined,
                 grants: {
                     schema: schemaGrants(args.access),
                     model: modelGrants(args.access),

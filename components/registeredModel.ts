@@ -11,8 +11,13 @@ export interface RegisteredModelArgs {
     modelName: string;
     /** Comment on the model. */
     comment?: string;
-    /** Name of the managed volume the training trigger watches. */
+    /** Name of the volume the training trigger watches. */
     volumeName: string;
+    /**
+     * Cloud folder of the volume (an external volume in the landing zone's external location);
+     * omitted: a managed volume in the schema's storage.
+     */
+    volumeStorageLocation?: pulumi.Input<string>;
     /** Grants on the schema, the model and the volume. */
     grants: { schema: Grant[]; model: Grant[]; volume: Grant[] };
     /** Protect the schema, the model and the volume from deletion (production). */
@@ -63,7 +68,8 @@ export class RegisteredModel extends pulumi.ComponentResource {
                 catalogName: schema.catalogName,
                 schemaName: schema.name,
                 name: args.volumeName,
-                volumeType: "MANAGED",
+                volumeType: args.volumeStorageLocation ? "EXTERNAL" : "MANAGED",
+                storageLocation: args.volumeStorageLocation,
                 comment: "Landing zone for training data; new files start the training job.",
             },
             stateful,

@@ -193,6 +193,63 @@ const projectSchema = z
     })
     .strict();
 
+/**
+ * Where the Databricks workspace comes from. `existing`: the default provider config
+ * (`databricks:host`, optionally `databricks:azureWorkspaceResourceId`) points at it. `created`:
+ * the program creates it, with the Azure landing zone, through `@pulumi/azure-native`.
+ */
+const workspaceSchema = z
+    .object({
+        mode: z.enum(["existing", "created"]),
+        /** Azure region of the created resources, such as `westeurope` (created only). */
+        location: z
+            .string()
+            .regex(/^[a-z][a-z0-9]+$/, "expected an Azure region name such as 'westeurope'")
+            .optional(),
+        /** Owner tag on every Azure resource: a team or an email (created only). */
+        owner: z.string().min(1).max(256).optional(),
+        /** Base of the derived Azure names; omitted: the Pulumi project name (created only). */
+        baseName: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{1,23}$/, "expected 2-24 lower case letters, digits and '-', starting with a letter")
+            .optional(),
+        /** Blob container training data lands in (created only). */
+        landingContainer: z
+            .string()
+            .regex(
+                /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+                "expected an Azure container name (3-63, lower case, digits, '-')",
+            )
+            .default("landing"),
+    })
+    .strict()
+    .superRefine((w, ctx) => {
+        const createdOnly = ["location", "owner", "baseName"] as const;
+        if (w.mode === "created") {
+            for (const key of ["location", "owner"] as const) {
+                if (w[key] === undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [key],
+                        message: `expected ${key} when the workspace is created`,
+                        input: undefined,
+                    });
+                }
+            }
+        } else {
+            for (const key of createdOnly) {
+                if (w[key] !== undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [key],
+                        message: `expected no ${key} with an existing workspace (it only applies when mode is "created")`,
+                        input: w[key],
+                    });
+                }
+            }
+        }
+    });
+
 export const MODES = ["development", "production"] as const;
 
 /** The settings of one stack: everything in the project's config namespace. */
@@ -247,6 +304,8 @@ export const settingsSchema = z
         failureEmails: z.array(z.email()).default([]),
         /** Tags on jobs and clusters. */
         tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,127}$/), z.string().max(255)).default({}),
+        /** The workspace: an existing one, or one this program creates with its Azure landing zone. */
+        workspace: workspaceSchema.default({ mode: "existing", landingContainer: "landing" }),
         /** The ML projects of this stack. */
         projects: z.array(projectSchema).min(1),
     })
@@ -326,5 +385,6 @@ export function productionModeIssues(s: {
 
 export type Settings = z.output<typeof settingsSchema>;
 export type ProjectSettings = Settings["projects"][number];
+export type WorkspaceSettings = Settings["workspace"];
 export type MonitorSettings = ProjectSettings["monitor"];
 export type Mode = Settings["mode"];

@@ -16,7 +16,15 @@ export interface MockWorkspace {
      * does not exist (a first deploy).
      */
     modelVersions: string[] | undefined;
+    /**
+     * Whether a workspace this program creates already exists in Azure (`getWorkspace`);
+     * omitted: it exists exactly when the models do (after a first deploy and a training run).
+     */
+    azureWorkspaceExists?: boolean;
 }
+
+/** The Azure subscription and tenant the mocks report. */
+export const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 
 /** One resource as registered. */
 export interface RecordedResource {
@@ -53,6 +61,15 @@ function fakeId(name: string): string {
     return createHash("sha256").update(name).digest("hex").slice(0, 12);
 }
 
+function rgId(name: string): string {
+    return `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${name}`;
+}
+
+function fakeUuid(name: string): string {
+    const h = createHash("sha256").update(name).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Computed outputs the provider would return, for the outputs the program reads. */
 function computedState(
     type: string,
@@ -75,6 +92,39 @@ function computedState(
             return { id: s("name"), state: { ...inputs, servingEndpointId: `se-${id}` } };
         case "databricks:index/job:Job":
             return { id: String(Number.parseInt(id.slice(0, 10), 16)), state: inputs };
+        case "azure-native:resources:ResourceGroup":
+            return { id: rgId(s("resourceGroupName")), state: { ...inputs, name: s("resourceGroupName") } };
+        case "azure-native:databricks:Workspace": {
+            const name = s("workspaceName");
+            return {
+                id: `${rgId(s("resourceGroupName"))}/providers/Microsoft.Databricks/workspaces/${name}`,
+                state: {
+                    ...inputs,
+                    name,
+                    workspaceUrl: `adb-${Number.parseInt(id.slice(0, 12), 16)}.1.azuredatabricks.net`,
+                },
+            };
+        }
+        case "azure-native:databricks:AccessConnector": {
+            const name = s("connectorName");
+            return {
+                id: `${rgId(s("resourceGroupName"))}/providers/Microsoft.Databricks/accessConnectors/${name}`,
+                state: {
+                    ...inputs,
+                    name,
+                    identity: { type: "SystemAssigned", principalId: fakeUuid(name), tenantId: MOCK_SUBSCRIPTION },
+                },
+            };
+        }
+        case "azure-native:storage:StorageAccount": {
+            const name = s("accountName");
+            return {
+                id: `${rgId(s("resourceGroupName"))}/providers/Microsoft.Storage/storageAccounts/${name}`,
+                state: { ...inputs, name },
+            };
+        }
+        case "azure-native:storage:BlobContainer":
+            return { id, state: { ...inputs, name: s("containerName") } };
         default:
             return { id: `${id}`, state: inputs };
     }
@@ -157,6 +207,22 @@ export function installMocks(
                             status: "READY",
                         })),
                     };
+                }
+                case "azure-native:authorization:getClientConfig":
+                    return {
+                        clientId: fakeUuid("client"),
+                        objectId: fakeUuid(workspace.currentUser),
+                        subscriptionId: MOCK_SUBSCRIPTION,
+                        tenantId: MOCK_SUBSCRIPTION,
+                    };
+                case "azure-native:databricks:getWorkspace": {
+                    const exists = workspace.azureWorkspaceExists ?? workspace.modelVersions !== undefined;
+                    if (!exists) {
+                        throw engineError(
+                            `ResourceNotFound: The Resource 'Microsoft.Databricks/workspaces/${String(args.inputs.workspaceName)}' was not found.`,
+                        );
+                    }
+                    return { name: args.inputs.workspaceName, workspaceUrl: "adb-0.1.azuredatabricks.net" };
                 }
                 default:
                     throw engineError(`the offline mocks do not know the data source ${args.token}`);

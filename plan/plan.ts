@@ -103,7 +103,11 @@ function defaultProviders(
     config: Record<string, string>,
 ): RecordedResource[] {
     const packages = [
-        ...new Set(resources.filter((r) => r.custom && r.provider === "").map((r) => r.type.split(":")[0])),
+        ...new Set(
+            resources
+                .filter((r) => r.custom && r.provider === "" && !r.type.startsWith("pulumi:providers:"))
+                .map((r) => r.type.split(":")[0]),
+        ),
     ].sort();
     return packages.map((pkg) => {
         const version = packageVersion(pkg);

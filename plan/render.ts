@@ -4,7 +4,10 @@ import type { PlanDocument, PlanStep } from "./plan";
 /** Renders the plan as `pulumi preview` does: a tree of what would be created, then a summary. */
 export function renderTree(doc: PlanDocument, stack: string, color: boolean): string {
     const c = pc.createColors(color);
-    const steps = doc.steps.filter((s) => !s.newState.type.startsWith("pulumi:providers:"));
+    // Like `pulumi preview`: default providers are not shown, explicit ones are.
+    const steps = doc.steps.filter(
+        (s) => !(s.newState.type.startsWith("pulumi:providers:") && nameOf(s.urn).startsWith("default")),
+    );
     const children = new Map<string, PlanStep[]>();
     for (const s of steps) {
         const parent = s.newState.parent ?? "";
