@@ -14,7 +14,7 @@ const projectDir = path.resolve(__dirname, "..");
 
 async function main(): Promise<number> {
     let failed = false;
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of ["dev", "prod", "azure-dev"]) {
         const times: number[] = [];
         for (let i = 0; i < RUNS; i++) {
             const start = performance.now();

@@ -59,7 +59,9 @@ describe("npm run plan", () => {
     it("names the stacks when the stack file does not exist", async () => {
         const { code, stderr } = await cli(["--stack", "qa"]);
         expect(code).toBe(2);
-        expect(stderr).toBe("error: Pulumi.qa.yaml: no such stack file; the stacks of this project are azure-dev, dev, prod\n");
+        expect(stderr).toBe(
+            "error: Pulumi.qa.yaml: no such stack file; the stacks of this project are azure-dev, dev, prod\n",
+        );
     });
 });
 
