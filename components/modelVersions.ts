@@ -41,10 +41,10 @@ export function decideServing(
     return { serve: true };
 }
 
-/** Errors of the lookup that mean "no such model", as opposed to an outage or bad credentials. */
+/** Errors of a lookup that mean "no such resource" (a model, a workspace), as opposed to an outage or bad credentials. */
 export function isNotFound(err: unknown): boolean {
     const text = err instanceof Error ? err.message : String(err);
-    return /RESOURCE_DOES_NOT_EXIST|NOT_FOUND|does not exist|not found|404/i.test(text);
+    return /RESOURCE_DOES_NOT_EXIST|NOT_?FOUND|does not exist|not (be )?found|\b404\b/i.test(text);
 }
 
 /**

@@ -109,6 +109,8 @@ describe("serving decision on a first deploy", () => {
     it.each([
         ["RESOURCE_DOES_NOT_EXIST: Registered model 'a.b.c' does not exist.", true],
         ["Error: 404 Not Found", true],
+        ["ResourceGroupNotFound: Resource group 'rg-mlops-dev' could not be found.", true],
+        ["ResourceNotFound: The Resource 'Microsoft.Databricks/workspaces/dbw' was not found.", true],
         ["cannot authenticate: invalid token", false],
         ["dial tcp: i/o timeout", false],
     ])("treats %j as not found: %s", (message, notFound) => {
