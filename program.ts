@@ -8,7 +8,7 @@ import {
     decideServing,
     existingModelVersions,
     externalLocationGrants,
-    isNotFound,
+    isAzureNotFound,
     LandingZone,
     MlProject,
     Presets,
@@ -89,6 +89,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 failureEmails: settings.failureEmails,
                 tags: settings.tags,
                 workspaceRootPath,
+                sqlWarehouseId: settings.sqlWarehouseId,
                 landingUrl: workspace?.landing.url,
                 serve: decisions[i].decision.serve,
             },
@@ -138,7 +139,7 @@ async function createdWorkspace(settings: Settings, access: AccessGroups) {
         .then(
             () => true,
             (err: unknown) => {
-                if (isNotFound(err)) return false;
+                if (isAzureNotFound(err)) return false;
                 throw err;
             },
         );

@@ -48,6 +48,8 @@ export interface MlProjectArgs {
     failureEmails: string[];
     /** Tags on jobs and clusters (the project and environment tags are added). */
     tags: Record<string, string>;
+    /** SQL warehouse for table DDL (the processed inference table); omitted: the provider's own cluster. */
+    sqlWarehouseId?: string;
     /** Parent folder of the project's uploaded code; may hold the current-user variables. */
     workspaceRootPath: string;
     /**
@@ -60,6 +62,14 @@ export interface MlProjectArgs {
      * monitor on its inference table are left out until a training run registers a version.
      */
     serve: boolean;
+}
+
+/**
+ * Joins path segments to a cloud URL whatever its trailing slash: Unity Catalog strips the slash
+ * from an external location's URL, so `${url}${segment}` would glue the two together.
+ */
+export function joinUrl(url: pulumi.Input<string>, ...segments: string[]): pulumi.Output<string> {
+    return pulumi.output(url).apply((u) => [u.replace(/\/+$/, ""), ...segments].join("/"));
 }
 
 /** The name of the volume the file-arrival trigger watches (inside the project's schema). */
@@ -98,9 +108,10 @@ export class MlProject extends pulumi.ComponentResource {
                 modelName: p.modelName,
                 comment: p.modelComment ?? `Model of ${p.name} (${env}), trained by the ${p.name} training job.`,
                 volumeName: INPUT_VOLUME,
-                volumeStorageLocation: args.landingUrl
-                    ? pulumi.interpolate`${args.landingUrl}${p.name}/${INPUT_VOLUME}`
-                    : undefined,
+                // In production the jobs' service principal registers versions and sets aliases,
+                // which Unity Catalog allows the model's owner only.
+                owner: presets.development ? undefined : args.access.runAsServicePrincipal,
+                volumeStorageLocation: args.landingUrl ? joinUrl(args.landingUrl, p.name, INPUT_VOLUME) : undefined,
                 grants: {
                     schema: schemaGrants(args.access),
                     model: modelGrants(args.access),
@@ -222,18 +233,32 @@ export class MlProject extends pulumi.ComponentResource {
             new QualityMonitor(
                 `${name}-monitor`,
                 {
-                    tableName: endpoint.inferenceTableName,
-                    outputSchemaName: uc.schemaFullName,
+                    payloadTableName: endpoint.inferenceTableName,
+                    endpointName: endpoint.endpointName,
+                    catalog,
+                    schema: uc.schemaName,
+                    processedTable: `${p.serving.inferenceTablePrefix}_processed`,
+                    inferenceLog: p.monitor,
+                    labelsTable: p.monitor.labelsTable,
+                    slicingExprs: p.monitor.slicingExprs,
                     assetsDir: p.monitor.assetsDir
                         ? presets.path(p.monitor.assetsDir)
                         : pulumi.interpolate`${rootPath}/monitoring`,
-                    inferenceLog: p.monitor,
-                    slicingExprs: p.monitor.slicingExprs,
-                    schedule: {
-                        cron: p.monitor.schedule.cron,
-                        timezone: p.monitor.schedule.timezone,
-                        pauseStatus: presets.pauseStatus(p.monitor.schedule.pauseStatus),
+                    // Like bundles in development mode: a paused monitor schedule is removed.
+                    schedule:
+                        presets.pauseStatus(p.monitor.schedule.pauseStatus) === "UNPAUSED"
+                            ? { cron: p.monitor.schedule.cron, timezone: p.monitor.schedule.timezone }
+                            : undefined,
+                    processing: {
+                        ...common,
+                        jobName: presets.displayName(`${p.name}-inference-logs-${env}`),
+                        notebook: code.paths.processInferenceLogs,
+                        cron: p.monitor.processing.cron,
+                        timezone: p.monitor.processing.timezone,
+                        pauseStatus: presets.pauseStatus(p.monitor.processing.pauseStatus),
                     },
+                    sqlWarehouseId: args.sqlWarehouseId,
+                    protect: presets.protect,
                 },
                 child,
             );

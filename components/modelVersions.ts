@@ -41,10 +41,22 @@ export function decideServing(
     return { serve: true };
 }
 
-/** Errors of a lookup that mean "no such resource" (a model, a workspace), as opposed to an outage or bad credentials. */
-export function isNotFound(err: unknown): boolean {
-    const text = err instanceof Error ? err.message : String(err);
-    return /RESOURCE_DOES_NOT_EXIST|NOT_?FOUND|does not exist|not (be )?found|\b404\b/i.test(text);
+/**
+ * Errors of the model-version lookup that mean "no such model" (or no such schema): Unity
+ * Catalog's RESOURCE_DOES_NOT_EXIST. Anything else (a 404 from a wrong host, bad credentials, an
+ * outage) is not read as "no versions", which would plan to delete a live endpoint.
+ */
+export function isModelNotFound(err: unknown): boolean {
+    return /RESOURCE_DOES_NOT_EXIST|does not exist/i.test(errorText(err));
+}
+
+/** Errors of an Azure lookup that mean the resource (or its resource group) does not exist. */
+export function isAzureNotFound(err: unknown): boolean {
+    return /\b(ResourceNotFound|ResourceGroupNotFound)\b/.test(errorText(err));
+}
+
+function errorText(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -63,7 +75,7 @@ export async function existingModelVersions(
             .filter((v): v is number => v !== undefined)
             .map(String);
     } catch (err) {
-        if (isNotFound(err)) return undefined;
+        if (isModelNotFound(err)) return undefined;
         throw err;
     }
 }

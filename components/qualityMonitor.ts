@@ -1,61 +1,154 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitorSettings, PauseStatus } from "../config/schema";
+import { type CommonJobArgs, commonJobInputs, declareJob } from "./jobCommon";
+import { ML_CLUSTER_KEY } from "./mlCluster";
 
 export interface QualityMonitorArgs {
-    /** Full name of the monitored inference table. */
-    tableName: pulumi.Input<string>;
-    /** `catalog.schema` the metric tables are written to. */
-    outputSchemaName: pulumi.Input<string>;
-    /** Workspace folder of the monitor's dashboard. */
-    assetsDir: pulumi.Input<string>;
-    /** The inference-log profile: problem type, columns, granularities. */
+    /** The endpoint's raw inference table (`<prefix>_payload`), derived from the endpoint. */
+    payloadTableName: pulumi.Input<string>;
+    /** The endpoint's name, to map served entities to model versions. */
+    endpointName: pulumi.Input<string>;
+    /** Catalog and schema of the processed table and of the monitor's metric tables. */
+    catalog: string;
+    schema: pulumi.Input<string>;
+    /** Name of the processed table inside the schema. */
+    processedTable: string;
+    /** The inference-log profile; its column names are the processed table's columns. */
     inferenceLog: Pick<
         MonitorSettings,
         "problemType" | "predictionCol" | "labelCol" | "modelIdCol" | "timestampCol" | "granularities"
     >;
+    /** Ground truth to join in (`databricks_request_id` and the label column); omitted: none. */
+    labelsTable?: string;
     /** Expressions the metrics are sliced by (seed: `model_version`, `request_date`). */
     slicingExprs: string[];
-    /** Refresh schedule. */
-    schedule: { cron: string; timezone: string; pauseStatus: PauseStatus };
+    /** Workspace folder of the monitor's dashboard. */
+    assetsDir: pulumi.Input<string>;
+    /**
+     * Refresh schedule; omitted: none (refreshed on demand). Monitors cannot pause a schedule
+     * (the API's pause status is read-only), so a paused schedule is no schedule.
+     */
+    schedule?: { cron: string; timezone: string };
+    /** The job that fills the processed table from the raw one. */
+    processing: CommonJobArgs & {
+        notebook: pulumi.Input<string>;
+        cron: string;
+        timezone: string;
+        pauseStatus: PauseStatus;
+    };
+    /** SQL warehouse for the processed table's DDL; omitted: the provider's own small cluster. */
+    sqlWarehouseId?: string;
+    /** Protect the processed table (it holds the logged predictions) from deletion. */
+    protect: boolean;
 }
 
-/** A Lakehouse Monitoring quality monitor on the serving endpoint's inference table. */
+/** The processed table's columns, named by the monitor's settings. */
+export function processedColumns(log: QualityMonitorArgs["inferenceLog"]): databricks.types.input.SqlTableColumn[] {
+    const value = log.problemType === "PROBLEM_TYPE_CLASSIFICATION" ? "int" : "double";
+    return [
+        { name: log.timestampCol, type: "timestamp", comment: "When the endpoint served the request." },
+        { name: "request_date", type: "date" },
+        { name: "databricks_request_id", type: "string" },
+        { name: log.modelIdCol, type: "string", comment: "The served entity." },
+        { name: "model_version", type: "string" },
+        { name: log.predictionCol, type: value },
+        ...(log.labelCol ? [{ name: log.labelCol, type: value, comment: "Ground truth, when known." }] : []),
+    ];
+}
+
+/**
+ * Lakehouse Monitoring on what the serving endpoint logs: the processed inference table (the raw
+ * AI Gateway table holds request and response JSON, not prediction columns), the job that fills
+ * it, and the quality monitor with its inference-log profile.
+ */
 export class QualityMonitor extends pulumi.ComponentResource {
-    /** The monitored table. */
+    /** The monitored (processed) table. */
     public readonly tableName: pulumi.Output<string>;
-    /** The monitor's dashboard folder. */
-    public readonly assetsDir: pulumi.Output<string>;
+    /** The job that fills it. */
+    public readonly processingJobId: pulumi.Output<string>;
 
     constructor(name: string, args: QualityMonitorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:QualityMonitor", name, {}, opts);
 
+        const table = new databricks.SqlTable(
+            `${name}-table`,
+            {
+                catalogName: args.catalog,
+                schemaName: args.schema,
+                name: args.processedTable,
+                tableType: "MANAGED",
+                dataSourceFormat: "DELTA",
+                columns: processedColumns(args.inferenceLog),
+                comment:
+                    "Serving endpoint predictions, one row each, unpacked from the inference table. Managed by Pulumi.",
+                warehouseId: args.sqlWarehouseId,
+            },
+            { parent: this, protect: args.protect },
+        );
+        const tableName = pulumi.interpolate`${table.catalogName}.${table.schemaName}.${table.name}`;
+
+        const log = args.inferenceLog;
+        const job = declareJob(
+            `${name}-processing`,
+            {
+                ...commonJobInputs(args.processing),
+                description: "Unpacks the serving endpoint's inference table for the quality monitor.",
+                tasks: [
+                    {
+                        taskKey: "process_inference_logs",
+                        jobClusterKey: ML_CLUSTER_KEY,
+                        notebookTask: {
+                            notebookPath: args.processing.notebook,
+                            source: "WORKSPACE",
+                            baseParameters: {
+                                payload_table: args.payloadTableName,
+                                processed_table: tableName,
+                                endpoint_name: args.endpointName,
+                                timestamp_col: log.timestampCol,
+                                model_id_col: log.modelIdCol,
+                                prediction_col: log.predictionCol,
+                                label_col: log.labelCol ?? "",
+                                labels_table: args.labelsTable ?? "",
+                                problem_type: log.problemType,
+                            },
+                        },
+                    },
+                ],
+                schedule: {
+                    quartzCronExpression: args.processing.cron,
+                    timezoneId: args.processing.timezone,
+                    pauseStatus: args.processing.pauseStatus,
+                },
+            },
+            args.processing.permissions,
+            this,
+        );
+
         const monitor = new databricks.QualityMonitor(
             name,
             {
-                tableName: args.tableName,
-                outputSchemaName: args.outputSchemaName,
+                tableName,
+                outputSchemaName: pulumi.interpolate`${args.catalog}.${args.schema}`,
                 assetsDir: args.assetsDir,
                 inferenceLog: {
-                    problemType: args.inferenceLog.problemType,
-                    predictionCol: args.inferenceLog.predictionCol,
-                    labelCol: args.inferenceLog.labelCol,
-                    modelIdCol: args.inferenceLog.modelIdCol,
-                    timestampCol: args.inferenceLog.timestampCol,
-                    granularities: args.inferenceLog.granularities,
+                    problemType: log.problemType,
+                    predictionCol: log.predictionCol,
+                    labelCol: log.labelCol,
+                    modelIdCol: log.modelIdCol,
+                    timestampCol: log.timestampCol,
+                    granularities: log.granularities,
                 },
                 slicingExprs: args.slicingExprs,
-                schedule: {
-                    quartzCronExpression: args.schedule.cron,
-                    timezoneId: args.schedule.timezone,
-                    pauseStatus: args.schedule.pauseStatus,
-                },
+                schedule: args.schedule
+                    ? { quartzCronExpression: args.schedule.cron, timezoneId: args.schedule.timezone }
+                    : undefined,
             },
             { parent: this },
         );
 
         this.tableName = monitor.tableName;
-        this.assetsDir = monitor.assetsDir;
-        this.registerOutputs({ tableName: this.tableName, assetsDir: this.assetsDir });
+        this.processingJobId = job.id;
+        this.registerOutputs({ tableName: this.tableName, processingJobId: this.processingJobId });
     }
 }

@@ -11,6 +11,8 @@ export interface RegisteredModelArgs {
     modelName: string;
     /** Comment on the model. */
     comment?: string;
+    /** Owner of the model (a user, group or service principal application id); omitted: the deployer. */
+    owner?: string;
     /** Name of the volume the training trigger watches. */
     volumeName: string;
     /**
@@ -31,8 +33,8 @@ export interface RegisteredModelArgs {
 export class RegisteredModel extends pulumi.ComponentResource {
     /** `catalog.schema.model`. */
     public readonly fullName: pulumi.Output<string>;
-    /** `catalog.schema`. */
-    public readonly schemaFullName: pulumi.Output<string>;
+    /** The schema's name, once it exists. */
+    public readonly schemaName: pulumi.Output<string>;
     /** `/Volumes/catalog/schema/volume`. */
     public readonly volumePath: pulumi.Output<string>;
 
@@ -57,7 +59,13 @@ export class RegisteredModel extends pulumi.ComponentResource {
 
         const model = new databricks.RegisteredModel(
             name,
-            { catalogName: schema.catalogName, schemaName: schema.name, name: args.modelName, comment: args.comment },
+            {
+                catalogName: schema.catalogName,
+                schemaName: schema.name,
+                name: args.modelName,
+                comment: args.comment,
+                owner: args.owner,
+            },
             stateful,
         );
         new databricks.Grants(`${name}-grants`, { model: model.id, grants: args.grants.model }, { parent: this });
@@ -81,11 +89,11 @@ export class RegisteredModel extends pulumi.ComponentResource {
         );
 
         this.fullName = pulumi.interpolate`${schema.catalogName}.${schema.name}.${model.name}`;
-        this.schemaFullName = pulumi.interpolate`${schema.catalogName}.${schema.name}`;
+        this.schemaName = schema.name;
         this.volumePath = volume.volumePath;
         this.registerOutputs({
             fullName: this.fullName,
-            schemaFullName: this.schemaFullName,
+            schemaName: this.schemaName,
             volumePath: this.volumePath,
         });
     }

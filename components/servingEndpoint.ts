@@ -68,7 +68,7 @@ export class ServingEndpoint extends pulumi.ComponentResource {
                     })),
                     trafficConfig: {
                         routes: args.routes.map((r) => ({
-                            servedModelName: servedEntityName(args.modelName, r.version),
+                            servedEntityName: servedEntityName(args.modelName, r.version),
                             trafficPercentage: r.trafficPercentage,
                         })),
                     },

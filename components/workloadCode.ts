@@ -9,6 +9,7 @@ export const NOTEBOOKS = {
     train: "train.py",
     evaluate: "evaluate.py",
     batchInference: "batch_inference.py",
+    processInferenceLogs: "process_inference_logs.py",
 } as const;
 export type NotebookKey = keyof typeof NOTEBOOKS;
 

@@ -58,6 +58,9 @@ function describeIssue(namespace: string, issue: z.core.$ZodIssue, sourceOf: Sou
             return [
                 `${at(issue.path)}: ${issue.message}${issue.message.includes("found") ? "" : `, found ${describeValue(issue.input)}`}`,
             ];
+        case "too_small":
+        case "too_big":
+            return [`${at(issue.path)}: expected ${describeBound(issue)}, found ${describeValue(issue.input)}`];
         default: {
             const message = issue.message.startsWith("expected")
                 ? issue.message
@@ -104,6 +107,28 @@ export function formatKey(namespace: string, p: PropertyKey[]): string {
         else out += i === 0 ? String(part) : `.${String(part)}`;
     });
     return out;
+}
+
+/** "a number >= 1", "at least 1 item", "at most 24 characters". */
+function describeBound(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+    const small = issue.code === "too_small";
+    const bound = Number(
+        small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum,
+    );
+    const inclusive = issue.inclusive ?? true;
+    switch (issue.origin) {
+        case "number":
+        case "int":
+        case "bigint":
+            return `a number ${small ? ">" : "<"}${inclusive ? "=" : ""} ${bound}`;
+        case "string":
+            return `${small ? "at least" : "at most"} ${bound} character${bound === 1 ? "" : "s"}`;
+        case "array":
+        case "set":
+            return `${small ? "at least" : "at most"} ${bound} item${bound === 1 ? "" : "s"}`;
+        default:
+            return lowerFirst(issue.message);
+    }
 }
 
 function describeValue(v: unknown): string {

@@ -160,15 +160,36 @@ const monitorSchema = z
         granularities: z.array(z.enum(GRANULARITIES)).min(1),
         /** Expressions to slice the metrics by. */
         slicingExprs: z.array(z.string().min(1)).default([]),
-        /** Refresh schedule of the monitor. */
+        /**
+         * Refresh schedule of the monitor. Monitors cannot pause a schedule (the API's pause
+         * status is read-only): a PAUSED schedule, the development default, is left out.
+         */
         schedule: z
             .object({
                 cron: quartzCron,
                 timezone: timezone.default("UTC"),
-                /** Omitted: PAUSED in development mode, UNPAUSED in production mode. */
+                /** Omitted: PAUSED (no schedule) in development mode, UNPAUSED in production mode. */
                 pauseStatus: z.enum(PAUSE_STATUSES).optional(),
             })
             .strict(),
+        /**
+         * The job that unpacks the endpoint's raw inference table (request and response JSON) into
+         * the processed table the monitor watches.
+         */
+        processing: z
+            .object({
+                cron: quartzCron.default("0 15 * * * ?"),
+                timezone: timezone.default("UTC"),
+                /** Omitted: PAUSED in development mode, UNPAUSED in production mode. */
+                pauseStatus: z.enum(PAUSE_STATUSES).optional(),
+            })
+            .strict()
+            .default({ cron: "0 15 * * * ?", timezone: "UTC" }),
+        /**
+         * Ground truth joined into the processed table: a table with `databricks_request_id` and
+         * the label column. Omitted: labels stay empty until you backfill them.
+         */
+        labelsTable: z.string().optional(),
         /** Workspace folder of the monitor's dashboard; omitted: `<workspace root>/monitoring`. */
         assetsDir: workspacePath.optional(),
     })
@@ -276,8 +297,8 @@ export const settingsSchema = z
             .min(1),
         /** Node type of the job clusters; one of `nodeTypes`. */
         nodeType: z.string(),
-        /** Workers of the job clusters. */
-        numWorkers: z.number().int().min(0),
+        /** Workers of the job clusters (at least 1: single-node clusters need settings this program does not make). */
+        numWorkers: z.number().int().min(1),
         /** Upper bound on workers in the cluster policy. */
         maxWorkers: z.number().int().min(0),
         /** Auto-termination bound, in minutes, for all-purpose clusters under the policy (job clusters end with their run). */
@@ -293,10 +314,28 @@ export const settingsSchema = z
         /** Identity the jobs run as; required in production mode. */
         runAs: z
             .object({
-                /** Application id (or name) of the service principal. */
-                servicePrincipalName: z.string().min(1),
+                /**
+                 * Application id (a GUID) of the service principal: what `run_as`, permissions and
+                 * grants take. Its display name does not work there.
+                 */
+                servicePrincipalName: z
+                    .string()
+                    .regex(
+                        /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+                        "expected the service principal's application id (a GUID), not its display name",
+                    ),
+                /** Display name of the service principal, for people (`sp-ml-prod`); not sent to any API. */
+                displayName: z.string().min(1).optional(),
             })
             .strict()
+            .optional(),
+        /**
+         * SQL warehouse that runs the DDL of the tables this program declares (the processed
+         * inference table). Omitted: the provider starts a small cluster named `terraform-sql-table`.
+         */
+        sqlWarehouseId: z
+            .string()
+            .regex(/^[0-9a-f]{16}$/, "expected a SQL warehouse id (16 hex characters)")
             .optional(),
         /** Root folder of the uploaded code; omitted: per-user in development, /Shared in production. */
         workspaceRootPath: workspacePath.optional(),

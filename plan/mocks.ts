@@ -83,6 +83,8 @@ function computedState(
             return { id: `${s("catalogName")}.${s("name")}`, state: inputs };
         case "databricks:index/registeredModel:RegisteredModel":
             return { id: `${s("catalogName")}.${s("schemaName")}.${s("name")}`, state: inputs };
+        case "databricks:index/sqlTable:SqlTable":
+            return { id: `${s("catalogName")}.${s("schemaName")}.${s("name")}`, state: inputs };
         case "databricks:index/volume:Volume":
             return {
                 id: `${s("catalogName")}.${s("schemaName")}.${s("name")}`,

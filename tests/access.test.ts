@@ -8,8 +8,11 @@ import {
     volumeGrants,
 } from "../components/access";
 
+/** The application id of sp-ml-prod in Pulumi.prod.yaml. */
+const SP = "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
+
 const seed = { managers: ["ml-engineers"], runners: [], viewers: ["data-scientists"] };
-const prod = { ...seed, runners: ["ml-ops"], runAsServicePrincipal: "sp-ml-prod" };
+const prod = { ...seed, runners: ["ml-ops"], runAsServicePrincipal: SP };
 
 describe("permissions derived from the groups, per resource type", () => {
     it("maps the seed's groups onto each resource's levels", () => {
@@ -37,13 +40,13 @@ describe("permissions derived from the groups, per resource type", () => {
 
     it("lets the run-as principal log to the experiment and use the policy, but not view-only groups", () => {
         expect(experimentPermissions(prod)).toContainEqual({
-            servicePrincipalName: "sp-ml-prod",
+            servicePrincipalName: SP,
             permissionLevel: "CAN_MANAGE",
         });
         expect(clusterPolicyPermissions(prod)).toEqual([
+            { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
             { groupName: "ml-engineers", permissionLevel: "CAN_USE" },
             { groupName: "ml-ops", permissionLevel: "CAN_USE" },
-            { servicePrincipalName: "sp-ml-prod", permissionLevel: "CAN_USE" },
         ]);
     });
 
@@ -54,10 +57,10 @@ describe("permissions derived from the groups, per resource type", () => {
             { principal: "sp", privileges: ["ALL_PRIVILEGES", "MANAGE"] },
         ]);
         expect(volumeGrants(prod)).toEqual([
+            { principal: SP, privileges: ["READ_VOLUME"] },
             { principal: "data-scientists", privileges: ["READ_VOLUME"] },
             { principal: "ml-engineers", privileges: ["ALL_PRIVILEGES"] },
             { principal: "ml-ops", privileges: ["READ_VOLUME", "WRITE_VOLUME"] },
-            { principal: "sp-ml-prod", privileges: ["READ_VOLUME"] },
         ]);
     });
 });

@@ -3,6 +3,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { azureNames, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../components/azureNames";
 import { type PlanRun, planConfig, planError, planStack, stackFileConfig } from "./harness";
 
+/** The application id of sp-ml-prod in Pulumi.prod.yaml. */
+const SP = "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
+
 const NS = "databricks-mlops";
 const SUB = "00000000-0000-0000-0000-000000000000";
 const A = {
@@ -21,7 +24,7 @@ function createdProd(): Record<string, unknown> {
     c[`${NS}:environment`] = "prod";
     c[`${NS}:mode`] = "production";
     c[`${NS}:catalog`] = "prod_catalog";
-    c[`${NS}:runAs`] = { servicePrincipalName: "sp-ml-prod" };
+    c[`${NS}:runAs`] = { servicePrincipalName: SP };
     c[`${NS}:projects`][0].experimentPath = "/Shared/ml-project";
     c[`${NS}:projects`][0].modelName = "ml_model";
     return c;
@@ -196,6 +199,7 @@ describe.each([
                       "ml-project-model",
                       "ml-project-model-schema",
                       "ml-project-model-volume",
+                      "ml-project-monitor-table",
                   ]
                 : [],
         );

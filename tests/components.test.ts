@@ -1,5 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { clusterPolicyDefinition, decideServing, isNotFound, MlCluster, ServingEndpoint } from "../components";
+import {
+    clusterPolicyDefinition,
+    decideServing,
+    isAzureNotFound,
+    isModelNotFound,
+    MlCluster,
+    ServingEndpoint,
+} from "../components";
 import { installMocks, Recorder, runProgram } from "../plan/mocks";
 
 const recorder = new Recorder();
@@ -108,12 +115,19 @@ describe("serving decision on a first deploy", () => {
 
     it.each([
         ["RESOURCE_DOES_NOT_EXIST: Registered model 'a.b.c' does not exist.", true],
-        ["Error: 404 Not Found", true],
-        ["ResourceGroupNotFound: Resource group 'rg-mlops-dev' could not be found.", true],
-        ["ResourceNotFound: The Resource 'Microsoft.Databricks/workspaces/dbw' was not found.", true],
+        ["Schema 'dev_catalog.ml_data' does not exist.", true],
+        ["Error: 404 Not Found", false],
         ["cannot authenticate: invalid token", false],
         ["dial tcp: i/o timeout", false],
-    ])("treats %j as not found: %s", (message, notFound) => {
-        expect(isNotFound(new Error(message))).toBe(notFound);
+    ])("reads %j as a missing model: %s", (message, notFound) => {
+        expect(isModelNotFound(new Error(message))).toBe(notFound);
+    });
+
+    it.each([
+        ["ResourceGroupNotFound: Resource group 'rg-mlops-dev' could not be found.", true],
+        ["ResourceNotFound: The Resource 'Microsoft.Databricks/workspaces/dbw' was not found.", true],
+        ["AuthorizationFailed: the client does not have authorization", false],
+    ])("reads %j as a missing Azure resource: %s", (message, notFound) => {
+        expect(isAzureNotFound(new Error(message))).toBe(notFound);
     });
 });

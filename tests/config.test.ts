@@ -72,6 +72,21 @@ describe("bad stack configuration is rejected before any resource, with file, ke
             `Pulumi.prod.yaml: ${NS}:nodeType: expected one of the allowed nodeTypes (Standard_DS3_v2, Standard_DS4_v2, Standard_DS5_v2), found "Standard_NC6"`,
         ],
         [
+            "a service principal's display name instead of its application id",
+            (c: any) => (c[`${NS}:runAs`].servicePrincipalName = "sp-ml-prod"),
+            `Pulumi.prod.yaml: ${NS}:runAs.servicePrincipalName: expected the service principal's application id (a GUID), not its display name, found "sp-ml-prod"`,
+        ],
+        [
+            "a job cluster without workers",
+            (c: any) => (c[`${NS}:numWorkers`] = 0),
+            `Pulumi.prod.yaml: ${NS}:numWorkers: expected a number >= 1, found 0`,
+        ],
+        [
+            "an empty list",
+            (c: any) => (c[`${NS}:projects`][0].serving.routes = []),
+            `Pulumi.prod.yaml: ${NS}:projects[0].serving.routes: expected at least 1 item, found []`,
+        ],
+        [
             "a non-ML runtime",
             (c: any) => (c[`${NS}:sparkVersion`] = "15.4.x-scala2.12"),
             `Pulumi.prod.yaml: ${NS}:sparkVersion: expected an ML runtime such as '15.4.x-ml-scala2.12', found "15.4.x-scala2.12"`,

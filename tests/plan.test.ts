@@ -27,7 +27,7 @@ describe("npm run plan", () => {
         const { code, stdout } = await cli(["--stack", "prod", "--json"]);
         expect(code).toBe(0);
         const doc = JSON.parse(stdout);
-        expect(doc.changeSummary).toEqual({ create: 32 });
+        expect(doc.changeSummary).toEqual({ create: 36 });
         expect(doc.steps[0]).toMatchObject({
             op: "create",
             urn: "urn:pulumi:prod::databricks-mlops::pulumi:pulumi:Stack::databricks-mlops-prod",
@@ -43,7 +43,7 @@ describe("npm run plan", () => {
         expect(stdout).toContain(" +   pulumi:pulumi:Stack");
         expect(stdout).toContain("└─ mlops:databricks:MlProject");
         expect(stdout).toContain("warning: model dev_catalog.ml_data.ml_model_dev does not exist yet");
-        expect(stdout).toContain("+ 27 to create");
+        expect(stdout).toContain("+ 28 to create");
     });
 
     it("rejects bad config with the message and exit 2, no stack trace", async () => {

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PlanRun, planConfig, planStack, stackFileConfig } from "./harness";
 
+/** The application id of sp-ml-prod in Pulumi.prod.yaml. */
+const SP = "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
+
 const T = {
     stack: "pulumi:pulumi:Stack",
     project: "mlops:databricks:MlProject",
@@ -15,6 +18,7 @@ const T = {
     permissions: "databricks:index/permissions:Permissions",
     grants: "databricks:index/grants:Grants",
     notebook: "databricks:index/notebook:Notebook",
+    table: "databricks:index/sqlTable:SqlTable",
 };
 
 const EXPECTED_COUNTS: Record<string, number> = {
@@ -30,16 +34,17 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "mlops:databricks:QualityMonitor": 1,
     "mlops:databricks:WorkloadCode": 1,
     [T.policy]: 1,
-    [T.job]: 2,
+    [T.job]: 3,
     [T.experiment]: 1,
     [T.model]: 1,
     [T.schema]: 1,
     [T.volume]: 1,
     [T.serving]: 1,
     [T.monitor]: 1,
-    [T.permissions]: 5,
+    [T.permissions]: 6,
+    [T.table]: 1,
     [T.grants]: 3,
-    [T.notebook]: 4,
+    [T.notebook]: 5,
 };
 
 function counts(run: PlanRun): Record<string, number> {
@@ -56,7 +61,7 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
 
     it("declares exactly the bundle's resources", () => {
         expect(counts(run)).toEqual(EXPECTED_COUNTS);
-        expect(run.doc.changeSummary).toEqual({ create: 32 });
+        expect(run.doc.changeSummary).toEqual({ create: 36 });
     });
 
     it("runs the training tasks in order on the shared ML job cluster", () => {
@@ -98,7 +103,7 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
             expect.objectContaining({ entityName: model, entityVersion: "1", workloadSize: "Small" }),
         ]);
         expect(inputs.config.trafficConfig.routes).toEqual([
-            { servedModelName: inputs.config.servedEntities[0].name, trafficPercentage: 100 },
+            { servedEntityName: inputs.config.servedEntities[0].name, trafficPercentage: 100 },
         ]);
         expect(inputs.config.autoCaptureConfig).toBeUndefined();
         expect(inputs.aiGateway.inferenceTableConfig).toEqual({
@@ -109,11 +114,12 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
         });
     });
 
-    it("monitors the endpoint's inference table", () => {
+    it("monitors the processed inference table the processing job fills from the endpoint's", () => {
         const m = run.named(T.monitor, "ml-project-monitor");
         const inputs = m.inputs as any;
-        expect(inputs.tableName).toBe(`${stack}_catalog.ml_data.inference_logs_payload`);
-        expect(inputs.outputSchemaName).toBe(`${stack}_catalog.ml_data`);
+        const schema = `${stack}_catalog.ml_data`;
+        expect(inputs.tableName).toBe(`${schema}.inference_logs_processed`);
+        expect(inputs.outputSchemaName).toBe(schema);
         expect(inputs.slicingExprs).toEqual(["model_version", "request_date"]);
         expect(inputs.inferenceLog).toEqual({
             problemType: "PROBLEM_TYPE_CLASSIFICATION",
@@ -123,7 +129,27 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
             timestampCol: "timestamp",
             granularities: ["1 day"],
         });
-        expect(m.dependencies.some((d) => d.endsWith("ModelServing::ml-project-endpoint"))).toBe(true);
+        expect(inputs.schedule?.pauseStatus).toBeUndefined();
+        const table = run.named(T.table, "ml-project-monitor-table");
+        expect(m.dependencies).toContain(table.urn);
+        expect((table.inputs as any).columns.map((c: any) => `${c.name} ${c.type}`)).toEqual([
+            "timestamp timestamp",
+            "request_date date",
+            "databricks_request_id string",
+            "model_id string",
+            "model_version string",
+            "prediction int",
+            "label int",
+        ]);
+        const processing = run.named(T.job, "ml-project-monitor-processing");
+        const params = (processing.inputs as any).tasks[0].notebookTask.baseParameters;
+        expect(params).toMatchObject({
+            payload_table: `${schema}.inference_logs_payload`,
+            processed_table: `${schema}.inference_logs_processed`,
+            prediction_col: "prediction",
+            label_col: "label",
+        });
+        expect(processing.dependencies.some((d) => d.endsWith("ModelServing::ml-project-endpoint"))).toBe(true);
     });
 
     it("gives the experiment the seed's permissions", () => {
@@ -137,15 +163,15 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
 
     it("grants CAN_MANAGE-equivalent on the model to ml-engineers and EXECUTE to data-scientists", () => {
         const grants = (run.named(T.grants, "ml-project-model-grants").inputs as any).grants;
-        expect(grants.filter((g: any) => g.principal !== "sp-ml-prod")).toEqual([
+        expect(grants.filter((g: any) => g.principal !== SP)).toEqual([
             { principal: "data-scientists", privileges: ["EXECUTE"] },
             { principal: "ml-engineers", privileges: ["ALL_PRIVILEGES"] },
         ]);
     });
 
-    it("uploads the four notebooks and points the tasks at them", () => {
+    it("uploads the five notebooks and points the tasks at them", () => {
         const paths = run.ofType(T.notebook).map((n) => (n.inputs as any).path);
-        expect(paths).toHaveLength(4);
+        expect(paths).toHaveLength(5);
         const training = run.named(T.job, "ml-project-training").inputs as any;
         for (const task of training.tasks) expect(paths).toContain(task.notebookTask.notebookPath);
         for (const n of run.ofType(T.notebook)) {
@@ -168,7 +194,11 @@ describe("development mode (dev stack)", () => {
                 .ofType(T.job)
                 .map((j) => (j.inputs as any).name)
                 .sort(),
-        ).toEqual(["[dev jane_doe] ml-project-inference-dev", "[dev jane_doe] ml-project-training-dev"]);
+        ).toEqual([
+            "[dev jane_doe] ml-project-inference-dev",
+            "[dev jane_doe] ml-project-inference-logs-dev",
+            "[dev jane_doe] ml-project-training-dev",
+        ]);
         expect((run.ofType(T.policy)[0].inputs as any).name).toBe("[dev jane_doe] ml-project-ml-cluster-dev");
     });
 
@@ -179,10 +209,12 @@ describe("development mode (dev stack)", () => {
         );
     });
 
-    it("pauses the trigger, the schedule and the monitor schedule", () => {
+    it("pauses the trigger and the schedules, and leaves the monitor unscheduled", () => {
         expect((run.named(T.job, "ml-project-training").inputs as any).trigger.pauseStatus).toBe("PAUSED");
         expect((run.named(T.job, "ml-project-inference").inputs as any).schedule.pauseStatus).toBe("PAUSED");
-        expect((run.ofType(T.monitor)[0].inputs as any).schedule.pauseStatus).toBe("PAUSED");
+        expect((run.named(T.job, "ml-project-monitor-processing").inputs as any).schedule.pauseStatus).toBe("PAUSED");
+        // A monitor's pause status is read-only in the API: bundles drop a paused schedule.
+        expect((run.ofType(T.monitor)[0].inputs as any).schedule).toBeUndefined();
     });
 
     it("scales to zero, tags dev, allows 4 concurrent runs and runs as the deploying user", () => {
@@ -216,17 +248,22 @@ describe("production mode (prod stack)", () => {
         run = await planStack("prod");
     });
 
-    it("runs both jobs as the service principal, unpaused, without prefixes", () => {
+    it("runs every job as the service principal, unpaused, without prefixes", () => {
+        expect(run.ofType(T.job)).toHaveLength(3);
         for (const job of run.ofType(T.job)) {
             const inputs = job.inputs as any;
-            expect(inputs.runAs).toEqual({ servicePrincipalName: "sp-ml-prod" });
-            expect(inputs.name).toMatch(/^ml-project-(training|inference)-prod$/);
+            expect(inputs.runAs).toEqual({ servicePrincipalName: SP });
+            expect(inputs.name).toMatch(/^ml-project-(training|inference|inference-logs)-prod$/);
             expect(inputs.maxConcurrentRuns).toBeUndefined();
             expect(inputs.tags.dev).toBeUndefined();
         }
         expect((run.named(T.job, "ml-project-training").inputs as any).trigger.pauseStatus).toBe("UNPAUSED");
         expect((run.named(T.job, "ml-project-inference").inputs as any).schedule.pauseStatus).toBe("UNPAUSED");
-        expect((run.ofType(T.monitor)[0].inputs as any).schedule.pauseStatus).toBe("UNPAUSED");
+        expect((run.named(T.job, "ml-project-monitor-processing").inputs as any).schedule.pauseStatus).toBe("UNPAUSED");
+        expect((run.ofType(T.monitor)[0].inputs as any).schedule).toEqual({
+            quartzCronExpression: "0 0 6 * * ?",
+            timezoneId: "UTC",
+        });
     });
 
     it("keeps the endpoint warm and names it ml-project-api-prod", () => {
@@ -246,22 +283,26 @@ describe("production mode (prod stack)", () => {
             .filter((s) => s.newState.protect)
             .map((s) => s.newState.type)
             .sort();
-        expect(protectedTypes).toEqual([T.experiment, T.model, T.schema, T.volume].sort());
+        expect(protectedTypes).toEqual([T.experiment, T.model, T.schema, T.table, T.volume].sort());
     });
 
     it("lets the service principal write the schema, manage the model and use the policy", () => {
         const schema = (run.named(T.grants, "ml-project-model-schema-grants").inputs as any).grants;
         expect(schema).toContainEqual({
-            principal: "sp-ml-prod",
+            principal: SP,
             privileges: ["CREATE_MODEL", "CREATE_TABLE", "MODIFY", "SELECT", "USE_SCHEMA"],
         });
         const model = (run.named(T.grants, "ml-project-model-grants").inputs as any).grants;
-        expect(model).toContainEqual({ principal: "sp-ml-prod", privileges: ["ALL_PRIVILEGES", "MANAGE"] });
+        expect(model).toContainEqual({ principal: SP, privileges: ["ALL_PRIVILEGES", "MANAGE"] });
         const policy = (run.named(T.permissions, "ml-project-cluster-policy-perms").inputs as any).accessControls;
         expect(policy).toEqual([
+            { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
             { groupName: "ml-engineers", permissionLevel: "CAN_USE" },
-            { servicePrincipalName: "sp-ml-prod", permissionLevel: "CAN_USE" },
         ]);
+    });
+
+    it("makes the service principal the model's owner, so it can add versions and set aliases", () => {
+        expect((run.ofType(T.model)[0].inputs as any).owner).toBe(SP);
     });
 });
 
@@ -331,10 +372,10 @@ describe("A/B traffic and several projects", () => {
             ["ml_model-2", "2"],
         ]);
         expect(split.config.trafficConfig.routes).toEqual([
-            { servedModelName: "ml_model-1", trafficPercentage: 80 },
-            { servedModelName: "ml_model-2", trafficPercentage: 20 },
+            { servedEntityName: "ml_model-1", trafficPercentage: 80 },
+            { servedEntityName: "ml_model-2", trafficPercentage: 20 },
         ]);
         expect(run.ofType(T.project)).toHaveLength(2);
-        expect(run.ofType(T.job)).toHaveLength(4);
+        expect(run.ofType(T.job)).toHaveLength(6);
     });
 });
