@@ -83,12 +83,17 @@ export const TRAINING_DATA_DIR = "training_data";
  * landing volume, the serving endpoint and the quality monitor, each with its permissions.
  */
 export class MlProject extends pulumi.ComponentResource {
+    /** The training job's id. */
     public readonly trainingJobId: pulumi.Output<string>;
+    /** The batch inference job's id. */
     public readonly inferenceJobId: pulumi.Output<string>;
+    /** The experiment's workspace path (prefixed in development mode). */
     public readonly experimentPath: pulumi.Output<string>;
+    /** `catalog.schema.model`. */
     public readonly modelFullName: pulumi.Output<string>;
     /** The endpoint's name; undefined while it is deferred (no model version yet). */
     public readonly endpointName: pulumi.Output<string | undefined>;
+    /** The folder the training job's file-arrival trigger watches; drop training CSVs here. */
     public readonly trainingDataPath: pulumi.Output<string>;
 
     constructor(name: string, args: MlProjectArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -76,7 +76,9 @@ export function presetTags(mode: Mode, shortName: string, tags: Record<string, s
 /** Applies the presets of one mode for one deploying user. */
 export class Presets {
     constructor(
+        /** The deployment mode. */
         public readonly mode: Mode,
+        /** The deploying identity, from the provider's current-user data source. */
         public readonly user: pulumi.Output<CurrentUser>,
     ) {}
 

@@ -9,8 +9,9 @@ export interface QualityMonitorArgs {
     payloadTableName: pulumi.Input<string>;
     /** The endpoint's name, to map served entities to model versions. */
     endpointName: pulumi.Input<string>;
-    /** Catalog and schema of the processed table and of the monitor's metric tables. */
+    /** Catalog of the processed table and of the monitor's metric tables. */
     catalog: string;
+    /** Schema of the processed table and of the monitor's metric tables (an output: it must exist). */
     schema: pulumi.Input<string>;
     /** Name of the processed table inside the schema. */
     processedTable: string;

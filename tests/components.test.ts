@@ -4,8 +4,12 @@ import {
     decideServing,
     isAzureNotFound,
     isModelNotFound,
+    joinUrl,
     MlCluster,
+    processedColumns,
+    RegisteredModel,
     ServingEndpoint,
+    TrainingJob,
 } from "../components";
 import { installMocks, Recorder, runProgram } from "../plan/mocks";
 
@@ -130,4 +134,126 @@ describe("serving decision on a first deploy", () => {
     ])("reads %j as a missing Azure resource: %s", (message, notFound) => {
         expect(isAzureNotFound(new Error(message))).toBe(notFound);
     });
+});
+
+describe("RegisteredModel", () => {
+    const grants = { schema: [], model: [], volume: [] };
+
+    it("declares a managed volume by default, unprotected", async () => {
+        const out = await runProgram(async () => {
+            const m = new RegisteredModel("m", {
+                catalog: "c",
+                schema: "s",
+                modelName: "mdl",
+                volumeName: "input",
+                grants,
+                protect: false,
+            });
+            return { fullName: m.fullName, volumePath: m.volumePath };
+        }, recorder);
+        expect(out).toEqual({ fullName: "c.s.mdl", volumePath: "/Volumes/c/s/input" });
+        const [volume] = recorder.ofType("databricks:index/volume:Volume");
+        expect(volume.inputs).toMatchObject({
+            volumeType: "MANAGED",
+            catalogName: "c",
+            schemaName: "s",
+            name: "input",
+        });
+        expect(volume.inputs.storageLocation).toBeUndefined();
+        expect(recorder.resources.filter((r) => r.protect)).toEqual([]);
+    });
+
+    it("declares an external volume, an owner and protection when asked", async () => {
+        await runProgram(async () => {
+            new RegisteredModel("m", {
+                catalog: "c",
+                schema: "s",
+                modelName: "mdl",
+                volumeName: "input",
+                volumeStorageLocation: "abfss://landing@acct.dfs.core.windows.net/p/input",
+                owner: "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c",
+                grants,
+                protect: true,
+            });
+            return {};
+        }, recorder);
+        expect(recorder.ofType("databricks:index/volume:Volume")[0].inputs).toMatchObject({
+            volumeType: "EXTERNAL",
+            storageLocation: "abfss://landing@acct.dfs.core.windows.net/p/input",
+        });
+        expect(recorder.ofType("databricks:index/registeredModel:RegisteredModel")[0].inputs.owner).toBe(
+            "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c",
+        );
+        expect(
+            recorder.resources
+                .filter((r) => r.protect)
+                .map((r) => r.type)
+                .sort(),
+        ).toEqual([
+            "databricks:index/registeredModel:RegisteredModel",
+            "databricks:index/schema:Schema",
+            "databricks:index/volume:Volume",
+        ]);
+    });
+});
+
+describe("TrainingJob", () => {
+    it("leaves optional trigger settings to the API and sends the trailing-slash URL as given", async () => {
+        await runProgram(async () => {
+            new TrainingJob("t", {
+                jobName: "train",
+                jobCluster: { jobClusterKey: "ml_cluster" },
+                failureEmails: ["a@example.com"],
+                tags: {},
+                permissions: [],
+                notebooks: { features: "/f", train: "/t", evaluate: "/e" },
+                parameters: { features: {}, train: {}, evaluate: {} },
+                fileArrivalUrl: "/Volumes/c/s/input/training_data/",
+                pauseStatus: "PAUSED",
+            });
+            return {};
+        }, recorder);
+        const [job] = recorder.ofType("databricks:index/job:Job");
+        expect(job.inputs.trigger).toEqual({
+            pauseStatus: "PAUSED",
+            fileArrival: { url: "/Volumes/c/s/input/training_data/" },
+        });
+        expect(job.inputs.emailNotifications).toEqual({ onFailures: ["a@example.com"] });
+        expect(job.inputs.queue).toEqual({ enabled: true });
+        expect(job.inputs.runAs).toBeUndefined();
+    });
+});
+
+describe("processed inference table", () => {
+    it.each([
+        ["PROBLEM_TYPE_CLASSIFICATION", "label", ["prediction int", "label int"]],
+        ["PROBLEM_TYPE_REGRESSION", undefined, ["prediction double"]],
+    ] as const)("types the prediction and label for %s", (problemType, labelCol, last) => {
+        const columns = processedColumns({
+            problemType,
+            predictionCol: "prediction",
+            labelCol,
+            modelIdCol: "model_id",
+            timestampCol: "ts",
+            granularities: ["1 day"],
+        }).map((c) => `${c.name} ${c.type}`);
+        expect(columns).toEqual([
+            "ts timestamp",
+            "request_date date",
+            "databricks_request_id string",
+            "model_id string",
+            "model_version string",
+            ...last,
+        ]);
+    });
+});
+
+describe("joinUrl", () => {
+    it.each(["abfss://landing@a.dfs.core.windows.net/", "abfss://landing@a.dfs.core.windows.net"])(
+        "joins %s without a double or a missing slash",
+        async (url) => {
+            const out = await runProgram(async () => ({ joined: joinUrl(url, "p", "input") }), recorder);
+            expect(out.joined).toBe("abfss://landing@a.dfs.core.windows.net/p/input");
+        },
+    );
 });
