@@ -37,9 +37,13 @@ export async function program(): Promise<Record<string, unknown>> {
     const provider = workspace?.provider;
 
     // The deploying identity names dev resources (`[dev <short_name>]`) and user-scoped paths.
-    const user = databricks
-        .getCurrentUserOutput({}, { provider })
-        .apply((u) => ({ userName: u.userName, shortName: shortUserName(u.userName) }));
+    // A created workspace is asked once it exists: before that (a first preview) the engine
+    // would answer an invoke on its still-unknown provider with nothing, so the user stays
+    // unknown ("known after apply") instead.
+    const currentUser = workspace
+        ? workspace.foundation.workspaceUrl.apply(() => databricks.getCurrentUserOutput({}, { provider }))
+        : databricks.getCurrentUserOutput();
+    const user = currentUser.apply((u) => ({ userName: u.userName, shortName: shortUserName(u.userName) }));
     const presets = new Presets(settings.mode, user);
 
     // Decide, per project, whether the served model versions exist (mlops-stacks#217). A

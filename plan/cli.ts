@@ -30,11 +30,13 @@ async function main(argv: string[]): Promise<number> {
             'versions the registered models have: "none" plans a first deploy; default: the versions the stack serves',
             parseVersions,
         )
+        .option("--unknowns", "show values providers compute (ids, URLs) as unknown, as a first `pulumi preview` does")
         .option("--project-dir <dir>", "folder holding Pulumi.yaml", path.resolve(__dirname, ".."))
         .option("--no-color", "plain text output")
         .showHelpAfterError();
     cli.parse(argv);
     const opts = cli.opts<{
+        unknowns?: boolean;
         stack: string;
         json?: boolean;
         user: string;
@@ -51,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
         stack: opts.stack,
         currentUser: opts.user,
         modelVersions: opts.modelVersions,
+        preview: opts.unknowns,
     });
     const color = opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
     process.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color));

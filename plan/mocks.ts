@@ -21,7 +21,16 @@ export interface MockWorkspace {
      * omitted: it exists exactly when the models do (after a first deploy and a training run).
      */
     azureWorkspaceExists?: boolean;
+    /**
+     * Run as a first `pulumi preview` does: every value a provider computes (ids, URLs, paths)
+     * is unknown, and an invoke on a provider whose inputs are unknown answers nothing, as the
+     * engine does. Omitted: the mocks return stand-ins for computed values.
+     */
+    preview?: boolean;
 }
+
+/** How the engine spells an unknown value (`pulumi preview --json` prints it as is). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** The Azure subscription and tenant the mocks report. */
 export const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
@@ -47,6 +56,7 @@ export const SECRET_MASK = "[secret]";
 /** Replaces secret values with the mask, as `pulumi preview` shows them. */
 export function maskSecrets(value: unknown): unknown {
     if (pulumi.runtime.isRpcSecret(value)) return SECRET_MASK;
+    if (pulumi.isUnknown(value)) return UNKNOWN;
     if (Array.isArray(value)) return value.map(maskSecrets);
     if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
         const out: Record<string, unknown> = {};
@@ -179,8 +189,13 @@ export function installMocks(
     recorder = new Recorder(),
 ): Recorder {
     const mocks: pulumi.runtime.Mocks = {
-        newResource: (args) => computedState(args.type, args.name, args.inputs),
+        // In a preview, a resource to create has only its inputs; the engine answers no id.
+        newResource: (args) =>
+            workspace.preview ? { id: "", state: args.inputs } : computedState(args.type, args.name, args.inputs),
         call: (args) => {
+            // The engine answers an invoke on a provider it cannot configure yet with nothing
+            // (pulumi/pulumi#10209).
+            if (args.provider?.endsWith(`::${UNKNOWN}`)) return {};
             switch (args.token) {
                 case "databricks:index/getCurrentUser:getCurrentUser":
                     return {
@@ -232,7 +247,7 @@ export function installMocks(
         },
     };
     // setMocks is async in signature only: it installs the mocks before it returns.
-    void pulumi.runtime.setMocks(mocks, project, stack, false);
+    void pulumi.runtime.setMocks(mocks, project, stack, workspace.preview ?? false);
 
     const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
     // URNs as the engine makes them: the whole chain of parent types, not only the last one
@@ -252,7 +267,7 @@ export function installMocks(
                     name: req.getName(),
                     custom: req.getCustom(),
                     parent: req.getParent(),
-                    inputs: maskSecrets(pulumi.runtime.deserializeProperties(req.getObject() as never)) as Record<
+                    inputs: maskSecrets(pulumi.runtime.deserializeProperties(req.getObject() as never, true)) as Record<
                         string,
                         unknown
                     >,
@@ -295,8 +310,12 @@ export async function runProgram(
 
 async function resolveOutputs(value: unknown): Promise<unknown> {
     if (pulumi.Output.isInstance(value)) {
-        return resolveOutputs(await new Promise((resolve) => (value as pulumi.Output<unknown>).apply(resolve)));
+        // An unknown output never runs its apply callbacks: ask first (SDK internals, typed here).
+        const output = value as unknown as { isKnown: Promise<boolean>; promise(): Promise<unknown> };
+        if (!(await output.isKnown)) return UNKNOWN;
+        return resolveOutputs(await output.promise());
     }
+    if (pulumi.isUnknown(value)) return UNKNOWN;
     if (Array.isArray(value)) return Promise.all(value.map(resolveOutputs));
     if (value && typeof value === "object") {
         const out: Record<string, unknown> = {};

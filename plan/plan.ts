@@ -39,6 +39,8 @@ export interface PlanOptions {
     stack: string;
     /** User name the mocked workspace reports as the deploying identity. */
     currentUser: string;
+    /** Show provider-computed values as unknown, as a first `pulumi preview` does. */
+    preview?: boolean;
     /** Versions every registered model has; `undefined`: default to those the config serves; `[]`: none (first deploy). */
     modelVersions?: string[];
 }
@@ -66,6 +68,7 @@ export async function buildPlan(program: Program, opts: PlanOptions): Promise<Pl
     const workspace: MockWorkspace = {
         currentUser: opts.currentUser,
         modelVersions: versions.length > 0 ? versions : undefined,
+        preview: opts.preview,
     };
     const recorder = installMocks(project, stack, workspace, new Recorder());
     pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);

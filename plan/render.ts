@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import { UNKNOWN } from "./mocks";
 import type { PlanDocument, PlanStep } from "./plan";
 
 /** Renders the plan as `pulumi preview` does: a tree of what would be created, then a summary. */
@@ -40,7 +41,8 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean): st
     const outputs = doc.steps.find((s) => s.newState.type === "pulumi:pulumi:Stack")?.newState.outputs;
     if (outputs && Object.keys(outputs).length > 0) {
         lines.push("", "Outputs:");
-        for (const line of JSON.stringify(outputs, null, 4).split("\n").slice(1, -1)) lines.push(line);
+        const text = JSON.stringify(outputs, null, 4).replaceAll(`"${UNKNOWN}"`, "output<string>");
+        for (const line of text.split("\n").slice(1, -1)) lines.push(line);
     }
     const protectedCount = doc.steps.filter((s) => s.newState.protect).length;
     lines.push("", "Resources:", `    ${c.green(`+ ${doc.changeSummary.create} to create`)}`);

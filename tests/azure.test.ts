@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { azureNames, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../components/azureNames";
+import { UNKNOWN } from "../plan/mocks";
 import { type PlanRun, planConfig, planError, planStack, stackFileConfig } from "./harness";
 
 /** The application id of sp-ml-prod in Pulumi.prod.yaml. */
@@ -222,6 +223,25 @@ describe("workspace modes", () => {
         expect(run.ofType(A.workspace)).toHaveLength(1);
         expect(run.ofType("databricks:index/modelServing:ModelServing")).toEqual([]);
         expect(run.doc.diagnostics[0].message).toMatch(/^model dev_catalog\.ml_data\.ml_model_dev does not exist yet/);
+    });
+
+    it("previews a first deploy of a created workspace with the deploying user unknown, not a crash", async () => {
+        // The engine answers an invoke on the not-yet-configured workspace provider with nothing;
+        // the program must not ask it before the workspace exists.
+        const run = await planStack("azure-dev", { modelVersions: [], preview: true });
+        const training = run.named("databricks:index/job:Job", "ml-project-training").inputs as any;
+        expect(training.name).toBe(UNKNOWN);
+        expect(training.trigger.fileArrival.url).toBe(UNKNOWN);
+        expect((run.named("pulumi:providers:databricks", "workspace").inputs as any).host).toBe(UNKNOWN);
+    });
+
+    it("previews an existing workspace with names known and computed ids unknown", async () => {
+        const run = await planStack("dev", { preview: true });
+        const training = run.named("databricks:index/job:Job", "ml-project-training");
+        expect((training.inputs as any).name).toBe("[dev jane_doe] ml-project-training-dev");
+        expect(
+            (run.named("databricks:index/permissions:Permissions", "ml-project-training-perms").inputs as any).jobId,
+        ).toBe(UNKNOWN);
     });
 
     it.each([

@@ -31,7 +31,7 @@ export function wrap(doc: PlanDocument): PlanRun {
 /** Plans a shipped stack. */
 export async function planStack(
     stack: string,
-    opts: { user?: string; modelVersions?: string[]; projectDir?: string } = {},
+    opts: { user?: string; modelVersions?: string[]; projectDir?: string; preview?: boolean } = {},
 ): Promise<PlanRun> {
     return wrap(
         await buildPlan(program, {
@@ -39,6 +39,7 @@ export async function planStack(
             stack,
             currentUser: opts.user ?? "jane.doe@example.com",
             modelVersions: opts.modelVersions,
+            preview: opts.preview,
         }),
     );
 }
