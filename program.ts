@@ -153,7 +153,7 @@ async function createdWorkspace(settings: Settings, access: AccessGroups) {
         names,
         location,
         subscriptionId: client.subscriptionId,
-        landingContainer: w.landingContainer,
+        landingContainer: w.landingContainer ?? "landing",
         tags: { ...settings.tags, environment: settings.environment, project: baseName, owner },
         production,
     });

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { distance } from "fastest-levenshtein";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { type Settings, settingsSchema } from "./schema";
@@ -58,6 +59,13 @@ function describeIssue(namespace: string, issue: z.core.$ZodIssue, sourceOf: Sou
             return [
                 `${at(issue.path)}: ${issue.message}${issue.message.includes("found") ? "" : `, found ${describeValue(issue.input)}`}`,
             ];
+        case "invalid_key": {
+            // A record key failed its own check: report that check's message.
+            const inner = issue.issues[0]?.message ?? "a valid key";
+            return [
+                `${at(issue.path)}: ${inner.startsWith("expected") ? inner : `expected ${lowerFirst(inner)}`}, found ${describeValue(issue.input)}`,
+            ];
+        }
         case "too_small":
         case "too_big":
             return [`${at(issue.path)}: expected ${describeBound(issue)}, found ${describeValue(issue.input)}`];
@@ -156,22 +164,31 @@ export function loadSettings(): Settings {
     const stack = pulumi.getStack();
     const all = pulumi.runtime.allConfig();
     const raw: Record<string, unknown> = {};
-    const secretProblems: string[] = [];
+    const problems: string[] = [];
     const sourceOf = stackFileSource(stack, namespace);
     for (const [fullKey, value] of Object.entries(all)) {
         const sep = fullKey.indexOf(":");
-        if (fullKey.slice(0, sep) !== namespace) continue;
+        const keyNamespace = fullKey.slice(0, sep);
+        if (keyNamespace !== namespace) {
+            // Other namespaces belong to providers; one a typo away from ours is a mistake.
+            if (distance(keyNamespace, namespace) <= 2) {
+                problems.push(
+                    `${sourceOf(fullKey.slice(sep + 1))}: ${fullKey}: unknown namespace; expected ${namespace}:${fullKey.slice(sep + 1)}, found "${keyNamespace}" (check the spelling)`,
+                );
+            }
+            continue;
+        }
         const key = fullKey.slice(sep + 1);
         if (isConfigSecret(fullKey)) {
-            secretProblems.push(
+            problems.push(
                 `${sourceOf(key)}: ${fullKey}: expected a plain value (this program's settings are not secrets; credentials belong in the provider's config, such as databricks:token), found a secret`,
             );
             continue;
         }
         raw[key] = decode(key, value);
     }
-    if (secretProblems.length > 0) {
-        throw new ConfigError(`invalid stack configuration:\n  ${secretProblems.join("\n  ")}`, secretProblems);
+    if (problems.length > 0) {
+        throw new ConfigError(`invalid stack configuration:\n  ${problems.join("\n  ")}`, problems);
     }
     return parseSettings(namespace, raw, sourceOf);
 }

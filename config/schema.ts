@@ -20,6 +20,14 @@ const ucName = z
 
 const groupName = z.string().min(1).max(255);
 
+/** A three-level Unity Catalog table name. */
+const tableName = z
+    .string()
+    .regex(
+        /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/,
+        "expected a three-level table name such as 'catalog.schema.table'",
+    );
+
 /** A workspace path: absolute, optionally with the current-user variables. */
 const workspacePath = z
     .string()
@@ -44,16 +52,28 @@ export const quartzCron = z
     .refine((c) => [6, 7].includes(c.trim().split(/\s+/).length), {
         message: "expected a Quartz cron expression with 6 or 7 fields (seconds first), such as '0 0 * * * ?'",
     })
+    .refine((c) => c.trim().split(/\s+/).every(isQuartzField), {
+        message: "expected Quartz cron fields of numbers, month or day names, '*', '?', ',', '-', '/', 'L', 'W' or '#'",
+    })
     .refine((c) => /[?]/.test(c), {
         message: "expected a Quartz cron expression with '?' in the day-of-month or day-of-week field",
     });
+
+const QUARTZ_TOKEN =
+    /^(\d+[LW]?|\*|\?|L|W|LW|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)$/i;
+
+/** One field of a Quartz cron expression: tokens joined by `,`, `-`, `/` or `#`. */
+export function isQuartzField(field: string): boolean {
+    return field.split(/[,/#-]/).every((token) => QUARTZ_TOKEN.test(token));
+}
 
 const timezone = z.string().refine(isTimeZone, { message: "expected an IANA/Java time zone id such as 'UTC'" });
 
 function isTimeZone(tz: string): boolean {
     try {
-        new Intl.DateTimeFormat("en-US", { timeZone: tz });
-        return true;
+        // Java time zone ids are case-sensitive; Intl is not: refuse an id it only knows in another case.
+        const resolved = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+        return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
     } catch {
         return false;
     }
@@ -92,9 +112,9 @@ const inferenceSchema = z
         /** Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode. */
         pauseStatus: z.enum(PAUSE_STATUSES).optional(),
         /** Table to score (three-level name); omitted: `<catalog>.<schema>.customer_features`. */
-        inputTable: z.string().optional(),
+        inputTable: tableName.optional(),
         /** Table the predictions are appended to; omitted: `<catalog>.<schema>.predictions`. */
-        outputTable: z.string().optional(),
+        outputTable: tableName.optional(),
     })
     .strict();
 
@@ -103,7 +123,12 @@ const WORKLOAD_SIZES = ["Small", "Medium", "Large"] as const;
 const routeSchema = z
     .object({
         /** The registered model version served by this route (a version number, as a string). */
-        version: z.union([z.string().regex(/^[1-9][0-9]*$/), z.number().int().positive()]).transform(String),
+        version: z
+            .custom<string | number>(
+                (v) => (typeof v === "string" && /^[1-9][0-9]*$/.test(v)) || (Number.isInteger(v) && (v as number) > 0),
+                { message: 'expected a model version number such as "1"' },
+            )
+            .transform(String),
         /** Share of traffic, 0-100; the routes sum to 100. */
         trafficPercentage: z.number().int().min(0).max(100),
     })
@@ -189,7 +214,7 @@ const monitorSchema = z
          * Ground truth joined into the processed table: a table with `databricks_request_id` and
          * the label column. Omitted: labels stay empty until you backfill them.
          */
-        labelsTable: z.string().optional(),
+        labelsTable: tableName.optional(),
         /** Workspace folder of the monitor's dashboard; omitted: `<workspace root>/monitoring`. */
         assetsDir: workspacePath.optional(),
     })
@@ -234,18 +259,18 @@ const workspaceSchema = z
             .string()
             .regex(/^[a-z][a-z0-9-]{1,23}$/, "expected 2-24 lower case letters, digits and '-', starting with a letter")
             .optional(),
-        /** Blob container training data lands in (created only). */
+        /** Blob container training data lands in (created only); omitted: `landing`. */
         landingContainer: z
             .string()
             .regex(
                 /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
                 "expected an Azure container name (3-63, lower case, digits, '-')",
             )
-            .default("landing"),
+            .optional(),
     })
     .strict()
     .superRefine((w, ctx) => {
-        const createdOnly = ["location", "owner", "baseName"] as const;
+        const createdOnly = ["location", "owner", "baseName", "landingContainer"] as const;
         if (w.mode === "created") {
             for (const key of ["location", "owner"] as const) {
                 if (w[key] === undefined) {
@@ -340,11 +365,16 @@ export const settingsSchema = z
         /** Root folder of the uploaded code; omitted: per-user in development, /Shared in production. */
         workspaceRootPath: workspacePath.optional(),
         /** Email addresses told when a job run fails. */
-        failureEmails: z.array(z.email()).default([]),
+        failureEmails: z.array(z.email("expected an email address")).default([]),
         /** Tags on jobs and clusters. */
-        tags: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,127}$/), z.string().max(255)).default({}),
+        tags: z
+            .record(
+                z.string().regex(/^[A-Za-z0-9_.-]{1,127}$/, "expected tag keys of letters, digits, '_', '.' and '-'"),
+                z.string().max(255),
+            )
+            .default({}),
         /** The workspace: an existing one, or one this program creates with its Azure landing zone. */
-        workspace: workspaceSchema.default({ mode: "existing", landingContainer: "landing" }),
+        workspace: workspaceSchema.default({ mode: "existing" }),
         /** The ML projects of this stack. */
         projects: z.array(projectSchema).min(1),
     })
@@ -366,17 +396,39 @@ export const settingsSchema = z
                 input: s.numWorkers,
             });
         }
-        const names = s.projects.map((p) => p.name);
-        names.forEach((n, i) => {
-            if (names.indexOf(n) !== i) {
+        // Each project owns its schema (with its model, volume and tables) and its experiment.
+        for (const key of ["name", "schema", "experimentPath"] as const) {
+            const values = s.projects.map((p) => p[key]);
+            values.forEach((v, i) => {
+                if (values.indexOf(v) !== i) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["projects", i, key],
+                        message: `expected each project to have its own ${key}, found "${v}" twice`,
+                        input: v,
+                    });
+                }
+            });
+        }
+        s.projects.forEach((p, i) => {
+            if (p.monitor.labelsTable !== undefined && p.monitor.labelCol === undefined) {
                 ctx.addIssue({
                     code: "custom",
-                    path: ["projects", i, "name"],
-                    message: `expected unique project names, found "${n}" twice`,
-                    input: n,
+                    path: ["projects", i, "monitor", "labelsTable"],
+                    message: "expected monitor.labelCol too: the labels table is joined into that column",
+                    input: p.monitor.labelsTable,
                 });
             }
         });
+        const reserved = ["project", "environment", ...(s.workspace.mode === "created" ? ["owner"] : [])];
+        for (const key of reserved.filter((k) => k in s.tags)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["tags", key],
+                message: `expected no "${key}" tag: the program sets it (${key === "owner" ? "from workspace.owner" : `to the ${key} name`})`,
+                input: s.tags[key],
+            });
+        }
         if (s.mode === "production") {
             for (const issue of productionModeIssues(s)) ctx.addIssue(issue);
         }

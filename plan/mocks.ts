@@ -27,7 +27,15 @@ export interface MockWorkspace {
      * engine does. Omitted: the mocks return stand-ins for computed values.
      */
     preview?: boolean;
+    /** Make the model-version and Azure workspace lookups fail with this message (an outage, bad credentials). */
+    lookupError?: string;
 }
+
+/** The lookups `lookupError` fails. */
+const LOOKUPS = [
+    "databricks:index/getRegisteredModelVersions:getRegisteredModelVersions",
+    "azure-native:databricks:getWorkspace",
+];
 
 /** How the engine spells an unknown value (`pulumi preview --json` prints it as is). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -196,6 +204,9 @@ export function installMocks(
             // The engine answers an invoke on a provider it cannot configure yet with nothing
             // (pulumi/pulumi#10209).
             if (args.provider?.endsWith(`::${UNKNOWN}`)) return {};
+            if (workspace.lookupError !== undefined && LOOKUPS.includes(args.token)) {
+                throw engineError(workspace.lookupError);
+            }
             switch (args.token) {
                 case "databricks:index/getCurrentUser:getCurrentUser":
                     return {

@@ -41,6 +41,8 @@ export interface PlanOptions {
     currentUser: string;
     /** Show provider-computed values as unknown, as a first `pulumi preview` does. */
     preview?: boolean;
+    /** Further answers of the mocked workspace (for tests). */
+    mock?: Partial<MockWorkspace>;
     /** Versions every registered model has; `undefined`: default to those the config serves; `[]`: none (first deploy). */
     modelVersions?: string[];
 }
@@ -69,6 +71,7 @@ export async function buildPlan(program: Program, opts: PlanOptions): Promise<Pl
         currentUser: opts.currentUser,
         modelVersions: versions.length > 0 ? versions : undefined,
         preview: opts.preview,
+        ...opts.mock,
     };
     const recorder = installMocks(project, stack, workspace, new Recorder());
     pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);

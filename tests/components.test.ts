@@ -11,7 +11,7 @@ import {
     ServingEndpoint,
     TrainingJob,
 } from "../components";
-import { installMocks, Recorder, runProgram } from "../plan/mocks";
+import { installMocks, Recorder, runProgram, UNKNOWN } from "../plan/mocks";
 
 const recorder = new Recorder();
 beforeEach(() => {
@@ -97,6 +97,24 @@ describe("ServingEndpoint", () => {
             servingEndpointId: outputs.id,
             accessControls: [{ groupName: "g", permissionLevel: "CAN_QUERY" }],
         });
+        // In a first preview the endpoint has no id yet, and neither has the table's name: a
+        // reader of it (the processing job) is ordered after the endpoint.
+        recorder.clear();
+        installMocks("proj", "test", { currentUser: "j@x.com", modelVersions: ["1"], preview: true }, recorder);
+        const preview = await runProgram(async () => {
+            const e = new ServingEndpoint("e", {
+                endpointName: "ep",
+                modelFullName: "c.s.m",
+                modelName: "m",
+                routes: [{ version: "3", trafficPercentage: 100 }],
+                workloadSize: "Medium",
+                scaleToZero: false,
+                inferenceTable: { catalog: "c", schema: "s", prefix: "logs" },
+                permissions: [],
+            });
+            return { table: e.inferenceTableName };
+        }, recorder);
+        expect(preview.table).toBe(UNKNOWN);
     });
 });
 

@@ -87,6 +87,79 @@ describe("bad stack configuration is rejected before any resource, with file, ke
             `Pulumi.prod.yaml: ${NS}:projects[0].serving.routes: expected at least 1 item, found []`,
         ],
         [
+            "a route version that is not a version number",
+            (c: any) => (c[`${NS}:projects`][0].serving.routes[0].version = 1.5),
+            `Pulumi.prod.yaml: ${NS}:projects[0].serving.routes[0].version: expected a model version number such as "1", found 1.5`,
+        ],
+        [
+            "the same version routed twice",
+            (c: any) =>
+                (c[`${NS}:projects`][0].serving.routes = [
+                    { version: "1", trafficPercentage: 50 },
+                    { version: "1", trafficPercentage: 50 },
+                ]),
+            `Pulumi.prod.yaml: ${NS}:projects[0].serving.routes: expected each model version once, found version 1 twice`,
+        ],
+        [
+            "a bad email",
+            (c: any) => (c[`${NS}:failureEmails`] = ["oncall"]),
+            `Pulumi.prod.yaml: ${NS}:failureEmails[0]: expected an email address, found "oncall"`,
+        ],
+        [
+            "a bad tag key",
+            (c: any) => (c[`${NS}:tags`] = { "cost center": "x" }),
+            `Pulumi.prod.yaml: ${NS}:tags.cost center: expected tag keys of letters, digits, '_', '.' and '-', found "cost center"`,
+        ],
+        [
+            "a tag the program sets",
+            (c: any) => (c[`${NS}:tags`] = { project: "other" }),
+            `Pulumi.prod.yaml: ${NS}:tags.project: expected no "project" tag: the program sets it (to the project name), found "other"`,
+        ],
+        [
+            "cron fields that are not Quartz",
+            (c: any) => (c[`${NS}:projects`][0].inference.cron = "a b c d e ?"),
+            `Pulumi.prod.yaml: ${NS}:projects[0].inference.cron: expected Quartz cron fields of numbers, month or day names, '*', '?', ',', '-', '/', 'L', 'W' or '#', found "a b c d e ?"`,
+        ],
+        [
+            "a time zone in the wrong case",
+            (c: any) => (c[`${NS}:projects`][0].inference.timezone = "europe/london"),
+            `Pulumi.prod.yaml: ${NS}:projects[0].inference.timezone: expected an IANA/Java time zone id such as 'UTC', found "europe/london"`,
+        ],
+        [
+            "a table name that is not three-level",
+            (c: any) => (c[`${NS}:projects`][0].inference.outputTable = "predictions"),
+            `Pulumi.prod.yaml: ${NS}:projects[0].inference.outputTable: expected a three-level table name such as 'catalog.schema.table', found "predictions"`,
+        ],
+        [
+            "a labels table without a label column",
+            (c: any) => {
+                c[`${NS}:projects`][0].monitor.labelsTable = "prod_catalog.ml_data.labels";
+                delete c[`${NS}:projects`][0].monitor.labelCol;
+            },
+            `Pulumi.prod.yaml: ${NS}:projects[0].monitor.labelsTable: expected monitor.labelCol too: the labels table is joined into that column, found "prod_catalog.ml_data.labels"`,
+        ],
+        [
+            "two projects in one schema",
+            (c: any) =>
+                c[`${NS}:projects`].push({ ...c[`${NS}:projects`][0], name: "other", experimentPath: "/Shared/other" }),
+            `Pulumi.prod.yaml: ${NS}:projects[1].schema: expected each project to have its own schema, found "ml_data" twice`,
+        ],
+        [
+            "production with a /Workspace/Users/ path",
+            (c: any) => (c[`${NS}:workspaceRootPath`] = "/Workspace/Users/jane@example.com/.bundle"),
+            `Pulumi.prod.yaml: ${NS}:workspaceRootPath: expected a shared path in production mode`,
+        ],
+        [
+            "a misspelt namespace",
+            (c: any) => (c["databricks-mlop:failureEmails"] = ["oncall@example.com"]),
+            `Pulumi.prod.yaml: databricks-mlop:failureEmails: unknown namespace; expected ${NS}:failureEmails, found "databricks-mlop" (check the spelling)`,
+        ],
+        [
+            "created-workspace settings on an existing workspace",
+            (c: any) => (c[`${NS}:workspace`] = { mode: "existing", landingContainer: "data" }),
+            `Pulumi.prod.yaml: ${NS}:workspace.landingContainer: expected no landingContainer with an existing workspace`,
+        ],
+        [
             "a non-ML runtime",
             (c: any) => (c[`${NS}:sparkVersion`] = "15.4.x-scala2.12"),
             `Pulumi.prod.yaml: ${NS}:sparkVersion: expected an ML runtime such as '15.4.x-ml-scala2.12', found "15.4.x-scala2.12"`,

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
+import type { MockWorkspace } from "../plan/mocks";
 import { buildPlan, type PlanDocument, type PlanStep } from "../plan/plan";
 import { program } from "../program";
 
@@ -31,7 +32,13 @@ export function wrap(doc: PlanDocument): PlanRun {
 /** Plans a shipped stack. */
 export async function planStack(
     stack: string,
-    opts: { user?: string; modelVersions?: string[]; projectDir?: string; preview?: boolean } = {},
+    opts: {
+        user?: string;
+        modelVersions?: string[];
+        projectDir?: string;
+        preview?: boolean;
+        mock?: Partial<MockWorkspace>;
+    } = {},
 ): Promise<PlanRun> {
     return wrap(
         await buildPlan(program, {
@@ -40,6 +47,7 @@ export async function planStack(
             currentUser: opts.user ?? "jane.doe@example.com",
             modelVersions: opts.modelVersions,
             preview: opts.preview,
+            mock: opts.mock,
         }),
     );
 }

@@ -129,7 +129,10 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
             timestampCol: "timestamp",
             granularities: ["1 day"],
         });
-        expect(inputs.schedule?.pauseStatus).toBeUndefined();
+        // Development mode leaves a paused monitor unscheduled; the API cannot pause monitors.
+        expect(inputs.schedule).toEqual(
+            stack === "dev" ? undefined : { quartzCronExpression: "0 0 6 * * ?", timezoneId: "UTC" },
+        );
         const table = run.named(T.table, "ml-project-monitor-table");
         expect(m.dependencies).toContain(table.urn);
         expect((table.inputs as any).columns.map((c: any) => `${c.name} ${c.type}`)).toEqual([
@@ -173,6 +176,11 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
         const paths = run.ofType(T.notebook).map((n) => (n.inputs as any).path);
         expect(paths).toHaveLength(5);
         const training = run.named(T.job, "ml-project-training").inputs as any;
+        expect(training.tasks.map((t: any) => [t.taskKey, t.notebookTask.notebookPath.split("/").pop()])).toEqual([
+            ["feature_engineering", "features"],
+            ["train_model", "train"],
+            ["evaluate_model", "evaluate"],
+        ]);
         for (const task of training.tasks) expect(paths).toContain(task.notebookTask.notebookPath);
         for (const n of run.ofType(T.notebook)) {
             expect(Buffer.from((n.inputs as any).contentBase64, "base64").toString()).toMatch(
