@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SP } from "./harness";
 import {
     clusterPolicyPermissions,
     experimentPermissions,
@@ -7,9 +8,6 @@ import {
     servingPermissions,
     volumeGrants,
 } from "../components/access";
-
-/** The application id of sp-ml-prod in Pulumi.prod.yaml. */
-const SP = "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
 
 const seed = { managers: ["ml-engineers"], runners: [], viewers: ["data-scientists"] };
 const prod = { ...seed, runners: ["ml-ops"], runAsServicePrincipal: SP };

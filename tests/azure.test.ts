@@ -2,10 +2,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { azureNames, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../components/azureNames";
 import { UNKNOWN } from "../plan/mocks";
-import { type PlanRun, planConfig, planError, planStack, stackFileConfig } from "./harness";
-
-/** The application id of sp-ml-prod in Pulumi.prod.yaml. */
-const SP = "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
+import { type PlanRun, planConfig, planError, planStack, stackFileConfig, SP } from "./harness";
 
 const NS = "databricks-mlops";
 const SUB = "00000000-0000-0000-0000-000000000000";

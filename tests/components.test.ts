@@ -77,18 +77,21 @@ describe("MlCluster", () => {
 });
 
 describe("ServingEndpoint", () => {
+    const endpoint = () =>
+        new ServingEndpoint("e", {
+            endpointName: "ep",
+            modelFullName: "c.s.m",
+            modelName: "m",
+            routes: [{ version: "3", trafficPercentage: 100 }],
+            workloadSize: "Medium",
+            scaleToZero: false,
+            inferenceTable: { catalog: "c", schema: "s", prefix: "logs" },
+            permissions: [{ groupName: "g", permissionLevel: "CAN_QUERY" }],
+        });
+
     it("derives the inference table from the endpoint so readers wait for it", async () => {
         const outputs = await runProgram(async () => {
-            const e = new ServingEndpoint("e", {
-                endpointName: "ep",
-                modelFullName: "c.s.m",
-                modelName: "m",
-                routes: [{ version: "3", trafficPercentage: 100 }],
-                workloadSize: "Medium",
-                scaleToZero: false,
-                inferenceTable: { catalog: "c", schema: "s", prefix: "logs" },
-                permissions: [{ groupName: "g", permissionLevel: "CAN_QUERY" }],
-            });
+            const e = endpoint();
             return { table: e.inferenceTableName, id: e.servingEndpointId };
         }, recorder);
         expect(outputs.table).toBe("c.s.logs_payload");
@@ -101,19 +104,7 @@ describe("ServingEndpoint", () => {
         // reader of it (the processing job) is ordered after the endpoint.
         recorder.clear();
         installMocks("proj", "test", { currentUser: "j@x.com", modelVersions: ["1"], preview: true }, recorder);
-        const preview = await runProgram(async () => {
-            const e = new ServingEndpoint("e", {
-                endpointName: "ep",
-                modelFullName: "c.s.m",
-                modelName: "m",
-                routes: [{ version: "3", trafficPercentage: 100 }],
-                workloadSize: "Medium",
-                scaleToZero: false,
-                inferenceTable: { catalog: "c", schema: "s", prefix: "logs" },
-                permissions: [],
-            });
-            return { table: e.inferenceTableName };
-        }, recorder);
+        const preview = await runProgram(async () => ({ table: endpoint().inferenceTableName }), recorder);
         expect(preview.table).toBe(UNKNOWN);
     });
 });

@@ -8,6 +8,9 @@ import { program } from "../program";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
+/** The application id of the seed's service principal sp-ml-prod, as Pulumi.prod.yaml holds it. */
+export const SP = "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
+
 export interface PlanRun {
     doc: PlanDocument;
     /** The steps of one resource type. */

@@ -1,8 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type PlanRun, planConfig, planStack, stackFileConfig } from "./harness";
-
-/** The application id of sp-ml-prod in Pulumi.prod.yaml. */
-const SP = "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
+import { type PlanRun, planConfig, planStack, stackFileConfig, SP } from "./harness";
 
 const T = {
     stack: "pulumi:pulumi:Stack",
