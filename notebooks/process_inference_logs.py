@@ -30,9 +30,7 @@ value_type = "int" if dbutils.widgets.get("problem_type") == "PROBLEM_TYPE_CLASS
 
 # COMMAND ----------
 
-from databricks.sdk import WorkspaceClient
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 if not spark.catalog.tableExists(payload_table):
     dbutils.notebook.exit(f"{payload_table} does not exist yet: the endpoint has served no request")
@@ -43,11 +41,18 @@ payload = spark.table(payload_table).where(F.col("status_code") == 200)
 if last is not None:
     payload = payload.where(F.col("request_time") > F.lit(last))
 
-# The served entity's model version, from the endpoint's configuration.
-versions = {}
-for entity in WorkspaceClient().serving_endpoints.get(endpoint_name).config.served_entities or []:
-    versions[entity.name] = entity.entity_version
-version_of = F.udf(lambda entity: versions.get(entity, entity), T.StringType())
+# The served entity's model version: system.serving.served_entities maps the ids the inference
+# table logs to entity versions. Without access to that system table, the id stands in.
+try:
+    versions = (
+        spark.table("system.serving.served_entities")
+        .where(F.col("endpoint_name") == endpoint_name)
+        .select("served_entity_id", F.col("entity_version").cast("string").alias("model_version"))
+        .dropDuplicates(["served_entity_id"])
+    )
+except Exception as err:  # the system schema is not enabled, or not granted
+    print(f"system.serving.served_entities unavailable ({err}); model_version falls back to the served entity id")
+    versions = None
 
 # Requests are `dataframe_split` ({"columns", "data"}) or `dataframe_records`; responses carry `predictions`.
 records = F.coalesce(
@@ -63,11 +68,19 @@ rows = (
         F.col("request_time").alias(ts_col),
         F.col("request_date"),
         F.col("databricks_request_id"),
-        F.col("served_entity_id").alias(model_id_col),
-        version_of(F.col("served_entity_id")).alias("model_version"),
+        F.col("served_entity_id"),
         F.explode("_predictions").alias(prediction_col),
     )
 )
+if versions is not None:
+    rows = rows.join(versions, "served_entity_id", "left")
+else:
+    rows = rows.withColumn("model_version", F.col("served_entity_id"))
+rows = rows.withColumn("model_version", F.coalesce("model_version", "served_entity_id")).withColumnRenamed(
+    "served_entity_id", model_id_col
+)
+# The processed table's column order.
+columns = [ts_col, "request_date", "databricks_request_id", model_id_col, "model_version", prediction_col]
 
 if label_col:
     if labels_table:
@@ -75,6 +88,8 @@ if label_col:
         rows = rows.join(labels, "databricks_request_id", "left")
     else:
         rows = rows.withColumn(label_col, F.lit(None).cast(value_type))
+    columns.append(label_col)
 
+rows = rows.select(*columns)
 rows.write.format("delta").mode("append").saveAsTable(processed_table)
 print(f"appended {rows.count()} rows from {payload_table} to {processed_table}")
