@@ -3,9 +3,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
     test: {
         include: ["tests/**/*.test.ts"],
-        // Pulumi's runtime state (mocks, config) is per process: one test file per worker, in turn.
+        // Pulumi's runtime state (mocks, config) is per process: each test file runs in a process
+        // of its own (forks, isolated), so files may run side by side.
         pool: "forks",
-        fileParallelism: false,
+        isolate: true,
         testTimeout: 30_000,
     },
 });

@@ -45,9 +45,13 @@ async function main(argv: string[]): Promise<number> {
         color: boolean;
     }>();
 
-    // The entry point `pulumi up` loads; required only now, after the options are checked.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require("../index") as () => Promise<Record<string, unknown>>;
+    // The entry point `pulumi up` loads, required when the plan runs it (after the stack files
+    // are read, so that a missing or malformed one is reported at once).
+    const program = () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const entry = require("../index") as () => Promise<Record<string, unknown>>;
+        return entry();
+    };
     const doc = await buildPlan(program, {
         projectDir: path.resolve(opts.projectDir),
         stack: opts.stack,

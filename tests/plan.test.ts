@@ -22,7 +22,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
     }
 }
 
-describe("npm run plan", () => {
+describe.concurrent("npm run plan", () => {
     it("prints the preview-shaped JSON document for a stack", async () => {
         const { code, stdout } = await cli(["--stack", "prod", "--json"]);
         expect(code).toBe(0);
