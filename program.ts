@@ -5,22 +5,30 @@ import {
     type AccessGroups,
     AzureFoundation,
     azureNames,
+    clusterPolicyPermissions,
+    type CurrentUser,
     decideServing,
-    existingModelVersions,
     externalLocationGrants,
     isAzureNotFound,
     LandingZone,
+    lookUpModelVersions,
+    MlClusterPolicy,
     MlProject,
     Presets,
     shortUserName,
+    SqlWarehouse,
+    sqlWarehousePermissions,
     storageCredentialGrants,
+    ucNameFor,
+    type VersionLookup,
 } from "./components";
 import { configProblem, loadSettings } from "./config/load";
-import type { Settings } from "./config/schema";
+import { baseEndpointName, ENDPOINT_NAME_MAX, type Settings } from "./config/schema";
 
 /**
  * The program `pulumi up` runs, and the very one the offline plan and the tests run under mocks.
- * It reads and checks the whole stack configuration before it declares any resource.
+ * It reads and checks the whole stack configuration, and asks the workspace what it must know
+ * (the deploying user, the model versions), before it declares any project resource.
  */
 export async function program(): Promise<Record<string, unknown>> {
     const settings = loadSettings();
@@ -35,37 +43,39 @@ export async function program(): Promise<Record<string, unknown>> {
     // With a created workspace every Databricks resource and lookup goes through its provider;
     // otherwise through the default provider (`databricks:host`).
     const provider = workspace?.provider;
+    const providers = provider ? [provider] : undefined;
+    // A workspace that does not exist yet cannot be asked anything.
+    const canAsk = workspace?.exists ?? true;
 
-    // The deploying identity names dev resources (`[dev <short_name>]`) and user-scoped paths.
-    // A created workspace is asked once it exists: before that (a first preview) the engine
-    // would answer an invoke on its still-unknown provider with nothing, so the user stays
-    // unknown ("known after apply") instead.
-    const currentUser = workspace
-        ? workspace.foundation.workspaceUrl.apply(() => databricks.getCurrentUserOutput({}, { provider }))
-        : databricks.getCurrentUserOutput();
-    const user = currentUser.apply((u) => ({ userName: u.userName, shortName: shortUserName(u.userName) }));
+    // The deploying identity names development resources (`[dev <short_name>]`, `dev_<short_name>_`)
+    // and user-scoped paths. In production mode nothing depends on it.
+    const knownUser = canAsk ? await currentUser(provider, workspace !== undefined) : undefined;
+    const user = knownUser
+        ? pulumi.output(knownUser)
+        : // Known once the provider can be configured: during `pulumi up`, after the workspace
+          // exists; in a preview before then, unknown ("known after apply").
+          (provider as databricks.Provider).id.apply(() =>
+              databricks.getCurrentUserOutput({}, { provider }).apply(toCurrentUser),
+          );
     const presets = new Presets(settings.mode, user);
+    if (knownUser) checkEndpointNames(settings, knownUser);
 
-    // Decide, per project, whether the served model versions exist (mlops-stacks#217). A
-    // workspace that does not exist yet has no model versions, and cannot be asked.
+    // Decide, per project, whether to serve the configured model versions (mlops-stacks#217).
     const decisions = await Promise.all(
         settings.projects.map(async (p) => {
-            const fullName = `${settings.catalog}.${p.schema}.${p.modelName}`;
-            const existing =
-                workspace && !workspace.exists ? undefined : await existingModelVersions(fullName, { provider });
-            return { fullName, decision: decideServing(fullName, p.serving.routes, existing) };
+            const lookup: VersionLookup = !canAsk
+                ? { kind: "modelNotFound" }
+                : settings.mode === "development" && !knownUser
+                  ? { kind: "unknown", reason: "the deploying user, and so the model's name, is not known yet" }
+                  : await lookUpModelVersions(modelFullName(settings, p, knownUser), { provider });
+            const decision = decideServing(modelFullName(settings, p, knownUser), p.serving.routes, lookup);
+            if (!decision.serve) void pulumi.log.warn(decision.reason);
+            else if (decision.warning) void pulumi.log.warn(decision.warning);
+            return decision;
         }),
     );
-    decisions.forEach(({ fullName, decision }, i) => {
-        if ("error" in decision) {
-            const { routeIndex, version, existing } = decision.error;
-            throw configProblem(
-                ["projects", i, "serving", "routes", routeIndex, "version"],
-                `expected a version of ${fullName} that exists (${existing.join(", ")}), found "${version}"`,
-            );
-        }
-        if ("reason" in decision) void pulumi.log.warn(decision.reason);
-    });
+
+    const shared = workspaceShared(settings, presets, access, providers);
 
     const workspaceRootPath =
         settings.workspaceRootPath ??
@@ -89,15 +99,16 @@ export async function program(): Promise<Record<string, unknown>> {
                     autoterminationMinutes: settings.autoterminationMinutes,
                     sparkConf: settings.sparkConf,
                 },
+                clusterPolicyId: shared.clusterPolicyId,
+                sqlWarehouseId: shared.sqlWarehouseId,
                 access,
                 failureEmails: settings.failureEmails,
                 tags: settings.tags,
                 workspaceRootPath,
-                sqlWarehouseId: settings.sqlWarehouseId,
                 landingUrl: workspace?.landing.url,
-                serve: decisions[i].decision.serve,
+                serve: decisions[i].serve,
             },
-            { providers: provider ? [provider] : undefined },
+            { providers },
         );
         projects[p.name] = {
             trainingJobId: project.trainingJobId,
@@ -120,8 +131,111 @@ export async function program(): Promise<Record<string, unknown>> {
                   landingUrl: workspace.landing.url,
               }
             : {}),
+        clusterPolicyId: shared.clusterPolicyId,
+        sqlWarehouseId: shared.sqlWarehouseId,
         projects,
     };
+}
+
+/** The deploying user from the provider's answer; an empty answer is an error, not a user. */
+function toCurrentUser(u: { userName?: string }): CurrentUser {
+    if (!u?.userName) {
+        throw new pulumi.RunError(
+            "the Databricks provider answered no current user: check databricks:host and the credentials",
+        );
+    }
+    return { userName: u.userName, shortName: shortUserName(u.userName) };
+}
+
+/**
+ * Asks the workspace who deploys. `undefined` when a created workspace's provider cannot be
+ * configured yet (an invoke on it answers nothing in a preview): the user is then an output
+ * known once the provider is.
+ */
+async function currentUser(
+    provider: databricks.Provider | undefined,
+    created: boolean,
+): Promise<CurrentUser | undefined> {
+    const answer = await databricks.getCurrentUser({}, { provider });
+    if (!answer?.userName && created && pulumi.runtime.isDryRun()) return undefined;
+    return toCurrentUser(answer);
+}
+
+/** `catalog.schema.model` of a project, as the mode names it (prefixed in development mode). */
+function modelFullName(settings: Settings, p: Settings["projects"][number], user: CurrentUser | undefined): string {
+    const uc = (name: string) =>
+        user || settings.mode === "production"
+            ? ucNameFor(settings.mode, user?.shortName ?? "", name)
+            : `dev_<short_name>_${name}`;
+    return [settings.catalog, uc(p.schema), uc(p.modelName)].join(".");
+}
+
+/** The final serving endpoint names (with the development prefix) within the API's limit. */
+function checkEndpointNames(settings: Settings, user: CurrentUser): void {
+    settings.projects.forEach((p, i) => {
+        const name = ucNameFor(settings.mode, user.shortName, baseEndpointName(p.name, settings.environment));
+        if (name.length > ENDPOINT_NAME_MAX) {
+            throw configProblem(
+                ["projects", i, "name"],
+                `expected a project name that keeps the serving endpoint name "${name}" (with the development prefix of ${user.userName}) within ${ENDPOINT_NAME_MAX} characters, found ${name.length}`,
+            );
+        }
+    });
+}
+
+/**
+ * What the workspace has once for every project: the cluster policy of the ML job clusters and
+ * the SQL warehouse for table DDL and monitor dashboards, each created here (an admin deploys
+ * it) or referenced by id (a non-admin can deploy).
+ */
+function workspaceShared(
+    settings: Settings,
+    presets: Presets,
+    access: AccessGroups,
+    providers: pulumi.ProviderResource[] | undefined,
+): { clusterPolicyId: pulumi.Output<string>; sqlWarehouseId: pulumi.Output<string> } {
+    const env = settings.environment;
+    const base = pulumi.getProject();
+    const tags = presets.tags({ ...settings.tags, environment: env });
+
+    const clusterPolicyId =
+        settings.clusterPolicy.mode === "existing"
+            ? pulumi.output(settings.clusterPolicy.id as string)
+            : new MlClusterPolicy(
+                  "ml-cluster-policy",
+                  {
+                      policyName: presets.displayName(`${base}-ml-cluster-${env}`),
+                      definition: tags.apply((customTags) => ({
+                          sparkVersion: settings.sparkVersion,
+                          nodeTypes: settings.nodeTypes,
+                          nodeType: settings.nodeType,
+                          numWorkers: settings.numWorkers,
+                          maxWorkers: settings.maxWorkers,
+                          autoterminationMinutes: settings.autoterminationMinutes,
+                          customTags,
+                      })),
+                      permissions: clusterPolicyPermissions(access),
+                  },
+                  { providers },
+              ).policyId;
+
+    const w = settings.sqlWarehouse;
+    const sqlWarehouseId =
+        w.mode === "existing"
+            ? pulumi.output(w.id as string)
+            : new SqlWarehouse(
+                  "sql-warehouse",
+                  {
+                      warehouseName: presets.displayName(`${base}-sql-${env}`),
+                      clusterSize: w.size,
+                      autoStopMinutes: w.autoStopMinutes,
+                      tags,
+                      permissions: sqlWarehousePermissions(access),
+                  },
+                  { providers },
+              ).warehouseId;
+
+    return { clusterPolicyId, sqlWarehouseId };
 }
 
 /**
@@ -138,12 +252,12 @@ async function createdWorkspace(settings: Settings, access: AccessGroups) {
 
     const client = await azure.authorization.getClientConfig();
     const names = azureNames(baseName, settings.environment, client.subscriptionId);
-    const exists = await azure.databricks
+    const existing = await azure.databricks
         .getWorkspace({ resourceGroupName: names.resourceGroup, workspaceName: names.workspace })
         .then(
-            () => true,
+            (found) => found,
             (err: unknown) => {
-                if (isAzureNotFound(err)) return false;
+                if (isAzureNotFound(err)) return undefined;
                 throw err;
             },
         );
@@ -157,9 +271,14 @@ async function createdWorkspace(settings: Settings, access: AccessGroups) {
         tags: { ...settings.tags, environment: settings.environment, project: baseName, owner },
         production,
     });
+    // The provider is configured from what Azure said of the existing workspace, not from the
+    // workspace resource: a pending change to the workspace makes its outputs unknown in a
+    // preview, and a provider with unknown settings answers every lookup with nothing and turns
+    // every name that depends on the user unknown. A new workspace has only its outputs.
+    const known = existing?.workspaceUrl && existing.id ? existing : undefined;
     const provider = new databricks.Provider("workspace", {
-        host: foundation.workspaceUrl,
-        azureWorkspaceResourceId: foundation.workspaceResourceId,
+        host: known ? `https://${known.workspaceUrl}` : foundation.workspaceUrl,
+        azureWorkspaceResourceId: known ? known.id : foundation.workspaceResourceId,
     });
     const landing = new LandingZone(
         "landing",
@@ -172,5 +291,5 @@ async function createdWorkspace(settings: Settings, access: AccessGroups) {
         },
         { providers: [provider] },
     );
-    return { foundation, provider, landing, exists };
+    return { foundation, provider, landing, exists: existing !== undefined };
 }

@@ -133,3 +133,8 @@ export function storageCredentialGrants(groups: AccessGroups): Grant[] {
 export function externalLocationGrants(groups: AccessGroups): Grant[] {
     return grants(groups, { manager: ["ALL_PRIVILEGES"], runner: [], viewer: [], runAs: ["READ_FILES"] });
 }
+
+/** The shared SQL warehouse: managers administer it; everyone who runs or reads the projects uses it. */
+export function sqlWarehousePermissions(groups: AccessGroups): AccessControl[] {
+    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_USE", viewer: "CAN_USE", runAs: "CAN_USE" });
+}

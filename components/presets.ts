@@ -73,7 +73,30 @@ export function presetTags(mode: Mode, shortName: string, tags: Record<string, s
     return { ...tags, dev: shortName };
 }
 
-/** Applies the presets of one mode for one deploying user. */
+/**
+ * The prefix of Unity Catalog names (schemas, registered models) in development mode,
+ * `dev_<short_name>_`, as bundles prefix them: two developers never share a schema or a model,
+ * and so neither the volume, the tables nor the trigger path inside the schema.
+ */
+export function devUcPrefix(shortName: string): string {
+    return normalizePrefix(devNamePrefix(shortName));
+}
+
+/** A Unity Catalog name as the mode gives it: prefixed in development mode. */
+export function ucNameFor(mode: Mode, shortName: string, name: string): string {
+    return mode === "development" ? devUcPrefix(shortName) + name : name;
+}
+
+/** Whether a path uses the current-user variables. */
+export function hasUserVariables(path: string): boolean {
+    return path.includes("${workspace.current_user.");
+}
+
+/**
+ * Applies the presets of one mode for one deploying user. In production mode no name, path or
+ * tag depends on the deploying user: they stay known in a preview where the user is not (a
+ * created workspace with a pending change), so nothing shows as replaced.
+ */
 export class Presets {
     constructor(
         /** The deployment mode. */
@@ -86,27 +109,34 @@ export class Presets {
         return this.mode === "development";
     }
 
-    /** Job and cluster-policy names: `[dev <short_name>] <name>` in development mode. */
+    /** In development mode, `f` of the user; otherwise `value`, independent of the user. */
+    private byUser<T extends string | Record<string, string>>(value: T, f: (u: CurrentUser) => T): pulumi.Output<T> {
+        return (this.development ? this.user.apply(f) : pulumi.output(value)) as pulumi.Output<T>;
+    }
+
+    /** Job, cluster-policy and warehouse names: `[dev <short_name>] <name>` in development mode. */
     displayName(name: string): pulumi.Output<string> {
-        return this.user.apply((u) => (this.development ? devNamePrefix(u.shortName) + name : name));
+        return this.byUser(name, (u) => devNamePrefix(u.shortName) + name);
     }
 
     /** Serving endpoint names: `dev_<short_name>_<name>` in development mode. */
     endpointName(name: string): pulumi.Output<string> {
-        return this.user.apply((u) => (this.development ? normalizePrefix(devNamePrefix(u.shortName)) + name : name));
+        return this.byUser(name, (u) => devUcPrefix(u.shortName) + name);
+    }
+
+    /** Schema and registered-model names: `dev_<short_name>_<name>` in development mode. */
+    ucName(name: string): pulumi.Output<string> {
+        return this.byUser(name, (u) => ucNameFor(this.mode, u.shortName, name));
     }
 
     /** Experiment paths: variables resolved, the last segment prefixed in development mode. */
     experimentPath(path: string): pulumi.Output<string> {
-        return this.user.apply((u) => {
-            const resolved = resolvePathVariables(path, u);
-            return this.development ? prefixLastSegment(resolved, devNamePrefix(u.shortName)) : resolved;
-        });
+        return this.byUser(path, (u) => prefixLastSegment(resolvePathVariables(path, u), devNamePrefix(u.shortName)));
     }
 
-    /** A workspace path with its variables resolved. */
+    /** A workspace path with its variables resolved; a path without variables does not wait for the user. */
     path(path: string): pulumi.Output<string> {
-        return this.user.apply((u) => resolvePathVariables(path, u));
+        return hasUserVariables(path) ? this.user.apply((u) => resolvePathVariables(path, u)) : pulumi.output(path);
     }
 
     pauseStatus(configured: PauseStatus | undefined): PauseStatus {
@@ -117,8 +147,9 @@ export class Presets {
         return maxConcurrentRunsFor(this.mode);
     }
 
+    /** Tags, with `dev: <short_name>` in development mode (see `presetTags`). */
     tags(tags: Record<string, string>): pulumi.Output<Record<string, string>> {
-        return this.user.apply((u) => presetTags(this.mode, u.shortName, tags));
+        return this.byUser({ ...tags }, (u) => presetTags(this.mode, u.shortName, tags));
     }
 
     /** Stateful resources are protected from deletion in production mode. */

@@ -21,6 +21,12 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
+/**
+ * The config namespaces a stack may use besides the project's own: the providers this program
+ * declares resources with, and Pulumi's (`pulumi:tags`, `pulumi:disable-default-providers`).
+ */
+export const OTHER_NAMESPACES = ["databricks", "azure-native", "pulumi"];
+
 /** Where a top-level key's value came from, for the error message: a file name. */
 export type SourceOf = (key: string) => string;
 
@@ -170,10 +176,16 @@ export function loadSettings(): Settings {
         const sep = fullKey.indexOf(":");
         const keyNamespace = fullKey.slice(0, sep);
         if (keyNamespace !== namespace) {
-            // Other namespaces belong to providers; one a typo away from ours is a mistake.
-            if (distance(keyNamespace, namespace) <= 2) {
+            // Other namespaces belong to the providers this program uses, or to Pulumi; any other
+            // is a key nothing reads (`mlops:tags` would be dropped without a word).
+            if (!OTHER_NAMESPACES.includes(keyNamespace)) {
+                const expected = [namespace, ...OTHER_NAMESPACES].join(", ");
+                const hint =
+                    distance(keyNamespace, namespace) <= 2
+                        ? ` (did you mean ${namespace}:${fullKey.slice(sep + 1)}?)`
+                        : "";
                 problems.push(
-                    `${sourceOf(fullKey.slice(sep + 1))}: ${fullKey}: unknown namespace; expected ${namespace}:${fullKey.slice(sep + 1)}, found "${keyNamespace}" (check the spelling)`,
+                    `${sourceOf(fullKey.slice(sep + 1))}: ${fullKey}: unknown namespace; expected one of ${expected}, found "${keyNamespace}"${hint}`,
                 );
             }
             continue;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { quartzCronProblem } from "./quartz";
 
 /**
  * The stack configuration, as one zod schema. Every object is strict: an unknown key (a typo)
@@ -13,10 +14,14 @@ export const PATH_VARIABLES = ["${workspace.current_user.userName}", "${workspac
 const PAUSE_STATUSES = ["PAUSED", "UNPAUSED"] as const;
 export type PauseStatus = (typeof PAUSE_STATUSES)[number];
 
-/** Unity Catalog object names: letters, digits and underscores (the names this program creates). */
+/**
+ * Unity Catalog object names: lower-case letters, digits and underscores. Unity Catalog stores
+ * names in lower case, so an upper-case name would show as a change on every preview.
+ */
 const ucName = z
     .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a Unity Catalog name (letters, digits, underscores)");
+    .max(255)
+    .regex(/^[a-z_][a-z0-9_]*$/, "expected a lower-case Unity Catalog name (a-z, digits, underscores)");
 
 const groupName = z.string().min(1).max(255);
 
@@ -24,8 +29,8 @@ const groupName = z.string().min(1).max(255);
 const tableName = z
     .string()
     .regex(
-        /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/,
-        "expected a three-level table name such as 'catalog.schema.table'",
+        /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/,
+        "expected a lower-case three-level table name such as 'catalog.schema.table'",
     );
 
 /** A workspace path: absolute, optionally with the current-user variables. */
@@ -45,27 +50,12 @@ export function unknownVariables(path: string): string[] {
 
 /**
  * A Quartz cron expression (six or seven fields: seconds, minutes, hours, day-of-month, month,
- * day-of-week, optional year). Databricks rejects five-field Unix cron.
+ * day-of-week, optional year), each field in its range. Databricks rejects five-field Unix cron.
  */
-export const quartzCron = z
-    .string()
-    .refine((c) => [6, 7].includes(c.trim().split(/\s+/).length), {
-        message: "expected a Quartz cron expression with 6 or 7 fields (seconds first), such as '0 0 * * * ?'",
-    })
-    .refine((c) => c.trim().split(/\s+/).every(isQuartzField), {
-        message: "expected Quartz cron fields of numbers, month or day names, '*', '?', ',', '-', '/', 'L', 'W' or '#'",
-    })
-    .refine((c) => /[?]/.test(c), {
-        message: "expected a Quartz cron expression with '?' in the day-of-month or day-of-week field",
-    });
-
-const QUARTZ_TOKEN =
-    /^(\d+[LW]?|\*|\?|L|W|LW|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)$/i;
-
-/** One field of a Quartz cron expression: tokens joined by `,`, `-`, `/` or `#`. */
-export function isQuartzField(field: string): boolean {
-    return field.split(/[,/#-]/).every((token) => QUARTZ_TOKEN.test(token));
-}
+export const quartzCron = z.string().superRefine((c, ctx) => {
+    const problem = quartzCronProblem(c);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: c });
+});
 
 const timezone = z.string().refine(isTimeZone, { message: "expected an IANA/Java time zone id such as 'UTC'" });
 
@@ -296,6 +286,90 @@ const workspaceSchema = z
         }
     });
 
+/** Issues for a shared resource's `id`: required when it is referenced, refused when it is created. */
+function sharedResourceIssues(r: { mode: string; id?: string }, what: string, ctx: z.RefinementCtx): void {
+    if (r.mode === "existing" && r.id === undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["id"],
+            message: `expected the id of the existing ${what} (mode "existing")`,
+            input: undefined,
+        });
+    }
+    if (r.mode === "created" && r.id !== undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["id"],
+            message: `expected no id when the ${what} is created (mode "created"); set mode to "existing" to use it`,
+            input: r.id,
+        });
+    }
+}
+
+/**
+ * The workspace's cluster policy for the ML job clusters, shared by every project of the stack.
+ * `created`: this stack declares it (only workspace admins may create policies). `existing`: the
+ * job clusters use the policy with this id, and a non-admin can deploy the stack.
+ */
+const clusterPolicySchema = z
+    .object({
+        mode: z.enum(["created", "existing"]),
+        /** Id of the existing policy (16 hex characters; `databricks cluster-policies list`). */
+        id: z
+            .string()
+            .regex(/^[0-9A-Fa-f]{16}$/, "expected a cluster policy id (16 hex characters)")
+            .optional(),
+    })
+    .strict()
+    .superRefine((r, ctx) => sharedResourceIssues(r, "cluster policy", ctx));
+
+const WAREHOUSE_SIZES = [
+    "2X-Small",
+    "X-Small",
+    "Small",
+    "Medium",
+    "Large",
+    "X-Large",
+    "2X-Large",
+    "3X-Large",
+    "4X-Large",
+    "5X-Large",
+] as const;
+
+/**
+ * The workspace's SQL warehouse, shared by every project: it runs the processed inference
+ * tables' DDL and the quality monitors' dashboards. `created`: a serverless warehouse declared
+ * by this stack (creating one needs the workspace's warehouse-creation rights). `existing`: the
+ * warehouse with this id.
+ */
+const sqlWarehouseSchema = z
+    .object({
+        mode: z.enum(["created", "existing"]),
+        /** Id of the existing warehouse (16 hex characters). */
+        id: z
+            .string()
+            .regex(/^[0-9a-f]{16}$/, "expected a SQL warehouse id (16 lower-case hex characters)")
+            .optional(),
+        /** Size of a created warehouse. */
+        size: z.enum(WAREHOUSE_SIZES).default("2X-Small"),
+        /** Idle minutes before a created warehouse stops. */
+        autoStopMinutes: z.number().int().min(1).max(1440).default(10),
+    })
+    .strict()
+    .superRefine((r, ctx) => sharedResourceIssues(r, "SQL warehouse", ctx));
+
+/** The longest serving endpoint name the Model Serving API accepts. */
+export const ENDPOINT_NAME_MAX = 63;
+
+/** The serving endpoint name of a project before any development prefix: `<project>-api-<env>`. */
+export function baseEndpointName(project: string, environment: string): string {
+    return `${project}-api-${environment}`;
+}
+
+/** Environment names that say production, and those that say development. */
+const PRODUCTION_NAMES = /^(prod|production|prd|live)$/;
+const DEVELOPMENT_NAMES = /^(dev|development|sandbox)$/;
+
 export const MODES = ["development", "production"] as const;
 
 /** The settings of one stack: everything in the project's config namespace. */
@@ -354,14 +428,15 @@ export const settingsSchema = z
             })
             .strict()
             .optional(),
+        /** The workspace's cluster policy for the job clusters: created by this stack, or an existing one. */
+        clusterPolicy: clusterPolicySchema.default({ mode: "created" }),
+        /** The workspace's SQL warehouse for table DDL and monitor dashboards: created, or an existing one. */
+        sqlWarehouse: sqlWarehouseSchema.default({ mode: "created", size: "2X-Small", autoStopMinutes: 10 }),
         /**
-         * SQL warehouse that runs the DDL of the tables this program declares (the processed
-         * inference table). Omitted: the provider starts a small cluster named `terraform-sql-table`.
+         * Deploy an environment whose name says production in development mode, or the reverse.
+         * Off by default: `environment: prod` with `mode: development` is almost always a mistake.
          */
-        sqlWarehouseId: z
-            .string()
-            .regex(/^[0-9a-f]{16}$/, "expected a SQL warehouse id (16 hex characters)")
-            .optional(),
+        allowModeMismatch: z.boolean().default(false),
         /** Root folder of the uploaded code; omitted: per-user in development, /Shared in production. */
         workspaceRootPath: workspacePath.optional(),
         /** Email addresses told when a job run fails. */
@@ -429,9 +504,30 @@ export const settingsSchema = z
                 input: s.tags[key],
             });
         }
-        if (s.mode === "production") {
-            for (const issue of productionModeIssues(s)) ctx.addIssue(issue);
+        s.projects.forEach((p, i) => {
+            const endpoint = baseEndpointName(p.name, s.environment);
+            if (endpoint.length > ENDPOINT_NAME_MAX) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["projects", i, "name"],
+                    message: `expected a project name that keeps the serving endpoint name "${endpoint}" within ${ENDPOINT_NAME_MAX} characters, found ${endpoint.length}`,
+                    input: p.name,
+                });
+            }
+        });
+        const contradiction =
+            (s.mode === "development" && PRODUCTION_NAMES.test(s.environment)) ||
+            (s.mode === "production" && DEVELOPMENT_NAMES.test(s.environment));
+        if (contradiction && !s.allowModeMismatch) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["mode"],
+                message: `expected a mode that matches environment "${s.environment}" (or allowModeMismatch: true to deploy it so on purpose), found "${s.mode}"`,
+                input: s.mode,
+            });
         }
+        const issues = s.mode === "production" ? productionModeIssues(s) : developmentModeIssues(s);
+        for (const issue of issues) ctx.addIssue(issue);
     });
 
 type Issue = { code: "custom"; path: (string | number)[]; message: string; input: unknown };
@@ -471,6 +567,33 @@ export function productionModeIssues(s: {
         check(["projects", i, "experimentPath"], p.experimentPath);
         check(["projects", i, "monitor", "assetsDir"], p.monitor.assetsDir);
     });
+    return issues;
+}
+
+/**
+ * Development mode rules (the bundle's `mode: development`): every developer deploys a copy of
+ * their own, so a configured code root or monitor folder must be the user's (bundles refuse a
+ * root path without the current user in development mode). Schemas, models, jobs and endpoints
+ * get the user prefix from the program.
+ */
+export function developmentModeIssues(s: {
+    workspaceRootPath?: string;
+    projects: { monitor: { assetsDir?: string } }[];
+}): Issue[] {
+    const issues: Issue[] = [];
+    const check = (path: (string | number)[], value: string | undefined) => {
+        if (value !== undefined && !value.includes("${workspace.current_user.")) {
+            issues.push({
+                code: "custom",
+                path,
+                message:
+                    "expected a path with ${workspace.current_user.userName} or ${workspace.current_user.short_name} in development mode (two developers would share it)",
+                input: value,
+            });
+        }
+    };
+    check(["workspaceRootPath"], s.workspaceRootPath);
+    s.projects.forEach((p, i) => check(["projects", i, "monitor", "assetsDir"], p.monitor.assetsDir));
     return issues;
 }
 

@@ -29,6 +29,14 @@ export interface MockWorkspace {
     preview?: boolean;
     /** Make the model-version and Azure workspace lookups fail with this message (an outage, bad credentials). */
     lookupError?: string;
+    /**
+     * A preview of an update to a deployed stack (with `preview`): resources of these types have a
+     * pending change, so their computed outputs are unknown; every other resource, providers
+     * included, keeps the id and outputs it has in the state.
+     */
+    pendingUpdates?: string[];
+    /** Data sources that answer `{}`, as an invoke on a provider the engine cannot configure does. */
+    emptyAnswers?: string[];
 }
 
 /** The lookups `lookupError` fails. */
@@ -72,6 +80,14 @@ export function maskSecrets(value: unknown): unknown {
         return out;
     }
     return value;
+}
+
+/** Whether a value the mocks receive holds an unknown, anywhere. */
+function containsUnknown(value: unknown): boolean {
+    if (pulumi.isUnknown(value) || value === UNKNOWN) return true;
+    if (Array.isArray(value)) return value.some(containsUnknown);
+    if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
+    return false;
 }
 
 /** A stable fake id: the same name always gets the same id. */
@@ -198,12 +214,19 @@ export function installMocks(
 ): Recorder {
     const mocks: pulumi.runtime.Mocks = {
         // In a preview, a resource to create has only its inputs; the engine answers no id.
-        newResource: (args) =>
-            workspace.preview ? { id: "", state: args.inputs } : computedState(args.type, args.name, args.inputs),
+        newResource: (args) => {
+            // In a preview the engine gives a provider whose settings are not all known an
+            // unknown id, and answers every invoke on it with nothing.
+            const unknownProvider = args.type.startsWith("pulumi:providers:") && containsUnknown(args.inputs);
+            return workspace.preview && (unknownProvider || (workspace.pendingUpdates?.includes(args.type) ?? true))
+                ? { id: "", state: args.inputs }
+                : computedState(args.type, args.name, args.inputs);
+        },
         call: (args) => {
             // The engine answers an invoke on a provider it cannot configure yet with nothing
             // (pulumi/pulumi#10209).
             if (args.provider?.endsWith(`::${UNKNOWN}`)) return {};
+            if (workspace.emptyAnswers?.includes(args.token)) return {};
             if (workspace.lookupError !== undefined && LOOKUPS.includes(args.token)) {
                 throw engineError(workspace.lookupError);
             }
@@ -250,7 +273,12 @@ export function installMocks(
                             `ResourceNotFound: The Resource 'Microsoft.Databricks/workspaces/${String(args.inputs.workspaceName)}' was not found.`,
                         );
                     }
-                    return { name: args.inputs.workspaceName, workspaceUrl: "adb-0.1.azuredatabricks.net" };
+                    const name = String(args.inputs.workspaceName);
+                    return {
+                        id: `${rgId(String(args.inputs.resourceGroupName))}/providers/Microsoft.Databricks/workspaces/${name}`,
+                        name,
+                        workspaceUrl: `adb-${Number.parseInt(fakeId(name).slice(0, 12), 16)}.1.azuredatabricks.net`,
+                    };
                 }
                 default:
                     throw engineError(`the offline mocks do not know the data source ${args.token}`);

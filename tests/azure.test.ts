@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { azureNames, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../components/azureNames";
+import { azureNames, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../components/workspace/azureNames";
 import { UNKNOWN } from "../plan/mocks";
 import { type PlanRun, planConfig, planError, planStack, stackFileConfig, SP } from "./harness";
 
@@ -170,11 +170,12 @@ describe.each([
         const volume = run.ofType("databricks:index/volume:Volume")[0].inputs as any;
         expect(volume).toMatchObject({
             volumeType: "EXTERNAL",
-            storageLocation: `${landing}ml-project/input`,
+            storageLocation: `${landing}ml-project/${env === "dev" ? "dev_jane_doe_input" : "input"}`,
             name: "input",
         });
         const trigger = (run.named("databricks:index/job:Job", "ml-project-training").inputs as any).trigger;
-        expect(trigger.fileArrival.url).toBe(`/Volumes/${env}_catalog/ml_data/input/training_data/`);
+        const schema = env === "dev" ? "dev_jane_doe_ml_data" : "ml_data";
+        expect(trigger.fileArrival.url).toBe(`/Volumes/${env}_catalog/${schema}/input/training_data/`);
         const grants = run.named("databricks:index/grants:Grants", "landing-location-grants").inputs as any;
         expect(grants.grants).toContainEqual({ principal: "ml-engineers", privileges: ["ALL_PRIVILEGES"] });
     });
@@ -219,7 +220,9 @@ describe("workspace modes", () => {
         const run = await planStack("azure-dev", { modelVersions: [] });
         expect(run.ofType(A.workspace)).toHaveLength(1);
         expect(run.ofType("databricks:index/modelServing:ModelServing")).toEqual([]);
-        expect(run.doc.diagnostics[0].message).toMatch(/^model dev_catalog\.ml_data\.ml_model_dev does not exist yet/);
+        expect(run.doc.diagnostics[0].message).toMatch(
+            /^model dev_catalog\.dev_<short_name>_ml_data\.dev_<short_name>_ml_model_dev does not exist yet/,
+        );
     });
 
     it("previews a first deploy of a created workspace with the deploying user unknown, not a crash", async () => {

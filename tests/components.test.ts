@@ -5,11 +5,13 @@ import {
     isAzureNotFound,
     isModelNotFound,
     joinUrl,
-    MlCluster,
+    MlClusterPolicy,
+    mlJobCluster,
     processedColumns,
     RegisteredModel,
     ServingEndpoint,
     TrainingJob,
+    type VersionLookup,
 } from "../components";
 import { installMocks, Recorder, runProgram, UNKNOWN } from "../plan/mocks";
 
@@ -19,11 +21,23 @@ beforeEach(() => {
     installMocks("proj", "test", { currentUser: "j@x.com", modelVersions: ["1"] }, recorder);
 });
 
-describe("MlCluster", () => {
+describe("MlClusterPolicy and the ML job cluster", () => {
     it("pins the ML runtime, allow-lists node types, bounds workers and fixes SINGLE_USER and tags", async () => {
         const outputs = await runProgram(async () => {
-            const c = new MlCluster("c", {
+            const policy = new MlClusterPolicy("c", {
                 policyName: "p",
+                definition: {
+                    sparkVersion: "15.4.x-ml-scala2.12",
+                    nodeTypes: ["Standard_DS3_v2", "Standard_DS4_v2"],
+                    nodeType: "Standard_DS4_v2",
+                    numWorkers: 2,
+                    maxWorkers: 6,
+                    autoterminationMinutes: 30,
+                    customTags: { team: "ml" },
+                },
+                permissions: [{ groupName: "g", permissionLevel: "CAN_USE" }],
+            });
+            const cluster = {
                 sparkVersion: "15.4.x-ml-scala2.12",
                 nodeTypes: ["Standard_DS3_v2", "Standard_DS4_v2"],
                 nodeType: "Standard_DS4_v2",
@@ -31,10 +45,11 @@ describe("MlCluster", () => {
                 maxWorkers: 6,
                 autoterminationMinutes: 30,
                 sparkConf: {},
-                customTags: { team: "ml" },
-                permissions: [{ groupName: "g", permissionLevel: "CAN_USE" }],
-            });
-            return { spec: c.jobCluster, policyId: c.policyId };
+            };
+            return {
+                spec: mlJobCluster(cluster, policy.policyId, { team: "ml", project: "x" }),
+                policyId: policy.policyId,
+            };
         }, recorder);
         const [policy] = recorder.ofType("databricks:index/clusterPolicy:ClusterPolicy");
         expect(JSON.parse(policy.inputs.definition as string)).toEqual({
@@ -57,8 +72,14 @@ describe("MlCluster", () => {
         });
         const [perms] = recorder.ofType("databricks:index/permissions:Permissions");
         expect(perms.inputs.clusterPolicyId).toBe(outputs.policyId);
-        expect((outputs.spec as { newCluster: { policyId: string } }).newCluster.policyId).toBe(outputs.policyId);
-        expect(perms.parent).toBe(recorder.ofType("mlops:databricks:MlCluster")[0].urn);
+        const spec = outputs.spec as { newCluster: Record<string, unknown> };
+        expect(spec.newCluster).toMatchObject({
+            policyId: outputs.policyId,
+            dataSecurityMode: "SINGLE_USER",
+            sparkVersion: "15.4.x-ml-scala2.12",
+            customTags: { team: "ml", project: "x" },
+        });
+        expect(perms.parent).toBe(recorder.ofType("mlops:databricks:MlClusterPolicy")[0].urn);
     });
 
     it("sorts policy tags so the definition is stable", () => {
@@ -109,31 +130,40 @@ describe("ServingEndpoint", () => {
     });
 });
 
-describe("serving decision on a first deploy", () => {
+describe("serving decision", () => {
     const routes = [{ version: "1", trafficPercentage: 100 }];
-    it.each([
-        [undefined, false],
-        [[], false],
-        [["1", "2"], true],
-    ])("with versions %j serves: %s", (existing, serve) => {
-        expect(decideServing("c.s.m", routes, existing).serve).toBe(serve);
+    it.each<[VersionLookup, boolean, boolean]>([
+        [{ kind: "modelNotFound" }, false, false],
+        [{ kind: "listed", versions: ["1", "2"] }, true, false],
+        // An empty page may have more behind it: never read as "no versions".
+        [{ kind: "listed", versions: [] }, true, true],
+        [{ kind: "listed", versions: ["2"] }, true, true],
+        [{ kind: "unknown", reason: "no answer" }, true, true],
+    ])("with %j serves: %s, warns: %s", (lookup, serve, warns) => {
+        const decision = decideServing("c.s.m", routes, lookup);
+        expect(decision.serve).toBe(serve);
+        expect(decision.serve && decision.warning !== undefined).toBe(warns);
     });
 
-    it("names the missing version when the model has others", () => {
-        expect(decideServing("c.s.m", [{ version: "4", trafficPercentage: 100 }], ["1"])).toEqual({
+    it("defers with a reason only when the model does not exist", () => {
+        expect(decideServing("c.s.m", routes, { kind: "modelNotFound" })).toEqual({
             serve: false,
-            error: { routeIndex: 0, version: "4", existing: ["1"] },
+            reason: expect.stringContaining("model c.s.m does not exist yet"),
         });
     });
 
     it.each([
         ["RESOURCE_DOES_NOT_EXIST: Registered model 'a.b.c' does not exist.", true],
-        ["Schema 'dev_catalog.ml_data' does not exist.", true],
+        ["RESOURCE_DOES_NOT_EXIST: Routine or Model 'a.b.c' does not exist.", true],
+        ["Schema 'a.b' does not exist.", true],
+        // The wrong workspace, or a catalog the metastore admin has not made: not a first deploy.
+        ["RESOURCE_DOES_NOT_EXIST: Catalog 'a' does not exist.", false],
+        ["Registered model 'a.b.other' does not exist.", false],
         ["Error: 404 Not Found", false],
         ["cannot authenticate: invalid token", false],
         ["dial tcp: i/o timeout", false],
-    ])("reads %j as a missing model: %s", (message, notFound) => {
-        expect(isModelNotFound(new Error(message))).toBe(notFound);
+    ])("reads %j as this model missing: %s", (message, notFound) => {
+        expect(isModelNotFound(new Error(message), "a.b.c")).toBe(notFound);
     });
 
     it.each([

@@ -44,7 +44,7 @@ describe("bad stack configuration is rejected before any resource, with file, ke
         [
             "a five-field cron",
             (c: any) => (c[`${NS}:projects`][0].inference.cron = "0 * * * *"),
-            `Pulumi.prod.yaml: ${NS}:projects[0].inference.cron: expected a Quartz cron expression with 6 or 7 fields (seconds first), such as '0 0 * * * ?', found "0 * * * *"`,
+            `Pulumi.prod.yaml: ${NS}:projects[0].inference.cron: expected a Quartz cron expression with 6 or 7 fields (seconds first), such as '0 0 * * * ?', found 5 fields`,
         ],
         [
             "routes that do not sum to 100",
@@ -118,7 +118,57 @@ describe("bad stack configuration is rejected before any resource, with file, ke
         [
             "cron fields that are not Quartz",
             (c: any) => (c[`${NS}:projects`][0].inference.cron = "a b c d e ?"),
-            `Pulumi.prod.yaml: ${NS}:projects[0].inference.cron: expected Quartz cron fields of numbers, month or day names, '*', '?', ',', '-', '/', 'L', 'W' or '#', found "a b c d e ?"`,
+            `Pulumi.prod.yaml: ${NS}:projects[0].inference.cron: expected a valid seconds field (values 0-59), found 'a'`,
+        ],
+        [
+            "an hour out of range",
+            (c: any) => (c[`${NS}:projects`][0].inference.cron = "0 0 25 * * ?"),
+            `Pulumi.prod.yaml: ${NS}:projects[0].inference.cron: expected a valid hours field (values 0-23), found '25'`,
+        ],
+        [
+            "a day-of-week out of range in the monitor schedule",
+            (c: any) => (c[`${NS}:projects`][0].monitor.schedule.cron = "0 0 6 ? * 8"),
+            `Pulumi.prod.yaml: ${NS}:projects[0].monitor.schedule.cron: expected a valid day-of-week field (values 1-7 or SUN-SAT), found '8'`,
+        ],
+        [
+            "a cron with '?' in neither day field",
+            (c: any) => (c[`${NS}:projects`][0].inference.cron = "0 0 6 * * MON"),
+            `Pulumi.prod.yaml: ${NS}:projects[0].inference.cron: expected '?' in exactly one of the day-of-month and day-of-week fields, such as '0 0 6 * * ?'`,
+        ],
+        [
+            "an upper-case schema",
+            (c: any) => (c[`${NS}:projects`][0].schema = "ML_Data"),
+            `Pulumi.prod.yaml: ${NS}:projects[0].schema: expected a lower-case Unity Catalog name (a-z, digits, underscores), found "ML_Data"`,
+        ],
+        [
+            "an upper-case catalog",
+            (c: any) => (c[`${NS}:catalog`] = "Prod_Catalog"),
+            `Pulumi.prod.yaml: ${NS}:catalog: expected a lower-case Unity Catalog name (a-z, digits, underscores), found "Prod_Catalog"`,
+        ],
+        [
+            "a project name that makes the endpoint name too long",
+            (c: any) => (c[`${NS}:projects`][0].name = "a-very-long-project-name-for-churn-models"),
+            `Pulumi.prod.yaml: ${NS}:projects[0].name: expected lower case letters, digits and '-', at most 40, found "a-very-long-project-name-for-churn-models"`,
+        ],
+        [
+            "a production environment in development mode",
+            (c: any) => (c[`${NS}:mode`] = "development"),
+            `Pulumi.prod.yaml: ${NS}:mode: expected a mode that matches environment "prod" (or allowModeMismatch: true to deploy it so on purpose), found "development"`,
+        ],
+        [
+            "a key in a namespace nothing reads",
+            (c: any) => (c["mlops:tags"] = { team: "ml" }),
+            `Pulumi.prod.yaml: mlops:tags: unknown namespace; expected one of ${NS}, databricks, azure-native, pulumi, found "mlops"`,
+        ],
+        [
+            "an existing cluster policy without its id",
+            (c: any) => (c[`${NS}:clusterPolicy`] = { mode: "existing" }),
+            `Pulumi.prod.yaml: ${NS}:clusterPolicy.id: expected the id of the existing cluster policy (mode "existing"), found nothing (the key is missing)`,
+        ],
+        [
+            "a created warehouse with an id",
+            (c: any) => (c[`${NS}:sqlWarehouse`] = { mode: "created", id: "0123456789abcdef" }),
+            `Pulumi.prod.yaml: ${NS}:sqlWarehouse.id: expected no id when the SQL warehouse is created (mode "created"); set mode to "existing" to use it, found "0123456789abcdef"`,
         ],
         [
             "a time zone in the wrong case",
@@ -128,7 +178,7 @@ describe("bad stack configuration is rejected before any resource, with file, ke
         [
             "a table name that is not three-level",
             (c: any) => (c[`${NS}:projects`][0].inference.outputTable = "predictions"),
-            `Pulumi.prod.yaml: ${NS}:projects[0].inference.outputTable: expected a three-level table name such as 'catalog.schema.table', found "predictions"`,
+            `Pulumi.prod.yaml: ${NS}:projects[0].inference.outputTable: expected a lower-case three-level table name such as 'catalog.schema.table', found "predictions"`,
         ],
         [
             "a labels table without a label column",
@@ -152,7 +202,7 @@ describe("bad stack configuration is rejected before any resource, with file, ke
         [
             "a misspelt namespace",
             (c: any) => (c["databricks-mlop:failureEmails"] = ["oncall@example.com"]),
-            `Pulumi.prod.yaml: databricks-mlop:failureEmails: unknown namespace; expected ${NS}:failureEmails, found "databricks-mlop" (check the spelling)`,
+            `Pulumi.prod.yaml: databricks-mlop:failureEmails: unknown namespace; expected one of ${NS}, databricks, azure-native, pulumi, found "databricks-mlop" (did you mean ${NS}:failureEmails?)`,
         ],
         [
             "created-workspace settings on an existing workspace",

@@ -27,7 +27,7 @@ describe.concurrent("npm run plan", () => {
         const { code, stdout } = await cli(["--stack", "prod", "--json"]);
         expect(code).toBe(0);
         const doc = JSON.parse(stdout);
-        expect(doc.changeSummary).toEqual({ create: 36 });
+        expect(doc.changeSummary).toEqual({ create: 39 });
         expect(doc.steps[0]).toMatchObject({
             op: "create",
             urn: "urn:pulumi:prod::databricks-mlops::pulumi:pulumi:Stack::databricks-mlops-prod",
@@ -48,8 +48,10 @@ describe.concurrent("npm run plan", () => {
         expect(code).toBe(0);
         expect(stdout).toContain(" +   pulumi:pulumi:Stack");
         expect(stdout).toContain("└─ mlops:databricks:MlProject");
-        expect(stdout).toContain("warning: model dev_catalog.ml_data.ml_model_dev does not exist yet");
-        expect(stdout).toContain("+ 28 to create");
+        expect(stdout).toContain(
+            "warning: model dev_catalog.dev_dev_user_ml_data.dev_dev_user_ml_model_dev does not exist yet",
+        );
+        expect(stdout).toContain("+ 25 to create");
     });
 
     it("rejects bad config with the message and exit 2, no stack trace", async () => {

@@ -16,13 +16,20 @@ const T = {
     grants: "databricks:index/grants:Grants",
     notebook: "databricks:index/notebook:Notebook",
     table: "databricks:index/sqlTable:SqlTable",
+    warehouse: "databricks:index/sqlEndpoint:SqlEndpoint",
 };
 
-const EXPECTED_COUNTS: Record<string, number> = {
+/** The schema and model names of the shipped stacks, as planned for jane.doe@example.com. */
+const UC = {
+    dev: { catalog: "dev_catalog", schema: "dev_jane_doe_ml_data", model: "dev_jane_doe_ml_model_dev" },
+    prod: { catalog: "prod_catalog", schema: "ml_data", model: "ml_model" },
+} as const;
+
+/** Per project; plus, where the stack creates them, the workspace's policy and warehouse. */
+const PROJECT_COUNTS: Record<string, number> = {
     [T.stack]: 1,
     "pulumi:providers:databricks": 1,
     [T.project]: 1,
-    "mlops:databricks:MlCluster": 1,
     "mlops:databricks:TrainingJob": 1,
     "mlops:databricks:InferenceJob": 1,
     "mlops:databricks:Experiment": 1,
@@ -30,7 +37,6 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "mlops:databricks:ServingEndpoint": 1,
     "mlops:databricks:QualityMonitor": 1,
     "mlops:databricks:WorkloadCode": 1,
-    [T.policy]: 1,
     [T.job]: 3,
     [T.experiment]: 1,
     [T.model]: 1,
@@ -38,10 +44,22 @@ const EXPECTED_COUNTS: Record<string, number> = {
     [T.volume]: 1,
     [T.serving]: 1,
     [T.monitor]: 1,
-    [T.permissions]: 6,
+    [T.permissions]: 5,
     [T.table]: 1,
     [T.grants]: 3,
     [T.notebook]: 5,
+};
+const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
+    // The dev stack references the workspace's policy and warehouse by id (non-admin developers).
+    dev: PROJECT_COUNTS,
+    prod: {
+        ...PROJECT_COUNTS,
+        "mlops:databricks:MlClusterPolicy": 1,
+        [T.policy]: 1,
+        "mlops:databricks:SqlWarehouse": 1,
+        [T.warehouse]: 1,
+        [T.permissions]: PROJECT_COUNTS[T.permissions] + 2,
+    },
 };
 
 function counts(run: PlanRun): Record<string, number> {
@@ -50,15 +68,16 @@ function counts(run: PlanRun): Record<string, number> {
     return out;
 }
 
-describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
+describe.each(["dev", "prod"] as const)("the shipped %s stack", (stack) => {
     let run: PlanRun;
+    const uc = UC[stack];
     beforeAll(async () => {
         run = await planStack(stack);
     });
 
     it("declares exactly the bundle's resources", () => {
-        expect(counts(run)).toEqual(EXPECTED_COUNTS);
-        expect(run.doc.changeSummary).toEqual({ create: 36 });
+        expect(counts(run)).toEqual(EXPECTED_COUNTS[stack]);
+        expect(run.doc.changeSummary).toEqual({ create: stack === "dev" ? 33 : 39 });
     });
 
     it("runs the training tasks in order on the shared ML job cluster", () => {
@@ -74,14 +93,17 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
         expect(cluster.dataSecurityMode).toBe("SINGLE_USER");
         expect(cluster.numWorkers).toBe(4);
         expect(cluster.sparkConf).toEqual({ "spark.databricks.delta.preview.enabled": "true" });
-        expect(cluster.policyId).toMatch(/^[0-9a-f]{12}$/);
-        expect(run.named(T.job, "ml-project-training").dependencies).toContain(run.ofType(T.policy)[0].urn);
-        const catalog = `${stack}_catalog`;
-        expect(inputs.trigger.fileArrival.url).toBe(`/Volumes/${catalog}/ml_data/input/training_data/`);
+        if (stack === "dev") {
+            expect(cluster.policyId).toBe("0123456789ABCDEF"); // the workspace's, by id
+        } else {
+            expect(cluster.policyId).toMatch(/^[0-9a-f]{12}$/);
+            expect(run.named(T.job, "ml-project-training").dependencies).toContain(run.ofType(T.policy)[0].urn);
+        }
+        expect(inputs.trigger.fileArrival.url).toBe(`/Volumes/${uc.catalog}/${uc.schema}/input/training_data/`);
         expect(inputs.tasks[1].notebookTask.baseParameters).toMatchObject({
-            catalog,
-            schema: "ml_data",
-            model_name: `${catalog}.ml_data.${stack === "dev" ? "ml_model_dev" : "ml_model"}`,
+            catalog: uc.catalog,
+            schema: uc.schema,
+            model_name: `${uc.catalog}.${uc.schema}.${uc.model}`,
         });
         expect(inputs.tasks[2].notebookTask.baseParameters).toMatchObject({ min_accuracy: "0.85", min_f1: "0.8" });
     });
@@ -95,7 +117,7 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
 
     it("serves version 1 of the UC model with inference tables in the AI Gateway", () => {
         const inputs = run.named(T.serving, "ml-project-endpoint").inputs as any;
-        const model = `${stack}_catalog.ml_data.${stack === "dev" ? "ml_model_dev" : "ml_model"}`;
+        const model = `${uc.catalog}.${uc.schema}.${uc.model}`;
         expect(inputs.config.servedEntities).toEqual([
             expect.objectContaining({ entityName: model, entityVersion: "1", workloadSize: "Small" }),
         ]);
@@ -105,8 +127,8 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
         expect(inputs.config.autoCaptureConfig).toBeUndefined();
         expect(inputs.aiGateway.inferenceTableConfig).toEqual({
             enabled: true,
-            catalogName: `${stack}_catalog`,
-            schemaName: "ml_data",
+            catalogName: uc.catalog,
+            schemaName: uc.schema,
             tableNamePrefix: "inference_logs",
         });
     });
@@ -114,7 +136,7 @@ describe.each(["dev", "prod"])("the shipped %s stack", (stack) => {
     it("monitors the processed inference table the processing job fills from the endpoint's", () => {
         const m = run.named(T.monitor, "ml-project-monitor");
         const inputs = m.inputs as any;
-        const schema = `${stack}_catalog.ml_data`;
+        const schema = `${uc.catalog}.${uc.schema}`;
         expect(inputs.tableName).toBe(`${schema}.inference_logs_processed`);
         expect(inputs.outputSchemaName).toBe(schema);
         expect(inputs.slicingExprs).toEqual(["model_version", "request_date"]);
@@ -193,7 +215,7 @@ describe("development mode (dev stack)", () => {
         run = await planStack("dev", { user: "jane.doe@example.com" });
     });
 
-    it("prefixes job and policy names with [dev <short_name>]", () => {
+    it("prefixes job names with [dev <short_name>]", () => {
         expect(
             run
                 .ofType(T.job)
@@ -204,7 +226,18 @@ describe("development mode (dev stack)", () => {
             "[dev jane_doe] ml-project-inference-logs-dev",
             "[dev jane_doe] ml-project-training-dev",
         ]);
-        expect((run.ofType(T.policy)[0].inputs as any).name).toBe("[dev jane_doe] ml-project-ml-cluster-dev");
+        expect(run.ofType(T.policy)).toEqual([]);
+    });
+
+    it("prefixes the schema and the registered model with dev_<short_name>_, as bundles do", () => {
+        expect(run.ofType(T.schema)[0].inputs).toMatchObject({
+            catalogName: "dev_catalog",
+            name: "dev_jane_doe_ml_data",
+        });
+        expect(run.ofType(T.model)[0].inputs).toMatchObject({
+            schemaName: "dev_jane_doe_ml_data",
+            name: "dev_jane_doe_ml_model_dev",
+        });
     });
 
     it("prefixes the endpoint with dev_<short_name>_ and the experiment's last segment", () => {
@@ -291,7 +324,7 @@ describe("production mode (prod stack)", () => {
         expect(protectedTypes).toEqual([T.experiment, T.model, T.schema, T.table, T.volume].sort());
     });
 
-    it("lets the service principal write the schema, manage the model and use the policy", () => {
+    it("lets the service principal write the schema, manage the model, use the policy and the warehouse", () => {
         const schema = (run.named(T.grants, "ml-project-model-schema-grants").inputs as any).grants;
         expect(schema).toContainEqual({
             principal: SP,
@@ -299,10 +332,16 @@ describe("production mode (prod stack)", () => {
         });
         const model = (run.named(T.grants, "ml-project-model-grants").inputs as any).grants;
         expect(model).toContainEqual({ principal: SP, privileges: ["ALL_PRIVILEGES", "MANAGE"] });
-        const policy = (run.named(T.permissions, "ml-project-cluster-policy-perms").inputs as any).accessControls;
+        const policy = (run.named(T.permissions, "ml-cluster-policy-perms").inputs as any).accessControls;
         expect(policy).toEqual([
             { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
             { groupName: "ml-engineers", permissionLevel: "CAN_USE" },
+        ]);
+        const warehouse = (run.named(T.permissions, "sql-warehouse-perms").inputs as any).accessControls;
+        expect(warehouse).toEqual([
+            { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
+            { groupName: "data-scientists", permissionLevel: "CAN_USE" },
+            { groupName: "ml-engineers", permissionLevel: "CAN_MANAGE" },
         ]);
     });
 
@@ -340,10 +379,14 @@ describe("first deploy: no model version yet (mlops-stacks#217)", () => {
         ]);
     });
 
-    it("refuses a served version the model does not have, rather than deleting the endpoint", async () => {
-        await expect(planStack("prod", { modelVersions: ["2"] })).rejects.toThrow(
-            'Pulumi.prod.yaml: databricks-mlops:projects[0].serving.routes[0].version: expected a version of prod_catalog.ml_data.ml_model that exists (2), found "1"',
-        );
+    it("keeps serving a version the listed page lacks, and says so, rather than deleting the endpoint", async () => {
+        const run = await planStack("prod", { modelVersions: ["2"] });
+        expect(run.ofType(T.serving)).toHaveLength(1);
+        expect(run.doc.diagnostics.map((d) => d.message)).toEqual([
+            expect.stringContaining(
+                "model prod_catalog.ml_data.ml_model exists, but the provider listed only versions 2, not 1",
+            ),
+        ]);
     });
 });
 

@@ -21,8 +21,8 @@ describe("every optional setting reaches its resource", () => {
         const config = structuredClone(stackFileConfig("dev")) as Record<string, any>;
         const [p] = config[`${NS}:projects`];
         Object.assign(config, {
-            [`${NS}:workspaceRootPath`]: "/Shared/ml-dev",
-            [`${NS}:sqlWarehouseId`]: "0123456789abcdef",
+            [`${NS}:workspaceRootPath`]: "/Shared/ml-dev/${workspace.current_user.short_name}",
+            [`${NS}:sqlWarehouse`]: { mode: "existing", id: "00000000000000aa" },
             [`${NS}:runnerGroups`]: ["ml-ops"],
             [`${NS}:failureEmails`]: ["oncall@example.com"],
         });
@@ -38,7 +38,7 @@ describe("every optional setting reaches its resource", () => {
         p.monitor = {
             ...p.monitor,
             labelsTable: "dev_catalog.ml_data.churn_labels",
-            assetsDir: "/Shared/ml-dev/dashboards",
+            assetsDir: "/Shared/ml-dev/${workspace.current_user.short_name}/dashboards",
             schedule: { cron: "0 0 7 * * ?", timezone: "Europe/Amsterdam", pauseStatus: "UNPAUSED" },
         };
         const run: PlanRun = await planConfig("dev", config);
@@ -47,7 +47,7 @@ describe("every optional setting reaches its resource", () => {
         expect(training.trigger).toEqual({
             pauseStatus: "UNPAUSED",
             fileArrival: {
-                url: "/Volumes/dev_catalog/ml_data/input/training_data/",
+                url: "/Volumes/dev_catalog/dev_jane_doe_ml_data/input/training_data/",
                 minTimeBetweenTriggersSeconds: 600,
                 waitAfterLastChangeSeconds: 120,
             },
@@ -55,7 +55,7 @@ describe("every optional setting reaches its resource", () => {
         expect(training.tasks.map((t: any) => t.timeoutSeconds)).toEqual([3600, 3600, 3600]);
         expect(training.emailNotifications).toEqual({ onFailures: ["oncall@example.com"] });
         expect(training.tasks[0].notebookTask.notebookPath).toBe(
-            "/Shared/ml-dev/ml-project/dev/files/notebooks/features",
+            "/Shared/ml-dev/jane_doe/ml-project/dev/files/notebooks/features",
         );
 
         const inference = run.named(JOB, "ml-project-inference").inputs as any;
@@ -69,13 +69,14 @@ describe("every optional setting reaches its resource", () => {
         expect(perms.accessControls).toContainEqual({ groupName: "ml-ops", permissionLevel: "CAN_MANAGE_RUN" });
 
         const monitor = run.named("databricks:index/qualityMonitor:QualityMonitor", "ml-project-monitor").inputs as any;
-        expect(monitor.assetsDir).toBe("/Shared/ml-dev/dashboards");
+        expect(monitor.assetsDir).toBe("/Shared/ml-dev/jane_doe/dashboards");
+        expect(monitor.warehouseId).toBe("00000000000000aa");
         expect(monitor.schedule).toEqual({ quartzCronExpression: "0 0 7 * * ?", timezoneId: "Europe/Amsterdam" });
         const processing = run.named(JOB, "ml-project-monitor-processing").inputs as any;
         expect(processing.tasks[0].notebookTask.baseParameters.labels_table).toBe("dev_catalog.ml_data.churn_labels");
         expect(
             (run.named("databricks:index/sqlTable:SqlTable", "ml-project-monitor-table").inputs as any).warehouseId,
-        ).toBe("0123456789abcdef");
+        ).toBe("00000000000000aa");
     });
 });
 

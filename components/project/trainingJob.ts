@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PauseStatus } from "../config/schema";
+import type { PauseStatus } from "../../config/schema";
 import { type CommonJobArgs, commonJobInputs, declareJob } from "./jobCommon";
 import { ML_CLUSTER_KEY } from "./mlCluster";
 

@@ -1,35 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ProjectSettings } from "../config/schema";
+import type { ProjectSettings } from "../../config/schema";
 import {
     type AccessGroups,
-    clusterPolicyPermissions,
     experimentPermissions,
     jobPermissions,
     modelGrants,
     schemaGrants,
     servingPermissions,
     volumeGrants,
-} from "./access";
+} from "../access";
 import { Experiment } from "./experiment";
 import { InferenceJob } from "./inferenceJob";
-import { MlCluster } from "./mlCluster";
-import type { Presets } from "./presets";
+import type { Presets } from "../presets";
+import { type ClusterSettings, mlJobCluster } from "./mlCluster";
 import { QualityMonitor } from "./qualityMonitor";
 import { RegisteredModel } from "./registeredModel";
 import { ServingEndpoint } from "./servingEndpoint";
 import { TrainingJob } from "./trainingJob";
 import { WorkloadCode } from "./workloadCode";
-
-/** The cluster settings shared by a stack's projects. */
-export interface ClusterSettings {
-    sparkVersion: string;
-    nodeTypes: string[];
-    nodeType: string;
-    numWorkers: number;
-    maxWorkers: number;
-    autoterminationMinutes: number;
-    sparkConf: Record<string, string>;
-}
 
 export interface MlProjectArgs {
     /** The project's settings from the stack configuration. */
@@ -42,14 +30,16 @@ export interface MlProjectArgs {
     presets: Presets;
     /** Job-cluster settings. */
     cluster: ClusterSettings;
+    /** The workspace's cluster policy the job clusters are created under. */
+    clusterPolicyId: pulumi.Input<string>;
     /** Who manages, runs and views the project's resources; the jobs' service principal. */
     access: AccessGroups;
     /** Emails told when a job run fails. */
     failureEmails: string[];
     /** Tags on jobs and clusters (the project and environment tags are added). */
     tags: Record<string, string>;
-    /** SQL warehouse for table DDL (the processed inference table); omitted: the provider's own cluster. */
-    sqlWarehouseId?: string;
+    /** The workspace's SQL warehouse: it runs the processed inference table's DDL and the monitor's dashboard. */
+    sqlWarehouseId: pulumi.Input<string>;
     /** Parent folder of the project's uploaded code; may hold the current-user variables. */
     workspaceRootPath: string;
     /**
@@ -68,8 +58,8 @@ export interface MlProjectArgs {
  * Joins path segments to a cloud URL whatever its trailing slash: Unity Catalog strips the slash
  * from an external location's URL, so `${url}${segment}` would glue the two together.
  */
-export function joinUrl(url: pulumi.Input<string>, ...segments: string[]): pulumi.Output<string> {
-    return pulumi.output(url).apply((u) => [u.replace(/\/+$/, ""), ...segments].join("/"));
+export function joinUrl(url: pulumi.Input<string>, ...segments: pulumi.Input<string>[]): pulumi.Output<string> {
+    return pulumi.all([url, ...segments]).apply(([u, ...rest]) => [u.replace(/\/+$/, ""), ...rest].join("/"));
 }
 
 /** The name of the volume the file-arrival trigger watches (inside the project's schema). */
@@ -78,8 +68,8 @@ export const INPUT_VOLUME = "input";
 export const TRAINING_DATA_DIR = "training_data";
 
 /**
- * One ML project: the Databricks Asset Bundle of seed 002, as components. The cluster policy,
- * the training and batch inference jobs, the experiment, the Unity Catalog schema, model and
+ * One ML project: the Databricks Asset Bundle of seed 002, as components. The ML job cluster
+ * (under the workspace's cluster policy), the training and batch inference jobs, the experiment, the Unity Catalog schema, model and
  * landing volume, the serving endpoint and the quality monitor, each with its permissions.
  */
 export class MlProject extends pulumi.ComponentResource {
@@ -105,18 +95,25 @@ export class MlProject extends pulumi.ComponentResource {
 
         const code = new WorkloadCode(`${name}-code`, { rootPath }, child);
 
+        // In development mode the schema and the model carry the user prefix (`dev_<short_name>_`),
+        // as bundles do: two developers never share them, nor the volume and tables inside.
+        const schemaName = presets.ucName(p.schema);
         const uc = new RegisteredModel(
             `${name}-model`,
             {
                 catalog,
-                schema: p.schema,
-                modelName: p.modelName,
+                schema: schemaName,
+                modelName: presets.ucName(p.modelName),
                 comment: p.modelComment ?? `Model of ${p.name} (${env}), trained by the ${p.name} training job.`,
                 volumeName: INPUT_VOLUME,
                 // In production the jobs' service principal registers versions and sets aliases,
                 // which Unity Catalog allows the model's owner only.
                 owner: presets.development ? undefined : args.access.runAsServicePrincipal,
-                volumeStorageLocation: args.landingUrl ? joinUrl(args.landingUrl, p.name, INPUT_VOLUME) : undefined,
+                // Each developer's external volume has a folder of its own: Unity Catalog refuses two
+                // volumes on one location.
+                volumeStorageLocation: args.landingUrl
+                    ? joinUrl(args.landingUrl, p.name, presets.ucName(INPUT_VOLUME))
+                    : undefined,
                 grants: {
                     schema: schemaGrants(args.access),
                     model: modelGrants(args.access),
@@ -138,26 +135,15 @@ export class MlProject extends pulumi.ComponentResource {
             child,
         );
 
-        const cluster = new MlCluster(
-            `${name}-cluster`,
-            {
-                policyName: presets.displayName(`${p.name}-ml-cluster-${env}`),
-                ...args.cluster,
-                customTags: tags,
-                permissions: clusterPolicyPermissions(args.access),
-            },
-            child,
-        );
-
         const common = {
-            jobCluster: cluster.jobCluster,
+            jobCluster: mlJobCluster(args.cluster, args.clusterPolicyId, tags),
             runAsServicePrincipal: args.access.runAsServicePrincipal,
             failureEmails: args.failureEmails,
             maxConcurrentRuns: presets.maxConcurrentRuns,
             tags,
             permissions: jobPermissions(args.access),
         };
-        const table = (t: string) => `${catalog}.${p.schema}.${t}`;
+        const table = (t: string) => pulumi.interpolate`${catalog}.${schemaName}.${t}`;
         const featuresTable = table("customer_features");
         const trainingDataPath = pulumi.interpolate`${uc.volumePath}/${TRAINING_DATA_DIR}/`;
 
@@ -171,13 +157,13 @@ export class MlProject extends pulumi.ComponentResource {
                 parameters: {
                     features: {
                         catalog,
-                        schema: p.schema,
+                        schema: schemaName,
                         training_data_path: trainingDataPath,
                         features_table: featuresTable,
                     },
                     train: {
                         catalog,
-                        schema: p.schema,
+                        schema: schemaName,
                         experiment_path: experiment.path,
                         model_name: uc.fullName,
                         features_table: featuresTable,
@@ -207,7 +193,7 @@ export class MlProject extends pulumi.ComponentResource {
                 notebook: code.paths.batchInference,
                 parameters: {
                     catalog,
-                    schema: p.schema,
+                    schema: schemaName,
                     model_name: uc.fullName,
                     input_table: p.inference.inputTable ?? featuresTable,
                     output_table: p.inference.outputTable ?? table("predictions"),
@@ -230,7 +216,7 @@ export class MlProject extends pulumi.ComponentResource {
                     routes: p.serving.routes,
                     workloadSize: p.serving.workloadSize,
                     scaleToZero: p.serving.scaleToZero ?? presets.development,
-                    inferenceTable: { catalog, schema: p.schema, prefix: p.serving.inferenceTablePrefix },
+                    inferenceTable: { catalog, schema: schemaName, prefix: p.serving.inferenceTablePrefix },
                     permissions: servingPermissions(args.access),
                 },
                 child,

@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import type { MonitorSettings, PauseStatus } from "../config/schema";
+import type { MonitorSettings, PauseStatus } from "../../config/schema";
 import { type CommonJobArgs, commonJobInputs, declareJob } from "./jobCommon";
 import { ML_CLUSTER_KEY } from "./mlCluster";
 
@@ -38,8 +38,11 @@ export interface QualityMonitorArgs {
         timezone: string;
         pauseStatus: PauseStatus;
     };
-    /** SQL warehouse for the processed table's DDL; omitted: the provider's own small cluster. */
-    sqlWarehouseId?: string;
+    /**
+     * The workspace's SQL warehouse: it runs the processed table's DDL (without one the provider
+     * starts a `terraform-sql-table` cluster) and builds the monitor's dashboard.
+     */
+    sqlWarehouseId: pulumi.Input<string>;
     /** Protect the processed table (it holds the logged predictions) from deletion. */
     protect: boolean;
 }
@@ -141,6 +144,7 @@ export class QualityMonitor extends pulumi.ComponentResource {
                     granularities: log.granularities,
                 },
                 slicingExprs: args.slicingExprs,
+                warehouseId: args.sqlWarehouseId,
                 schedule: args.schedule
                     ? { quartzCronExpression: args.schedule.cron, timezoneId: args.schedule.timezone }
                     : undefined,

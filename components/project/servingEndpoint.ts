@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import type { AccessControl } from "./access";
+import type { AccessControl } from "../access";
 
 /** One served model version and its share of the traffic. */
 export interface ServedVersion {
@@ -24,9 +24,19 @@ export interface ServingEndpointArgs {
     /** Scale to zero when idle (development: on; production: off, no cold starts). */
     scaleToZero: boolean;
     /** Where the AI Gateway writes the inference table: `<catalog>.<schema>.<prefix>_payload`. */
-    inferenceTable: { catalog: string; schema: string; prefix: string };
+    inferenceTable: InferenceTableLocation;
     /** Access control list of the endpoint. */
     permissions: AccessControl[];
+}
+
+/** Where the AI Gateway writes the inference table. */
+export interface InferenceTableLocation {
+    /** The environment's catalog. */
+    catalog: string;
+    /** The project's schema (prefixed in development mode). */
+    schema: pulumi.Input<string>;
+    /** Table name prefix: the table is `<prefix>_payload`. */
+    prefix: string;
 }
 
 /** The served entity name of a version: `<model>-<version>`. */
@@ -94,7 +104,9 @@ export class ServingEndpoint extends pulumi.ComponentResource {
         this.servingEndpointId = endpoint.servingEndpointId;
         // Derived from the endpoint, so a resource that reads the table (the quality monitor) is
         // created after the endpoint that makes the table exist.
-        this.inferenceTableName = endpoint.servingEndpointId.apply(() => inferenceTableName(args.inferenceTable));
+        this.inferenceTableName = pulumi
+            .all([endpoint.servingEndpointId, args.inferenceTable.schema])
+            .apply(([, schema]) => inferenceTableName({ ...args.inferenceTable, schema }));
         this.registerOutputs({
             endpointName: this.endpointName,
             servingEndpointId: this.servingEndpointId,

@@ -30,7 +30,7 @@ export class WorkloadCode extends pulumi.ComponentResource {
 
     constructor(name: string, args: WorkloadCodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:WorkloadCode", name, {}, opts);
-        const dir = args.sourceDir ?? path.resolve(__dirname, "..", "notebooks");
+        const dir = args.sourceDir ?? path.resolve(__dirname, "..", "..", "notebooks");
 
         const paths = {} as Record<NotebookKey, pulumi.Output<string>>;
         for (const key of Object.keys(NOTEBOOKS) as NotebookKey[]) {

@@ -1,14 +1,14 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import type { Grant } from "./access";
+import type { Grant } from "../access";
 
 export interface RegisteredModelArgs {
     /** The environment's catalog (it must exist; this program does not own catalogs). */
     catalog: string;
-    /** Schema holding the model, the landing volume and the tables. */
-    schema: string;
-    /** Model name inside the schema. */
-    modelName: string;
+    /** Schema holding the model, the landing volume and the tables (prefixed in development mode). */
+    schema: pulumi.Input<string>;
+    /** Model name inside the schema (prefixed in development mode). */
+    modelName: pulumi.Input<string>;
     /** Comment on the model. */
     comment?: string;
     /** Owner of the model (a user, group or service principal application id); omitted: the deployer. */

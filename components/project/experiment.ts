@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import type { AccessControl } from "./access";
+import type { AccessControl } from "../access";
 
 export interface ExperimentArgs {
     /** Workspace path of the experiment (resolved and prefixed by the caller). */

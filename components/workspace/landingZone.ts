@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import type { Grant } from "./access";
+import type { Grant } from "../access";
 
 export interface LandingZoneArgs {
     /** Unity Catalog name of the storage credential and the external location. */
@@ -50,6 +50,11 @@ export class LandingZone extends pulumi.ComponentResource {
                 url: args.url,
                 credentialName: credential.name,
                 comment: "Landing zone of the ML platform: training data arrives here. Managed by Pulumi.",
+                // Azure applies the connector's new role on the storage account minutes after it is
+                // assigned, and validation on create would fail a first `pulumi up` for that
+                // (terraform-provider-databricks#3069). Nothing reads the location during the
+                // deploy; the jobs that do run later, once the role is in force.
+                skipValidation: true,
             },
             stateful,
         );

@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import type { AccessControl } from "./access";
+import type { AccessControl } from "../access";
 
 /** What the project's jobs have in common. */
 export interface CommonJobArgs {
