@@ -8,7 +8,9 @@ import {
     presetTags,
     resolvePathVariables,
     shortUserName,
+    ucNameFor,
 } from "../components/presets";
+import { quartzCronProblem } from "../config/quartz";
 
 describe("development-mode presets (databricks/cli apply_target_mode.go, apply_presets.go)", () => {
     it.each([
@@ -62,5 +64,51 @@ describe("development-mode presets (databricks/cli apply_target_mode.go, apply_p
         expect(presetTags("development", "j", { a: "1" })).toEqual({ a: "1", dev: "j" });
         expect(presetTags("development", "j", { dev: "team" })).toEqual({ dev: "team" });
         expect(presetTags("production", "j", { a: "1" })).toEqual({ a: "1" });
+    });
+});
+
+describe("Unity Catalog names by mode", () => {
+    it.each([
+        ["development", "jane_doe", "ml_data", "dev_jane_doe_ml_data"],
+        ["development", "a_b", "ml_model_dev", "dev_a_b_ml_model_dev"],
+        ["production", "jane_doe", "ml_data", "ml_data"],
+    ] as const)("in %s mode, %s's %s is %s", (mode, short, name, expected) => {
+        expect(ucNameFor(mode, short, name)).toBe(expected);
+    });
+});
+
+describe("Quartz cron expressions", () => {
+    it.each([
+        "0 0 * * * ?",
+        "0 15 * * * ?",
+        "0 0 6 * * ?",
+        "0 0/5 14,18 * * ?",
+        "0 15 10 ? * MON-FRI",
+        "0 15 10 L * ?",
+        "0 15 10 L-2 * ?",
+        "0 15 10 15W * ?",
+        "0 15 10 ? * 6L",
+        "0 15 10 ? * 6#3",
+        "0 0 12 1/5 JAN-DEC ? 2030",
+        "*/30 * * ? * *",
+    ])("accepts %j", (expression) => {
+        expect(quartzCronProblem(expression)).toBeUndefined();
+    });
+
+    it.each([
+        ["0 0 * * *", "6 or 7 fields"],
+        ["60 0 * * * ?", "seconds field (values 0-59), found '60'"],
+        ["0 0 25 * * ?", "hours field (values 0-23), found '25'"],
+        ["0 0 0 32 * ?", "day-of-month field (values 1-31), found '32'"],
+        ["0 0 0 ? 13 *", "month field (values 1-12 or JAN-DEC), found '13'"],
+        ["0 0 0 ? * 0", "day-of-week field (values 1-7 or SUN-SAT), found '0'"],
+        ["0 0 0 ? * MON#6", "a week 1-5 after '#'"],
+        ["0 0/0 * * * ?", "an increment 1-59 after '/'"],
+        ["0 0 ? * * ?", "'?' only stands in day-of-month or day-of-week"],
+        ["0 0 6 * * *", "'?' in exactly one of the day-of-month and day-of-week fields"],
+        ["0 0 6 ? * ?", "'?' in exactly one of the day-of-month and day-of-week fields"],
+        ["0 0 6 * * ? 1969", "year field (values 1970-2099)"],
+    ])("refuses %j: %s", (expression, problem) => {
+        expect(quartzCronProblem(expression)).toContain(problem);
     });
 });
