@@ -1,7 +1,9 @@
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { buildPlan } from "./plan";
-import { renderTree } from "./render";
+import { planBase } from "./base";
+import { diffPlans } from "./diff";
+import { buildPlan, configuredVersions } from "./plan";
+import { renderDiff, renderTree } from "./render";
 import { PlanInputError } from "./stackConfig";
 
 /**
@@ -32,6 +34,12 @@ async function main(argv: string[]): Promise<number> {
         )
         .option("--unknowns", "show values providers compute (ids, URLs) as unknown, as a first `pulumi preview` does")
         .option("--project-dir <dir>", "folder holding Pulumi.yaml", path.resolve(__dirname, ".."))
+        .option(
+            "--base <ref-or-file>",
+            "show the diff against a base: a git ref (planned in a temporary worktree) or a plan saved with --json",
+        )
+        .option("--diff", "print every input of each resource (with --base: implied for changed resources)")
+        .option("--fail-on-destroy", "with --base: exit 3 when a stateful resource would be replaced or deleted")
         .option("--no-color", "plain text output")
         .showHelpAfterError();
     cli.parse(argv);
@@ -43,6 +51,9 @@ async function main(argv: string[]): Promise<number> {
         modelVersions?: string[];
         projectDir: string;
         color: boolean;
+        base?: string;
+        diff?: boolean;
+        failOnDestroy?: boolean;
     }>();
 
     // The entry point `pulumi up` loads, required when the plan runs it (after the stack files
@@ -52,16 +63,42 @@ async function main(argv: string[]): Promise<number> {
         const entry = require("../index") as () => Promise<Record<string, unknown>>;
         return entry();
     };
-    const doc = await buildPlan(program, {
-        projectDir: path.resolve(opts.projectDir),
+    const projectDir = path.resolve(opts.projectDir);
+    const color = opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
+    if (opts.base === undefined) {
+        const doc = await buildPlan(program, {
+            projectDir,
+            stack: opts.stack,
+            currentUser: opts.user,
+            modelVersions: opts.modelVersions,
+            preview: opts.unknowns,
+        });
+        process.stdout.write(
+            opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color, opts.diff),
+        );
+        return 0;
+    }
+
+    // Both sides see the same workspace: the same user and the same model versions.
+    const head = await buildPlan(program, {
+        projectDir,
         stack: opts.stack,
         currentUser: opts.user,
         modelVersions: opts.modelVersions,
         preview: opts.unknowns,
     });
-    const color = opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
-    process.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color));
-    return 0;
+    const versions = opts.modelVersions ?? configuredVersions(head.config, projectName(head));
+    const base = planBase(opts.base, { stack: opts.stack, user: opts.user, modelVersions: versions, projectDir });
+    const diff = diffPlans(base.doc, head);
+    process.stdout.write(
+        opts.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff, opts.stack, base.label, color),
+    );
+    return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
+}
+
+/** The project name, from the stack's URN. */
+function projectName(doc: { steps: { urn: string }[] }): string {
+    return doc.steps[0]?.urn.split("::")[1] ?? "";
 }
 
 main(process.argv).then(

@@ -1,9 +1,15 @@
 import pc from "picocolors";
+import type { DiffDocument, DiffStep } from "./diff";
+import { displayName } from "./displayName";
 import { UNKNOWN } from "./mocks";
 import type { PlanDocument, PlanStep } from "./plan";
 
-/** Renders the plan as `pulumi preview` does: a tree of what would be created, then a summary. */
-export function renderTree(doc: PlanDocument, stack: string, color: boolean): string {
+/**
+ * Renders the plan as `pulumi preview` does: a tree of what would be created, with the name each
+ * resource will have in the workspace or in Azure, then a summary. With `diff`, every input of
+ * each resource follows its line, as `pulumi preview --diff` prints a creation.
+ */
+export function renderTree(doc: PlanDocument, stack: string, color: boolean, diff = false): string {
     const c = pc.createColors(color);
     // Like `pulumi preview`: default providers are not shown, explicit ones are.
     const steps = doc.steps.filter(
@@ -14,10 +20,18 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean): st
         const parent = s.newState.parent ?? "";
         children.set(parent, [...(children.get(parent) ?? []), s]);
     }
-    const rows: { prefix: string; type: string; name: string; protect: boolean }[] = [];
+    const rows: { prefix: string; type: string; name: string; protect: boolean; info: string; step: PlanStep }[] = [];
     const walk = (step: PlanStep, indent: string, last: boolean, root: boolean) => {
         const branch = root ? "" : `${indent}${last ? "└─ " : "├─ "}`;
-        rows.push({ prefix: branch, type: step.newState.type, name: nameOf(step.urn), protect: step.newState.protect });
+        const shown = displayName(step.newState.type, step.newState.inputs);
+        rows.push({
+            prefix: branch,
+            type: step.newState.type,
+            name: nameOf(step.urn),
+            protect: step.newState.protect,
+            info: shown ? `[${shown.replaceAll(UNKNOWN, "output<string>")}]` : "",
+            step,
+        });
         const kids = children.get(step.urn) ?? [];
         kids.forEach((k, i) => walk(k, root ? "" : `${indent}${last ? "   " : "│  "}`, i === kids.length - 1, false));
     };
@@ -28,12 +42,18 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean): st
     const lines = [
         `Previewing update (${stack}), offline: Pulumi runtime mocks, no cloud calls`,
         "",
-        `     ${"Type".padEnd(typeWidth)}${"Name".padEnd(nameWidth)}Plan`,
-        ...rows.map(
-            (r) =>
-                `${c.green(" +  ")} ${(r.prefix + r.type).padEnd(typeWidth)}${r.name.padEnd(nameWidth)}${c.green("create")}${r.protect ? "  🔒" : ""}`,
-        ),
+        `     ${"Type".padEnd(typeWidth)}${"Name".padEnd(nameWidth)}${"Plan".padEnd(8)}Info`,
     ];
+    for (const r of rows) {
+        lines.push(
+            `${c.green(" +  ")} ${(r.prefix + r.type).padEnd(typeWidth)}${r.name.padEnd(nameWidth)}${c.green("create")}  ${r.info}${r.protect ? " 🔒" : ""}`.trimEnd(),
+        );
+        if (diff && r.step.newState.custom) {
+            for (const [path, value] of leaves(r.step.newState.inputs)) {
+                lines.push(c.green(`        + ${path}: ${formatValue(value)}`));
+            }
+        }
+    }
     if (doc.diagnostics.length > 0) {
         lines.push("", "Diagnostics:", `  pulumi:pulumi:Stack (${nameOf(doc.steps[0].urn)}):`);
         for (const d of doc.diagnostics) lines.push(`    ${c.yellow("warning:")} ${d.message}`);
@@ -52,4 +72,122 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean): st
 
 function nameOf(urn: string): string {
     return urn.split("::").pop() ?? urn;
+}
+
+/** Every leaf of a value with its path (`a.b[0].c`). */
+function leaves(value: unknown, path = ""): [string, unknown][] {
+    if (Array.isArray(value)) {
+        return value.length === 0 ? [[path, []]] : value.flatMap((v, i) => leaves(v, `${path}[${i}]`));
+    }
+    if (value && typeof value === "object") {
+        const keys = Object.keys(value).sort();
+        return keys.length === 0
+            ? [[path, {}]]
+            : keys.flatMap((k) => leaves((value as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
+    }
+    return [[path, value]];
+}
+
+/** A value as the diff prints it: JSON, unknowns as `output<string>`, long strings cut. */
+export function formatValue(value: unknown): string {
+    if (value === UNKNOWN) return "output<string>";
+    const text = JSON.stringify(value) ?? "undefined";
+    return text.length > 120 ? `${text.slice(0, 60)}…" (${text.length} characters)` : text;
+}
+
+const SYMBOL: Record<DiffStep["op"], string> = { create: "+ ", update: "~ ", replace: "+-", delete: "- ", same: "  " };
+
+/**
+ * Renders a diff as `pulumi preview --diff` does: each changed resource with its changed
+ * properties (old => new, and what forces a replacement), unchanged ones only counted; then the
+ * renames, the destructive changes and a summary.
+ */
+export function renderDiff(doc: DiffDocument, stack: string, base: string, color: boolean): string {
+    const c = pc.createColors(color);
+    const paint: Record<DiffStep["op"], (s: string) => string> = {
+        create: c.green,
+        update: c.yellow,
+        replace: c.magenta,
+        delete: c.red,
+        same: (s) => s,
+    };
+    const lines = [`Previewing update (${stack}), offline: the working tree against ${base}`, ""];
+    for (const step of doc.steps.filter((s) => s.op !== "same")) {
+        const state = (step.newState ?? step.oldState) as PlanStep["newState"];
+        const shown = displayName(state.type, state.inputs);
+        const p = paint[step.op];
+        lines.push(
+            p(`${SYMBOL[step.op]} ${state.type}: (${step.op})  ${nameOf(step.urn)}${shown ? `  [${shown}]` : ""}`),
+            `      [urn=${step.urn}]`,
+        );
+        if (step.op === "create" || step.op === "delete") {
+            const sign = step.op === "create" ? "+" : "-";
+            for (const [path, value] of leaves(state.inputs))
+                lines.push(p(`      ${sign} ${path}: ${formatValue(value)}`));
+            continue;
+        }
+        const before = step.oldState?.inputs ?? {};
+        for (const [path, d] of Object.entries(step.detailedDiff ?? {})) {
+            const forces = d.kind.endsWith("-replace") ? c.magenta(" (forces replacement)") : "";
+            const kind = d.kind.replace("-replace", "");
+            const oldValue = valueAt(before, path);
+            const newValue = valueAt(state.inputs, path);
+            const text =
+                kind === "add"
+                    ? c.green(`      + ${path}: ${formatValue(newValue)}`)
+                    : kind === "delete"
+                      ? c.red(`      - ${path}: ${formatValue(oldValue)}`)
+                      : c.yellow(`      ~ ${path}: ${formatValue(oldValue)} => ${formatValue(newValue)}`);
+            lines.push(text + forces);
+        }
+        if (step.replaceReasons?.includes("provider"))
+            lines.push(c.magenta("      ~ provider changed (forces replacement)"));
+    }
+    if (doc.renames.length > 0) {
+        lines.push(
+            "",
+            c.yellow("Renamed: the URN changed, so Pulumi deletes the old resource and creates the new one:"),
+        );
+        for (const r of doc.renames) {
+            lines.push(
+                `    ${r.oldUrn}`,
+                `    => ${r.newUrn}`,
+                `    to move the state instead, give the new resource the option aliases: ["${r.oldUrn}"]`,
+            );
+        }
+    }
+    if (doc.destructive.length > 0) {
+        lines.push("", c.red(c.bold("Destructive changes: these resources hold data that the change loses:")));
+        for (const d of doc.destructive) {
+            const state = doc.steps.find((s) => s.urn === d.urn);
+            const st = (state?.newState ?? state?.oldState) as PlanStep["newState"];
+            const shown = st ? displayName(st.type, st.inputs) : undefined;
+            lines.push(
+                c.red(`    ${SYMBOL[d.op]} ${d.type}  ${nameOf(d.urn)}${shown ? `  [${shown}]` : ""}: ${d.reason}`),
+            );
+        }
+    }
+    if (doc.diagnostics.length > 0) {
+        lines.push("", "Diagnostics:");
+        for (const d of doc.diagnostics) lines.push(`    ${c.yellow("warning:")} ${d.message}`);
+    }
+    const n = (op: DiffStep["op"]) => doc.changeSummary[op] ?? 0;
+    lines.push("", "Resources:");
+    if (n("create")) lines.push(c.green(`    + ${n("create")} to create`));
+    if (n("update")) lines.push(c.yellow(`    ~ ${n("update")} to update`));
+    if (n("replace")) lines.push(c.magenta(`    +-${n("replace")} to replace`));
+    if (n("delete")) lines.push(c.red(`    - ${n("delete")} to delete`));
+    const changes = n("create") + n("update") + n("replace") + n("delete");
+    lines.push(`    ${changes} change${changes === 1 ? "" : "s"}. ${n("same")} unchanged`);
+    return `${lines.join("\n")}\n`;
+}
+
+/** The value at a Pulumi-style path (`a.b[0].c`). */
+function valueAt(value: unknown, path: string): unknown {
+    let v = value;
+    for (const part of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+        if (v === undefined || v === null) return undefined;
+        v = part.startsWith("[") ? (v as unknown[])[Number(part.slice(1, -1))] : (v as Record<string, unknown>)[part];
+    }
+    return v;
 }

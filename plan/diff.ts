@@ -1,0 +1,228 @@
+import { isDeepStrictEqual } from "node:util";
+import type { PlanDocument, PlanStep } from "./plan";
+import { forcesReplacement } from "./replaceRules";
+
+/**
+ * The difference between two plans (a base and the working tree) in the shape of
+ * `pulumi preview --json --diff`: one step per resource with `op`, `oldState`, `newState`,
+ * `diffReasons`, `replaceReasons` and `detailedDiff`. Offline, "what is deployed" is the base's
+ * plan: the diff a pull request makes to the program, not drift in the cloud.
+ */
+
+export type DiffKind = "add" | "delete" | "update" | "add-replace" | "delete-replace" | "update-replace";
+
+export type DiffOp = "create" | "update" | "replace" | "delete" | "same";
+
+type State = PlanStep["newState"];
+
+export interface DiffStep {
+    op: DiffOp;
+    urn: string;
+    provider?: string;
+    oldState?: State;
+    newState?: State;
+    /** Top-level input properties that changed. */
+    diffReasons?: string[];
+    /** Top-level input properties whose change forces the replacement. */
+    replaceReasons?: string[];
+    /** Each changed property path (`config.servedEntities[1].entityVersion`) and how it changed. */
+    detailedDiff?: Record<string, { kind: DiffKind; inputDiff: true }>;
+}
+
+/** A resource whose URN changed: Pulumi deletes the old and creates the new unless an alias says they are one. */
+export interface Rename {
+    oldUrn: string;
+    newUrn: string;
+}
+
+/** A replace or delete of a resource that holds data. */
+export interface Destructive {
+    urn: string;
+    type: string;
+    op: "replace" | "delete";
+    /** Why: the properties that force the replacement, or that the resource is gone (or renamed). */
+    reason: string;
+}
+
+export interface DiffDocument {
+    steps: DiffStep[];
+    changeSummary: Partial<Record<DiffOp, number>>;
+    diagnostics: PlanDocument["diagnostics"];
+    /** Resources whose URN changed (delete + create): each wants an alias. Not in Pulumi's output. */
+    renames: Rename[];
+    /** Replaces and deletes of stateful resources. Not in Pulumi's output. */
+    destructive: Destructive[];
+}
+
+/**
+ * Resource types that hold data or state that a replacement or a delete loses: a registered
+ * model's versions, a schema's tables, a volume's files, a table's rows, an experiment's runs,
+ * the storage and the workspace themselves, and the governance around the landing zone.
+ */
+export const STATEFUL_TYPES = new Set([
+    "databricks:index/schema:Schema",
+    "databricks:index/registeredModel:RegisteredModel",
+    "databricks:index/volume:Volume",
+    "databricks:index/sqlTable:SqlTable",
+    "databricks:index/mlflowExperiment:MlflowExperiment",
+    "databricks:index/storageCredential:StorageCredential",
+    "databricks:index/externalLocation:ExternalLocation",
+    "azure-native:storage:StorageAccount",
+    "azure-native:storage:BlobContainer",
+    "azure-native:databricks:Workspace",
+    "azure-native:resources:ResourceGroup",
+]);
+
+/** A property path with list indices removed, as the replacement rules spell it. */
+export function rulePath(path: string): string {
+    return path.replace(/\[\d+\]/g, "");
+}
+
+/** Every changed leaf path between two input values, Pulumi-style (`a.b[0].c`). */
+export function changedPaths(before: unknown, after: unknown, path = ""): Map<string, "add" | "delete" | "update"> {
+    const out = new Map<string, "add" | "delete" | "update">();
+    const walk = (a: unknown, b: unknown, p: string) => {
+        if (isDeepStrictEqual(a, b)) return;
+        if (a === undefined) return void out.set(p, "add");
+        if (b === undefined) return void out.set(p, "delete");
+        if (Array.isArray(a) && Array.isArray(b)) {
+            for (let i = 0; i < Math.max(a.length, b.length); i++) walk(a[i], b[i], `${p}[${i}]`);
+            return;
+        }
+        if (isObject(a) && isObject(b)) {
+            for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+                walk(a[k], b[k], p ? `${p}.${k}` : k);
+            }
+            return;
+        }
+        out.set(p, "update");
+    };
+    walk(before, after, path);
+    return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** A provider reference without its id, which an offline plan does not know. */
+function providerUrn(ref: string | undefined): string {
+    return ref ? ref.split("::").slice(0, -1).join("::") : "";
+}
+
+function logicalName(urn: string): string {
+    return urn.split("::").pop() ?? urn;
+}
+
+/** Compares one resource's old and new state. */
+export function diffStep(oldState: State, newState: State): DiffStep {
+    const changes = changedPaths(oldState.inputs, newState.inputs);
+    const detailedDiff: DiffStep["detailedDiff"] = {};
+    const diffReasons = new Set<string>();
+    const replaceReasons = new Set<string>();
+    for (const [path, kind] of changes) {
+        const top = rulePath(path).split(".")[0];
+        diffReasons.add(top);
+        const replace = newState.custom && forcesReplacement(newState.type, rulePath(path));
+        if (replace) replaceReasons.add(top);
+        detailedDiff[path] = { kind: replace ? `${kind}-replace` : kind, inputDiff: true };
+    }
+    const providerChanged = newState.custom && providerUrn(oldState.provider) !== providerUrn(newState.provider);
+    if (providerChanged) replaceReasons.add("provider");
+    const op: DiffOp = changes.size === 0 && !providerChanged ? "same" : replaceReasons.size > 0 ? "replace" : "update";
+    return {
+        op,
+        urn: newState.urn,
+        ...(newState.provider ? { provider: newState.provider } : {}),
+        oldState,
+        newState,
+        ...(op === "same"
+            ? {}
+            : {
+                  diffReasons: [...diffReasons].sort(),
+                  ...(replaceReasons.size > 0 ? { replaceReasons: [...replaceReasons].sort() } : {}),
+                  detailedDiff,
+              }),
+    };
+}
+
+/**
+ * The diff of two plans: steps in the head's order (deletes where the base had them), renames
+ * paired by type and logical name, destructive changes of stateful resources.
+ */
+export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument {
+    const before = new Map(base.steps.map((s) => [s.urn, s.newState]));
+    const after = new Map(head.steps.map((s) => [s.urn, s.newState]));
+    const steps: DiffStep[] = [];
+    for (const s of head.steps) {
+        const old = before.get(s.urn);
+        steps.push(
+            old
+                ? diffStep(old, s.newState)
+                : { op: "create", urn: s.urn, ...(s.provider ? { provider: s.provider } : {}), newState: s.newState },
+        );
+    }
+    // Deletes run in reverse dependency order: the base's order, backwards.
+    const deletes = base.steps
+        .filter((s) => !after.has(s.urn))
+        .reverse()
+        .map((s): DiffStep => ({
+            op: "delete",
+            urn: s.urn,
+            ...(s.provider ? { provider: s.provider } : {}),
+            oldState: s.newState,
+        }));
+    steps.push(...deletes);
+
+    const renames = findRenames(steps);
+    const renamed = new Set(renames.map((r) => r.oldUrn));
+    const destructive: Destructive[] = steps
+        .filter((s) => (s.op === "replace" || s.op === "delete") && STATEFUL_TYPES.has(stateOf(s).type))
+        .map((s) => ({
+            urn: s.urn,
+            type: stateOf(s).type,
+            op: s.op as "replace" | "delete",
+            reason:
+                s.op === "replace"
+                    ? `replaced: ${(s.replaceReasons ?? []).join(", ")} changed`
+                    : renamed.has(s.urn)
+                      ? `deleted and created again under a new URN (${renames.find((r) => r.oldUrn === s.urn)?.newUrn})`
+                      : "deleted: it is no longer in the program",
+        }));
+
+    const changeSummary: Partial<Record<DiffOp, number>> = {};
+    for (const s of steps) changeSummary[s.op] = (changeSummary[s.op] ?? 0) + 1;
+    return { steps, changeSummary, diagnostics: head.diagnostics, renames, destructive };
+}
+
+function stateOf(s: DiffStep): State {
+    return (s.newState ?? s.oldState) as State;
+}
+
+/**
+ * Deleted and created resources that are the same object under a new URN: the same type and
+ * either the same logical name (re-parented) or the same inputs (renamed).
+ */
+function findRenames(steps: DiffStep[]): Rename[] {
+    const created = steps.filter((s) => s.op === "create" && s.newState?.custom);
+    const used = new Set<string>();
+    const renames: Rename[] = [];
+    for (const d of steps.filter((s) => s.op === "delete" && s.oldState?.custom)) {
+        const old = d.oldState as State;
+        const match =
+            created.find(
+                (c) => !used.has(c.urn) && c.newState?.type === old.type && logicalName(c.urn) === logicalName(d.urn),
+            ) ??
+            created.find(
+                (c) =>
+                    !used.has(c.urn) &&
+                    c.newState?.type === old.type &&
+                    isDeepStrictEqual(c.newState?.inputs, old.inputs),
+            );
+        if (match) {
+            used.add(match.urn);
+            renames.push({ oldUrn: d.urn, newUrn: match.urn });
+        }
+    }
+    return renames;
+}
