@@ -183,11 +183,14 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument 
             type: stateOf(s).type,
             op: s.op as "replace" | "delete",
             reason:
-                s.op === "replace"
+                (s.op === "replace"
                     ? `replaced: ${(s.replaceReasons ?? []).join(", ")} changed`
                     : renamed.has(s.urn)
                       ? `deleted and created again under a new URN (${renames.find((r) => r.oldUrn === s.urn)?.newUrn})`
-                      : "deleted: it is no longer in the program",
+                      : "deleted: it is no longer in the program") +
+                (s.oldState?.protect
+                    ? "; it is protected, so `pulumi up` stops until protection is lifted on purpose"
+                    : ""),
         }));
 
     const changeSummary: Partial<Record<DiffOp, number>> = {};

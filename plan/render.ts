@@ -132,13 +132,14 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
             const kind = d.kind.replace("-replace", "");
             const oldValue = valueAt(before, path);
             const newValue = valueAt(state.inputs, path);
-            const text =
-                kind === "add"
-                    ? c.green(`      + ${path}: ${formatValue(newValue)}`)
-                    : kind === "delete"
-                      ? c.red(`      - ${path}: ${formatValue(oldValue)}`)
-                      : c.yellow(`      ~ ${path}: ${formatValue(oldValue)} => ${formatValue(newValue)}`);
-            lines.push(text + forces);
+            if (kind === "add" || kind === "delete") {
+                // An added or removed object shows leaf by leaf, as a created resource does.
+                const [sign, paint, value] = kind === "add" ? ["+", c.green, newValue] : ["-", c.red, oldValue];
+                for (const [leaf, v] of leaves(value, path))
+                    lines.push(paint(`      ${sign} ${leaf}: ${formatValue(v)}`) + forces);
+            } else {
+                lines.push(c.yellow(`      ~ ${path}: ${formatValue(oldValue)} => ${formatValue(newValue)}`) + forces);
+            }
         }
         if (step.replaceReasons?.includes("provider"))
             lines.push(c.magenta("      ~ provider changed (forces replacement)"));

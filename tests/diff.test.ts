@@ -1,0 +1,171 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { changedPaths, diffPlans } from "../plan/diff";
+import type { PlanDocument } from "../plan/plan";
+import { PROJECT_DIR, planStack, stackFileConfig, tempProject } from "./harness";
+
+const run = promisify(execFile);
+const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+const NS = "databricks-mlops";
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await run(TSX, [path.join(PROJECT_DIR, "plan", "cli.ts"), ...args], {
+            env: { ...process.env, NO_COLOR: "1" },
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        return { code: 0, stdout, stderr };
+    } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+}
+
+/** The shipped prod stack with an A/B split, a new cron and a renamed model. */
+function changedProd(): string {
+    const config = structuredClone(stackFileConfig("prod")) as Record<string, any>;
+    const [p] = config[`${NS}:projects`];
+    p.serving.routes = [
+        { version: "1", trafficPercentage: 80 },
+        { version: "2", trafficPercentage: 20 },
+    ];
+    p.inference.cron = "0 30 * * * ?";
+    p.modelName = "churn_model";
+    return tempProject("prod", config);
+}
+
+function savedPlan(doc: PlanDocument): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-base-json-")), "base.json");
+    fs.writeFileSync(file, JSON.stringify(doc));
+    return file;
+}
+
+describe("changed paths", () => {
+    it("names each changed leaf the way Pulumi's detailed diff does", () => {
+        const paths = changedPaths(
+            { a: 1, b: { c: [1, 2] }, d: "x", e: { f: 1 } },
+            { a: 2, b: { c: [1, 3, 4] }, e: { f: 1 }, g: true },
+        );
+        expect([...paths]).toEqual([
+            ["a", "update"],
+            ["b.c[1]", "update"],
+            ["b.c[2]", "add"],
+            ["d", "delete"],
+            ["g", "add"],
+        ]);
+    });
+});
+
+describe("the diff of two plans", () => {
+    it("shows exactly the changed resources and properties; a renamed model is a destructive replace", async () => {
+        const base = (await planStack("prod", { modelVersions: ["1", "2"] })).doc;
+        const head = (await planStack("prod", { projectDir: changedProd(), modelVersions: ["1", "2"] })).doc;
+        const diff = diffPlans(base, head);
+        const changed = diff.steps.filter((s) => s.op !== "same").map((s) => [s.op, s.urn.split("::").pop()]);
+        expect(changed).toEqual([
+            ["replace", "ml-project-model"],
+            ["update", "ml-project-model-grants"],
+            ["update", "ml-project-endpoint"],
+            ["update", "ml-project-inference"],
+            ["update", "ml-project-training"],
+        ]);
+        const model = diff.steps.find((s) => s.urn.endsWith("::ml-project-model") && s.op === "replace");
+        expect(model?.replaceReasons).toEqual(["name"]);
+        expect(model?.detailedDiff).toEqual({ name: { kind: "update-replace", inputDiff: true } });
+        const endpoint = diff.steps.find((s) => s.urn.endsWith("ModelServing::ml-project-endpoint"));
+        expect(endpoint?.detailedDiff).toMatchObject({
+            "config.trafficConfig.routes[0].trafficPercentage": { kind: "update", inputDiff: true },
+            "config.trafficConfig.routes[1]": { kind: "add", inputDiff: true },
+            "config.servedEntities[1]": { kind: "add", inputDiff: true },
+        });
+        expect(endpoint?.oldState?.inputs).toBeDefined();
+        const inference = diff.steps.find((s) => s.urn.endsWith("job:Job::ml-project-inference"));
+        expect(inference?.detailedDiff?.["schedule.quartzCronExpression"]).toEqual({ kind: "update", inputDiff: true });
+        expect(diff.destructive).toEqual([
+            {
+                urn: model?.urn,
+                type: "databricks:index/registeredModel:RegisteredModel",
+                op: "replace",
+                reason: "replaced: name changed; it is protected, so `pulumi up` stops until protection is lifted on purpose",
+            },
+        ]);
+        expect(diff.changeSummary).toEqual({ same: 34, update: 4, replace: 1 });
+    });
+
+    it("shows a resource whose URN changed as delete + create, names the pair and flags lost state", () => {
+        const base = doc([state("urn:pulumi:s::p::a$databricks:index/schema:Schema::old", { name: "s" })]);
+        const head = doc([state("urn:pulumi:s::p::a$databricks:index/schema:Schema::new", { name: "s" })]);
+        const diff = diffPlans(base, head);
+        expect(diff.steps.map((s) => s.op)).toEqual(["create", "delete"]);
+        expect(diff.renames).toEqual([
+            {
+                oldUrn: "urn:pulumi:s::p::a$databricks:index/schema:Schema::old",
+                newUrn: "urn:pulumi:s::p::a$databricks:index/schema:Schema::new",
+            },
+        ]);
+        expect(diff.destructive[0].reason).toMatch(/^deleted and created again under a new URN/);
+    });
+});
+
+function state(urn: string, inputs: Record<string, unknown>): PlanDocument["steps"][number] {
+    const type = urn.split("::")[2].split("$").pop() as string;
+    return {
+        op: "create",
+        urn,
+        newState: { urn, custom: true, id: "", type, inputs, protect: false, dependencies: [] },
+    };
+}
+
+function doc(steps: PlanDocument["steps"]): PlanDocument {
+    return { config: {}, steps, diagnostics: [], changeSummary: { create: steps.length } };
+}
+
+describe.concurrent("npm run plan -- --base", () => {
+    it("prints the changed properties against a saved plan and fails on destroy when asked", async () => {
+        const base = savedPlan(
+            (await planStack("prod", { user: "dev.user@example.com", modelVersions: ["1", "2"] })).doc,
+        );
+        const args = ["--stack", "prod", "--project-dir", changedProd(), "--base", base, "--model-versions", "1,2"];
+        const text = await cli(args);
+        expect(text.code).toBe(0);
+        expect(text.stdout).toContain(
+            "+- databricks:index/registeredModel:RegisteredModel: (replace)  ml-project-model",
+        );
+        expect(text.stdout).toContain('~ name: "ml_model" => "churn_model" (forces replacement)');
+        expect(text.stdout).toContain("~ config.trafficConfig.routes[0].trafficPercentage: 100 => 80");
+        expect(text.stdout).toContain("+ config.trafficConfig.routes[1].trafficPercentage: 20");
+        expect(text.stdout).toContain('~ schedule.quartzCronExpression: "0 0 * * * ?" => "0 30 * * * ?"');
+        expect(text.stdout).toContain("Destructive changes");
+        expect(text.stdout).toMatch(/5 changes\. 34 unchanged\n$/);
+
+        const json = await cli([...args, "--json"]);
+        expect(JSON.parse(json.stdout).destructive).toHaveLength(1);
+        const failing = await cli([...args, "--fail-on-destroy"]);
+        expect(failing.code).toBe(3);
+    });
+
+    it("plans a git ref in a temporary worktree and cleans it up", async () => {
+        const dir = tempProject("prod", stackFileConfig("prod"));
+        const { code, stdout } = await cli(["--stack", "prod", "--project-dir", dir, "--base", "HEAD", "--json"]);
+        expect(code).toBe(0);
+        const diff = JSON.parse(stdout);
+        expect(diff.steps.length).toBeGreaterThan(30);
+        expect(
+            diff.steps.every((s: { op: string }) => ["create", "update", "replace", "delete", "same"].includes(s.op)),
+        ).toBe(true);
+        const { stdout: worktrees } = await run("git", ["-C", PROJECT_DIR, "worktree", "list"]);
+        expect(worktrees).not.toContain("mlops-base-");
+    });
+
+    it("refuses a base that is neither a file nor a ref", async () => {
+        const { code, stderr } = await cli(["--stack", "prod", "--base", "no-such-ref-or-file"]);
+        expect(code).toBe(2);
+        expect(stderr).toBe(
+            'error: --base: "no-such-ref-or-file" is neither a plan JSON file nor a git ref of this repository\n',
+        );
+    });
+});
