@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { distance } from "fastest-levenshtein";
-import { parse as parseYaml } from "yaml";
+import { parseDocument, parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { type Settings, settingsSchema } from "./schema";
 
@@ -30,25 +30,39 @@ export const OTHER_NAMESPACES = ["databricks", "azure-native", "pulumi"];
 /** Where a top-level key's value came from, for the error message: a file name. */
 export type SourceOf = (key: string) => string;
 
+/** Where a value at a key path was set, for the error message: `<file>: <key path>`. */
+export type Locate = (keyPath: PropertyKey[]) => string;
+
+/**
+ * The file every stack shares, beside Pulumi.yaml: the ML projects, each defined once, and any
+ * other setting whose value is an object. Pulumi's project-level config in Pulumi.yaml holds only
+ * scalars and lists of them (pulumi/pulumi#21419), so object values live here; stack files hold
+ * only their environment's values and `projectOverrides`.
+ */
+export const SHARED_FILE = "shared.yaml";
+
 /**
  * Parses the raw values of the project's config namespace (keys without the namespace) into typed
  * settings, or throws a ConfigError listing every problem with its file, key path, what was
  * expected and what was found.
  */
-export function parseSettings(namespace: string, raw: Record<string, unknown>, sourceOf: SourceOf): Settings {
+export function parseSettings(
+    namespace: string,
+    raw: Record<string, unknown>,
+    sourceOf: SourceOf,
+    locate: Locate = (p) => `${sourceOf(p[0] === undefined ? "" : String(p[0]))}: ${formatKey(namespace, p)}`,
+): Settings {
     const result = settingsSchema.safeParse(raw, { reportInput: true });
     if (result.success) return result.data;
-    const problems = result.error.issues.flatMap((issue) => describeIssue(namespace, issue, sourceOf));
+    const problems = result.error.issues.flatMap((issue) => describeIssue(issue, locate));
     throw new ConfigError(
         `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`,
         problems,
     );
 }
 
-function describeIssue(namespace: string, issue: z.core.$ZodIssue, sourceOf: SourceOf): string[] {
-    const [top] = issue.path;
-    const file = sourceOf(top === undefined ? "" : String(top));
-    const at = (p: PropertyKey[]) => `${file}: ${formatKey(namespace, p)}`;
+function describeIssue(issue: z.core.$ZodIssue, locate: Locate): string[] {
+    const at = locate;
     switch (issue.code) {
         case "unrecognized_keys":
             return issue.keys.map(
@@ -162,17 +176,43 @@ function isStringKey(key: string): boolean {
 }
 
 /**
- * Reads the program's settings from the Pulumi config the engine (or the offline plan) gives it.
- * Values arrive as strings: objects and lists as JSON, scalars as text.
+ * Reads the program's settings from the Pulumi config the engine (or the offline plan) gives it,
+ * and the shared file. Values arrive as strings: objects and lists as JSON, scalars as text.
  */
 export function loadSettings(): Settings {
-    const namespace = pulumi.getProject();
-    const stack = pulumi.getStack();
-    const all = pulumi.runtime.allConfig();
+    return settingsFromConfig({
+        namespace: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        config: pulumi.runtime.allConfig(),
+        isSecret: isConfigSecret,
+        // The Pulumi CLI runs the program in the project folder, and so does the offline plan.
+        projectDir: process.cwd(),
+    });
+}
+
+export interface ConfigSource {
+    /** The project name: this program's config namespace. */
+    namespace: string;
+    stack: string;
+    /** `namespace:key` to its value as the engine passes it. */
+    config: Record<string, string>;
+    /** Whether the engine marked a key secret. */
+    isSecret: (fullKey: string) => boolean;
+    /** The folder of Pulumi.yaml, the stack files and the shared file. */
+    projectDir: string;
+}
+
+/**
+ * The settings of a stack: the shared file, then Pulumi's config (Pulumi.yaml's defaults and the
+ * stack file), then each project's `projectOverrides` merged into its shared definition; checked
+ * by the schema, every problem named with the file and key path it came from.
+ */
+export function settingsFromConfig(src: ConfigSource): Settings {
+    const { namespace, stack, projectDir } = src;
     const raw: Record<string, unknown> = {};
     const problems: string[] = [];
-    const sourceOf = stackFileSource(stack, namespace);
-    for (const [fullKey, value] of Object.entries(all)) {
+    const sourceOf = stackFileSource(stack, namespace, projectDir);
+    for (const [fullKey, value] of Object.entries(src.config)) {
         const sep = fullKey.indexOf(":");
         const keyNamespace = fullKey.slice(0, sep);
         if (keyNamespace !== namespace) {
@@ -191,7 +231,7 @@ export function loadSettings(): Settings {
             continue;
         }
         const key = fullKey.slice(sep + 1);
-        if (isConfigSecret(fullKey)) {
+        if (src.isSecret(fullKey)) {
             problems.push(
                 `${sourceOf(key)}: ${fullKey}: expected a plain value (this program's settings are not secrets; credentials belong in the provider's config, such as databricks:token), found a secret`,
             );
@@ -199,10 +239,103 @@ export function loadSettings(): Settings {
         }
         raw[key] = decode(key, value);
     }
+
+    const shared = readSharedFile(projectDir);
+    for (const key of Object.keys(shared)) {
+        if (readConfigKeys(path.join(projectDir, "Pulumi.yaml"), namespace).has(key)) {
+            problems.push(
+                `${SHARED_FILE}: ${key}: expected each shared setting in one place, found it in Pulumi.yaml too`,
+            );
+        }
+    }
     if (problems.length > 0) {
         throw new ConfigError(`invalid stack configuration:\n  ${problems.join("\n  ")}`, problems);
     }
-    return parseSettings(namespace, raw, sourceOf);
+
+    const merged: Record<string, unknown> = { ...shared, ...raw };
+    const fromShared = (key: string) => key in shared && !(key in raw);
+    const overrides = isRecord(merged.projectOverrides) ? merged.projectOverrides : {};
+    const projects = Array.isArray(merged.projects) ? (merged.projects as unknown[]) : undefined;
+    if (projects) {
+        const names = projects.map((p) => (isRecord(p) ? p.name : undefined));
+        for (const name of Object.keys(overrides)) {
+            if (!names.includes(name)) {
+                problems.push(
+                    `${sourceOf("projectOverrides")}: ${formatKey(namespace, ["projectOverrides", name])}: expected the name of a project (${names.filter((n) => typeof n === "string").join(", ")}), found "${name}"`,
+                );
+            }
+        }
+        merged.projects = projects.map((p) =>
+            isRecord(p) && typeof p.name === "string" && p.name in overrides ? deepMerge(p, overrides[p.name]) : p,
+        );
+    }
+    if (problems.length > 0) {
+        throw new ConfigError(`invalid stack configuration:\n  ${problems.join("\n  ")}`, problems);
+    }
+
+    // A problem inside a project is reported where its value was set: the stack's override, the
+    // shared file, or the stack file that lists its own projects.
+    const locate: Locate = (p) => {
+        const [top, index, ...rest] = p;
+        if (top === "projects" && typeof index === "number" && projects) {
+            const name = (projects[index] as { name?: unknown } | undefined)?.name;
+            const override = typeof name === "string" ? overrides[name] : undefined;
+            for (let k = rest.length; k >= 1; k--) {
+                if (hasPath(override, rest.slice(0, k))) {
+                    return `${sourceOf("projectOverrides")}: ${formatKey(namespace, ["projectOverrides", String(name), ...rest])}`;
+                }
+            }
+        }
+        if (top !== undefined && fromShared(String(top))) return `${SHARED_FILE}: ${formatKey("", p).slice(1)}`;
+        return `${sourceOf(top === undefined ? "" : String(top))}: ${formatKey(namespace, p)}`;
+    };
+    return parseSettings(namespace, merged, sourceOf, locate);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function hasPath(value: unknown, p: PropertyKey[]): boolean {
+    let v = value;
+    for (const k of p) {
+        if (!isRecord(v) || !(String(k) in v)) return false;
+        v = v[String(k)];
+    }
+    return true;
+}
+
+/**
+ * An override merged into a shared definition: objects key by key, anything else (lists
+ * included) replaced whole; `null` removes the key, so a stack can drop an optional setting.
+ */
+export function deepMerge(base: unknown, override: unknown): unknown {
+    if (!isRecord(base) || !isRecord(override)) return override;
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(override)) {
+        if (v === null) delete out[k];
+        else out[k] = deepMerge(base[k], v);
+    }
+    return out;
+}
+
+/** The shared file's settings; none when there is no such file. */
+export function readSharedFile(projectDir: string): Record<string, unknown> {
+    const file = path.join(projectDir, SHARED_FILE);
+    if (!fs.existsSync(file)) return {};
+    const doc = parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
+    if (doc.errors.length > 0) {
+        const e = doc.errors[0];
+        const where = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "";
+        const problem = `${SHARED_FILE}: invalid YAML${where}: ${e.message.split("\n")[0]}`;
+        throw new ConfigError(`invalid stack configuration:\n  ${problem}`, [problem]);
+    }
+    const value = doc.toJS() ?? {};
+    if (!isRecord(value)) {
+        const problem = `${SHARED_FILE}: expected a mapping of settings to values, found ${JSON.stringify(value)}`;
+        throw new ConfigError(`invalid stack configuration:\n  ${problem}`, [problem]);
+    }
+    return value;
 }
 
 /**

@@ -12,6 +12,16 @@ import { quartzCronProblem } from "./quartz";
 export const PATH_VARIABLES = ["${workspace.current_user.userName}", "${workspace.current_user.short_name}"] as const;
 
 const PAUSE_STATUSES = ["PAUSED", "UNPAUSED"] as const;
+
+/**
+ * Every setting is either promotable (how a project runs: runtime, sizes, crons, thresholds,
+ * monitor settings; tried in dev, then promoted to prod with `npm run promote`) or
+ * environment-scoped (where and as whom it runs: catalog, mode, run-as, workspace, names, served
+ * versions, pause states). The mark is zod metadata on the field; `config/scopes.ts` reads it.
+ */
+export type Scope = "promotable" | "environment";
+const P = { scope: "promotable" } as const;
+const E = { scope: "environment" } as const;
 export type PauseStatus = (typeof PAUSE_STATUSES)[number];
 
 /**
@@ -72,11 +82,11 @@ function isTimeZone(tz: string): boolean {
 const fileArrivalSchema = z
     .object({
         /** Minimum seconds between two triggered runs. */
-        minTimeBetweenTriggersSeconds: z.number().int().min(60).optional(),
+        minTimeBetweenTriggersSeconds: z.number().int().min(60).optional().meta(P),
         /** Seconds without new files before a run starts (batching). */
-        waitAfterLastChangeSeconds: z.number().int().min(60).optional(),
+        waitAfterLastChangeSeconds: z.number().int().min(60).optional().meta(P),
         /** Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode. */
-        pauseStatus: z.enum(PAUSE_STATUSES).optional(),
+        pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
     })
     .strict();
 
@@ -85,26 +95,26 @@ const trainingSchema = z
         /** The file-arrival trigger on the training-data volume. */
         trigger: fileArrivalSchema.default({}),
         /** Per-task timeout in seconds; omitted: none. */
-        timeoutSeconds: z.number().int().positive().optional(),
+        timeoutSeconds: z.number().int().positive().optional().meta(P),
         /** Minimum accuracy a new version needs to become `challenger` (seed 004: 0.85). */
-        minAccuracy: z.number().min(0).max(1).default(0.85),
+        minAccuracy: z.number().min(0).max(1).default(0.85).meta(P),
         /** Minimum F1 score a new version needs to become `challenger` (seed 004: 0.80). */
-        minF1: z.number().min(0).max(1).default(0.8),
+        minF1: z.number().min(0).max(1).default(0.8).meta(P),
     })
     .strict();
 
 const inferenceSchema = z
     .object({
         /** Quartz cron expression of the batch inference schedule. */
-        cron: quartzCron,
+        cron: quartzCron.meta(P),
         /** Time zone of the schedule. */
-        timezone: timezone.default("UTC"),
+        timezone: timezone.default("UTC").meta(P),
         /** Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode. */
-        pauseStatus: z.enum(PAUSE_STATUSES).optional(),
+        pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
         /** Table to score (three-level name); omitted: `<catalog>.<schema>.customer_features`. */
-        inputTable: tableName.optional(),
+        inputTable: tableName.optional().meta(E),
         /** Table the predictions are appended to; omitted: `<catalog>.<schema>.predictions`. */
-        outputTable: tableName.optional(),
+        outputTable: tableName.optional().meta(E),
     })
     .strict();
 
@@ -127,16 +137,16 @@ const routeSchema = z
 const servingSchema = z
     .object({
         /** Workload size of every served entity. */
-        workloadSize: z.enum(WORKLOAD_SIZES),
+        workloadSize: z.enum(WORKLOAD_SIZES).meta(P),
         /** Scale to zero when idle; omitted: true in development mode, false in production mode. */
-        scaleToZero: z.boolean().optional(),
+        scaleToZero: z.boolean().optional().meta(E),
         /**
          * Traffic routes, one per served model version: one route for a single version, two for an
          * A/B split. The versions must exist in the registered model (see the README on first deploys).
          */
-        routes: z.array(routeSchema).min(1).max(10),
+        routes: z.array(routeSchema).min(1).max(10).meta(E),
         /** Inference table name prefix (AI Gateway inference tables); the table is `<prefix>_payload`. */
-        inferenceTablePrefix: ucName.default("inference_logs"),
+        inferenceTablePrefix: ucName.default("inference_logs").meta(E),
     })
     .strict()
     .superRefine((s, ctx) => {
@@ -166,25 +176,25 @@ const GRANULARITIES = ["5 minutes", "30 minutes", "1 hour", "1 day", "1 week", "
 const monitorSchema = z
     .object({
         /** PROBLEM_TYPE_CLASSIFICATION or PROBLEM_TYPE_REGRESSION. */
-        problemType: z.enum(["PROBLEM_TYPE_CLASSIFICATION", "PROBLEM_TYPE_REGRESSION"]),
-        predictionCol: z.string().min(1),
-        labelCol: z.string().min(1).optional(),
-        modelIdCol: z.string().min(1),
-        timestampCol: z.string().min(1),
+        problemType: z.enum(["PROBLEM_TYPE_CLASSIFICATION", "PROBLEM_TYPE_REGRESSION"]).meta(P),
+        predictionCol: z.string().min(1).meta(P),
+        labelCol: z.string().min(1).optional().meta(P),
+        modelIdCol: z.string().min(1).meta(P),
+        timestampCol: z.string().min(1).meta(P),
         /** Time windows the metrics are computed over. */
-        granularities: z.array(z.enum(GRANULARITIES)).min(1),
+        granularities: z.array(z.enum(GRANULARITIES)).min(1).meta(P),
         /** Expressions to slice the metrics by. */
-        slicingExprs: z.array(z.string().min(1)).default([]),
+        slicingExprs: z.array(z.string().min(1)).default([]).meta(P),
         /**
          * Refresh schedule of the monitor. Monitors cannot pause a schedule (the API's pause
          * status is read-only): a PAUSED schedule, the development default, is left out.
          */
         schedule: z
             .object({
-                cron: quartzCron,
-                timezone: timezone.default("UTC"),
+                cron: quartzCron.meta(P),
+                timezone: timezone.default("UTC").meta(P),
                 /** Omitted: PAUSED (no schedule) in development mode, UNPAUSED in production mode. */
-                pauseStatus: z.enum(PAUSE_STATUSES).optional(),
+                pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
             })
             .strict(),
         /**
@@ -193,10 +203,10 @@ const monitorSchema = z
          */
         processing: z
             .object({
-                cron: quartzCron.default("0 15 * * * ?"),
-                timezone: timezone.default("UTC"),
+                cron: quartzCron.default("0 15 * * * ?").meta(P),
+                timezone: timezone.default("UTC").meta(P),
                 /** Omitted: PAUSED in development mode, UNPAUSED in production mode. */
-                pauseStatus: z.enum(PAUSE_STATUSES).optional(),
+                pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
             })
             .strict()
             .default({ cron: "0 15 * * * ?", timezone: "UTC" }),
@@ -204,24 +214,27 @@ const monitorSchema = z
          * Ground truth joined into the processed table: a table with `databricks_request_id` and
          * the label column. Omitted: labels stay empty until you backfill them.
          */
-        labelsTable: tableName.optional(),
+        labelsTable: tableName.optional().meta(E),
         /** Workspace folder of the monitor's dashboard; omitted: `<workspace root>/monitoring`. */
-        assetsDir: workspacePath.optional(),
+        assetsDir: workspacePath.optional().meta(E),
     })
     .strict();
 
 const projectSchema = z
     .object({
         /** The ML project's name (the bundle name): lower case, digits and dashes. */
-        name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "expected lower case letters, digits and '-', at most 40"),
+        name: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,39}$/, "expected lower case letters, digits and '-', at most 40")
+            .meta(E),
         /** Unity Catalog schema holding the model, the volume and the tables. */
-        schema: ucName,
+        schema: ucName.meta(E),
         /** MLflow experiment path. */
-        experimentPath: workspacePath,
+        experimentPath: workspacePath.meta(E),
         /** Registered model name inside `<catalog>.<schema>`. */
-        modelName: ucName,
+        modelName: ucName.meta(E),
         /** Comment on the registered model. */
-        modelComment: z.string().optional(),
+        modelComment: z.string().optional().meta(E),
         training: trainingSchema.default({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 }),
         inference: inferenceSchema,
         serving: servingSchema,
@@ -376,40 +389,45 @@ export const MODES = ["development", "production"] as const;
 export const settingsSchema = z
     .object({
         /** Environment name used in resource names (the bundle target): `dev`, `prod`, ... */
-        environment: z.string().regex(/^[a-z][a-z0-9]{0,15}$/, "expected lower case letters and digits, at most 16"),
+        environment: z
+            .string()
+            .regex(/^[a-z][a-z0-9]{0,15}$/, "expected lower case letters and digits, at most 16")
+            .meta(E),
         /** Deployment mode, with the Databricks Asset Bundle semantics. */
-        mode: z.enum(MODES),
+        mode: z.enum(MODES).meta(E),
         /** The environment's Unity Catalog catalog (it must exist). */
-        catalog: ucName,
+        catalog: ucName.meta(E),
         /** Databricks ML runtime of the job clusters. */
         sparkVersion: z
             .string()
             .regex(
                 /^\d+\.\d+\.x-(cpu-|gpu-)?ml-(gpu-)?scala\d+\.\d+$/,
                 "expected an ML runtime such as '15.4.x-ml-scala2.12'",
-            ),
+            )
+            .meta(P),
         /** Azure node types the cluster policy allows. */
         nodeTypes: z
             .array(
                 z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "expected an Azure node type such as 'Standard_DS4_v2'"),
             )
-            .min(1),
+            .min(1)
+            .meta(P),
         /** Node type of the job clusters; one of `nodeTypes`. */
-        nodeType: z.string(),
+        nodeType: z.string().meta(P),
         /** Workers of the job clusters (at least 1: single-node clusters need settings this program does not make). */
-        numWorkers: z.number().int().min(1),
+        numWorkers: z.number().int().min(1).meta(P),
         /** Upper bound on workers in the cluster policy. */
-        maxWorkers: z.number().int().min(0),
+        maxWorkers: z.number().int().min(0).meta(P),
         /** Auto-termination bound, in minutes, for all-purpose clusters under the policy (job clusters end with their run). */
-        autoterminationMinutes: z.number().int().min(10).max(10000),
+        autoterminationMinutes: z.number().int().min(10).max(10000).meta(P),
         /** Spark configuration of the job clusters. */
-        sparkConf: z.record(z.string(), z.string()).default({}),
+        sparkConf: z.record(z.string(), z.string()).default({}).meta(P),
         /** Groups that manage every resource (CAN_MANAGE, ALL_PRIVILEGES). */
-        managerGroups: z.array(groupName).default([]),
+        managerGroups: z.array(groupName).default([]).meta(E),
         /** Groups that read every resource (CAN_VIEW, CAN_READ, EXECUTE, SELECT). */
-        viewerGroups: z.array(groupName).default([]),
+        viewerGroups: z.array(groupName).default([]).meta(E),
         /** Groups that may query the serving endpoint and run the jobs. */
-        runnerGroups: z.array(groupName).default([]),
+        runnerGroups: z.array(groupName).default([]).meta(E),
         /** Identity the jobs run as; required in production mode. */
         runAs: z
             .object({
@@ -427,31 +445,38 @@ export const settingsSchema = z
                 displayName: z.string().min(1).optional(),
             })
             .strict()
-            .optional(),
+            .optional()
+            .meta(E),
         /** The workspace's cluster policy for the job clusters: created by this stack, or an existing one. */
-        clusterPolicy: clusterPolicySchema.default({ mode: "created" }),
+        clusterPolicy: clusterPolicySchema.default({ mode: "created" }).meta(E),
         /** The workspace's SQL warehouse for table DDL and monitor dashboards: created, or an existing one. */
-        sqlWarehouse: sqlWarehouseSchema.default({ mode: "created", size: "2X-Small", autoStopMinutes: 10 }),
+        sqlWarehouse: sqlWarehouseSchema.default({ mode: "created", size: "2X-Small", autoStopMinutes: 10 }).meta(E),
         /**
          * Deploy an environment whose name says production in development mode, or the reverse.
          * Off by default: `environment: prod` with `mode: development` is almost always a mistake.
          */
-        allowModeMismatch: z.boolean().default(false),
+        allowModeMismatch: z.boolean().default(false).meta(E),
         /** Root folder of the uploaded code; omitted: per-user in development, /Shared in production. */
-        workspaceRootPath: workspacePath.optional(),
+        workspaceRootPath: workspacePath.optional().meta(E),
         /** Email addresses told when a job run fails. */
-        failureEmails: z.array(z.email("expected an email address")).default([]),
+        failureEmails: z.array(z.email("expected an email address")).default([]).meta(E),
         /** Tags on jobs and clusters. */
         tags: z
             .record(
                 z.string().regex(/^[A-Za-z0-9_.-]{1,127}$/, "expected tag keys of letters, digits, '_', '.' and '-'"),
                 z.string().max(255),
             )
-            .default({}),
+            .default({})
+            .meta(E),
         /** The workspace: an existing one, or one this program creates with its Azure landing zone. */
-        workspace: workspaceSchema.default({ mode: "existing" }),
-        /** The ML projects of this stack. */
+        workspace: workspaceSchema.default({ mode: "existing" }).meta(E),
+        /** The ML projects of this stack: defined once in the shared file (or, wholly, in a stack file). */
         projects: z.array(projectSchema).min(1),
+        /**
+         * Per project (by name), what this stack changes of its shared definition: objects merge key
+         * by key, lists and values replace, `null` removes a key.
+         */
+        projectOverrides: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).meta(E),
     })
     .strict()
     .superRefine((s, ctx) => {

@@ -4,7 +4,7 @@ import { planBase } from "./base";
 import { diffPlans } from "./diff";
 import { buildPlan, configuredVersions } from "./plan";
 import { renderDiff, renderTree } from "./render";
-import { PlanInputError } from "./stackConfig";
+import { PlanInputError, readStackConfig } from "./stackConfig";
 
 /**
  * `npm run plan -- --stack <name> [--json]`: what `pulumi up` would create, offline. It loads the
@@ -87,18 +87,13 @@ async function main(argv: string[]): Promise<number> {
         modelVersions: opts.modelVersions,
         preview: opts.unknowns,
     });
-    const versions = opts.modelVersions ?? configuredVersions(head.config, projectName(head));
+    const versions = opts.modelVersions ?? configuredVersions(readStackConfig(projectDir, opts.stack), projectDir);
     const base = planBase(opts.base, { stack: opts.stack, user: opts.user, modelVersions: versions, projectDir });
     const diff = diffPlans(base.doc, head);
     process.stdout.write(
         opts.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff, opts.stack, base.label, color),
     );
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
-}
-
-/** The project name, from the stack's URN. */
-function projectName(doc: { steps: { urn: string }[] }): string {
-    return doc.steps[0]?.urn.split("::")[1] ?? "";
 }
 
 main(process.argv).then(

@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, type MockWorkspace, type RecordedResource, Recorder, runProgram, SECRET_MASK } from "./mocks";
-import { readStackConfig } from "./stackConfig";
+import { settingsFromConfig } from "../config/load";
+import { readStackConfig, type StackConfig } from "./stackConfig";
 
 /** The id a provider has before it exists, as `pulumi preview` prints it. */
 export const UNKNOWN_PROVIDER_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -49,13 +50,21 @@ export interface PlanOptions {
 
 type Program = () => Promise<Record<string, unknown>>;
 
-/** The versions the stack's config serves, so that by default the plan shows a deploy after training. */
-export function configuredVersions(config: Record<string, string>, project: string): string[] {
+/**
+ * The versions the stack serves, so that by default the plan shows a deploy after training. Read
+ * from the effective settings (shared file, stack config, overrides); config the program would
+ * refuse gives no versions here, and the program's own run reports it.
+ */
+export function configuredVersions(stackConfig: StackConfig, projectDir: string): string[] {
     try {
-        const projects = JSON.parse(config[`${project}:projects`] ?? "[]") as {
-            serving?: { routes?: { version?: unknown }[] };
-        }[];
-        const versions = projects.flatMap((p) => (p.serving?.routes ?? []).map((r) => String(r.version)));
+        const settings = settingsFromConfig({
+            namespace: stackConfig.project,
+            stack: stackConfig.stack,
+            config: stackConfig.config,
+            isSecret: (k) => stackConfig.secretKeys.includes(k),
+            projectDir,
+        });
+        const versions = settings.projects.flatMap((p) => p.serving.routes.map((r) => r.version));
         return [...new Set(versions)].sort();
     } catch {
         return ["1"];
@@ -66,7 +75,7 @@ export function configuredVersions(config: Record<string, string>, project: stri
 export async function buildPlan(program: Program, opts: PlanOptions): Promise<PlanDocument> {
     const stackConfig = readStackConfig(opts.projectDir, opts.stack);
     const { project, stack } = stackConfig;
-    const versions = opts.modelVersions ?? configuredVersions(stackConfig.config, project);
+    const versions = opts.modelVersions ?? configuredVersions(stackConfig, opts.projectDir);
     const workspace: MockWorkspace = {
         currentUser: opts.currentUser,
         modelVersions: versions.length > 0 ? versions : undefined,

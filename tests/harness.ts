@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
+import { deepMerge, readSharedFile, SHARED_FILE } from "../config/load";
 import type { MockWorkspace } from "../plan/mocks";
 import { buildPlan, type PlanDocument, type PlanStep } from "../plan/plan";
 import { program } from "../program";
@@ -55,8 +56,10 @@ export async function planStack(
     );
 }
 
-/** The config of a shipped stack file, as an object to edit. */
-export function stackFileConfig(stack: string): Record<string, unknown> {
+const NS = "databricks-mlops";
+
+/** The config of a shipped stack file, as it is, to edit. */
+export function rawStackFileConfig(stack: string): Record<string, unknown> {
     return (
         parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as {
             config: Record<string, unknown>;
@@ -64,13 +67,33 @@ export function stackFileConfig(stack: string): Record<string, unknown> {
     ).config;
 }
 
-/** A project folder with the shipped Pulumi.yaml and one stack file with the given config. */
+/**
+ * The config of a shipped stack, as an object to edit, with its projects written out whole: the
+ * shared definitions with the stack's overrides merged in (a stack file that lists `projects`
+ * replaces the shared ones, so an edited copy plans as the stack does).
+ */
+export function stackFileConfig(stack: string): Record<string, unknown> {
+    const config = { ...rawStackFileConfig(stack) };
+    const shared = readSharedFile(PROJECT_DIR);
+    const overrides = (config[`${NS}:projectOverrides`] ?? {}) as Record<string, unknown>;
+    config[`${NS}:projects`] = ((shared.projects ?? []) as { name: string }[]).map((p) =>
+        deepMerge(p, overrides[p.name] ?? {}),
+    );
+    delete config[`${NS}:projectOverrides`];
+    return config;
+}
+
+/**
+ * A project folder with the shipped Pulumi.yaml and shared file and one stack file with the given
+ * config.
+ */
 export function tempProject(stack: string, config: Record<string, unknown>, projectYaml?: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-plan-"));
     fs.writeFileSync(
         path.join(dir, "Pulumi.yaml"),
         projectYaml ?? fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"),
     );
+    fs.copyFileSync(path.join(PROJECT_DIR, SHARED_FILE), path.join(dir, SHARED_FILE));
     fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
     return dir;
 }
