@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { PlanDocument, PlanStep } from "./plan";
-import { forcesReplacement } from "./replaceRules";
+import { forcesReplacement, replaceRulesFor } from "./replaceRules";
 
 /**
  * The difference between two plans (a base and the working tree) in the shape of
@@ -105,6 +105,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
     return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/**
+ * Whether a change at a path replaces the resource: the path or one of its ancestors forces a
+ * replacement, or a replace-on-change property lies inside an object added or removed whole.
+ */
+function replaces(type: string, path: string): boolean {
+    return (
+        forcesReplacement(type, path) ||
+        (replaceRulesFor(type)?.replaceOnChanges ?? []).some((r) => r.startsWith(`${path}.`))
+    );
+}
+
 /** A provider reference without its id, which an offline plan does not know. */
 function providerUrn(ref: string | undefined): string {
     return ref ? ref.split("::").slice(0, -1).join("::") : "";
@@ -123,7 +134,7 @@ export function diffStep(oldState: State, newState: State): DiffStep {
     for (const [path, kind] of changes) {
         const top = rulePath(path).split(".")[0];
         diffReasons.add(top);
-        const replace = newState.custom && forcesReplacement(newState.type, rulePath(path));
+        const replace = newState.custom && replaces(newState.type, rulePath(path));
         if (replace) replaceReasons.add(top);
         detailedDiff[path] = { kind: replace ? `${kind}-replace` : kind, inputDiff: true };
     }
