@@ -21,8 +21,14 @@ import {
     storageCredentialGrants,
     ucNameFor,
     type VersionLookup,
+    type AliasLookup,
+    aliasVersions,
+    lookUpModelAliases,
+    routeKey,
+    routeKinds,
+    type ServedRoute,
 } from "./components";
-import { configProblem, loadSettings } from "./config/load";
+import { configProblem, loadConfig } from "./config/load";
 import { baseEndpointName, ENDPOINT_NAME_MAX, type Settings } from "./config/schema";
 
 /**
@@ -31,7 +37,7 @@ import { baseEndpointName, ENDPOINT_NAME_MAX, type Settings } from "./config/sch
  * (the deploying user, the model versions), before it declares any project resource.
  */
 export async function program(): Promise<Record<string, unknown>> {
-    const settings = loadSettings();
+    const { settings, locate } = loadConfig();
     const access: AccessGroups = {
         managers: settings.managerGroups,
         runners: settings.runnerGroups,
@@ -60,18 +66,41 @@ export async function program(): Promise<Record<string, unknown>> {
     const presets = new Presets(settings.mode, user);
     if (knownUser) checkEndpointNames(settings, knownUser);
 
-    // Decide, per project, whether to serve the configured model versions (mlops-stacks#217).
-    const decisions = await Promise.all(
-        settings.projects.map(async (p) => {
-            const lookup: VersionLookup = !canAsk
-                ? { kind: "modelNotFound" }
-                : settings.mode === "development" && !knownUser
-                  ? { kind: "unknown", reason: "the deploying user, and so the model's name, is not known yet" }
-                  : await lookUpModelVersions(modelFullName(settings, p, knownUser), { provider });
-            const decision = decideServing(modelFullName(settings, p, knownUser), p.serving.routes, lookup);
-            if (!decision.serve) void pulumi.log.warn(decision.reason);
-            else if (decision.warning) void pulumi.log.warn(decision.warning);
-            return decision;
+    // Decide, per project, whether and what to serve (mlops-stacks#217): the configured versions
+    // exist, the aliases resolve to versions.
+    const served = await Promise.all(
+        settings.projects.map(async (p, i): Promise<ServedRoute[] | undefined> => {
+            const fullName = modelFullName(settings, p, knownUser);
+            const kinds = routeKinds(p.serving.routes);
+            let versions: VersionLookup | undefined;
+            let aliases: AliasLookup | undefined;
+            if (!canAsk) {
+                versions = aliases = { kind: "modelNotFound" };
+            } else if (settings.mode === "development" && !knownUser) {
+                const reason = "the deploying user, and so the model's name, is not known yet";
+                versions = aliases = { kind: "unknown", reason };
+            } else {
+                versions = kinds.versions ? await lookUpModelVersions(fullName, { provider }) : undefined;
+                aliases = kinds.aliases ? await lookUpModelAliases(fullName, { provider }) : undefined;
+            }
+            const decision = decideServing(fullName, p.serving.routes, versions, aliases);
+            if (!decision.serve) {
+                if ("error" in decision) {
+                    throw configProblem(
+                        ["projects", i, "serving", "routes", decision.error.routeIndex, "alias"],
+                        decision.error.message,
+                        locate,
+                    );
+                }
+                void pulumi.log.warn(decision.reason);
+                return undefined;
+            }
+            if (decision.warning) void pulumi.log.warn(decision.warning);
+            return p.serving.routes.map((r, j) => ({
+                key: routeKey(r),
+                version: decision.versions[j] ?? aliasAtDeploy(fullName, r.alias as string, provider),
+                trafficPercentage: r.trafficPercentage,
+            }));
         }),
     );
 
@@ -106,7 +135,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 tags: settings.tags,
                 workspaceRootPath,
                 landingUrl: workspace?.landing.url,
-                serve: decisions[i].serve,
+                servedRoutes: served[i],
             },
             { providers },
         );
@@ -159,6 +188,28 @@ async function currentUser(
     const answer = await databricks.getCurrentUser({}, { provider });
     if (!answer?.userName && created && pulumi.runtime.isDryRun()) return undefined;
     return toCurrentUser(answer);
+}
+
+/**
+ * The version an alias points at, asked at deploy: in a preview whose workspace provider cannot
+ * be configured yet it is unknown ("known after apply"); during `pulumi up` the provider answers.
+ * Without a provider of this program's (the default one), nothing can answer later: stop.
+ */
+function aliasAtDeploy(
+    fullName: string,
+    alias: string,
+    provider: databricks.Provider | undefined,
+): pulumi.Output<string> {
+    if (!provider) {
+        throw new pulumi.RunError(`cannot resolve alias ${alias} of model ${fullName}: the workspace answered nothing`);
+    }
+    return provider.id.apply(() =>
+        databricks.getRegisteredModelOutput({ fullName, includeAliases: true }, { provider }).apply((r) => {
+            const version = aliasVersions(r.modelInfos?.[0]?.aliases ?? [])[alias];
+            if (version === undefined) throw new pulumi.RunError(`model ${fullName} has no alias ${alias}`);
+            return version;
+        }),
+    );
 }
 
 /** `catalog.schema.model` of a project, as the mode names it (prefixed in development mode). */

@@ -180,7 +180,12 @@ function isStringKey(key: string): boolean {
  * and the shared file. Values arrive as strings: objects and lists as JSON, scalars as text.
  */
 export function loadSettings(): Settings {
-    return settingsFromConfig({
+    return loadConfig().settings;
+}
+
+/** The settings, and where each key path was set (for errors found after parsing). */
+export function loadConfig(): { settings: Settings; locate: Locate } {
+    return configFromSource({
         namespace: pulumi.getProject(),
         stack: pulumi.getStack(),
         config: pulumi.runtime.allConfig(),
@@ -208,6 +213,11 @@ export interface ConfigSource {
  * by the schema, every problem named with the file and key path it came from.
  */
 export function settingsFromConfig(src: ConfigSource): Settings {
+    return configFromSource(src).settings;
+}
+
+/** The settings of a stack and where each key path was set; see `settingsFromConfig`. */
+export function configFromSource(src: ConfigSource): { settings: Settings; locate: Locate } {
     const { namespace, stack, projectDir } = src;
     const raw: Record<string, unknown> = {};
     const problems: string[] = [];
@@ -289,7 +299,7 @@ export function settingsFromConfig(src: ConfigSource): Settings {
         if (top !== undefined && fromShared(String(top))) return `${SHARED_FILE}: ${formatKey("", p).slice(1)}`;
         return `${sourceOf(top === undefined ? "" : String(top))}: ${formatKey(namespace, p)}`;
     };
-    return parseSettings(namespace, merged, sourceOf, locate);
+    return { settings: parseSettings(namespace, merged, sourceOf, locate), locate };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -386,9 +396,10 @@ function readConfigKeys(file: string, namespace: string): Set<string> {
  * A ConfigError for one key found wrong after parsing (a check that needs the workspace, such as
  * a model version that does not exist), in the same format as the schema's errors.
  */
-export function configProblem(keyPath: (string | number)[], message: string): ConfigError {
+export function configProblem(keyPath: (string | number)[], message: string, locate?: Locate): ConfigError {
     const namespace = pulumi.getProject();
     const sourceOf = stackFileSource(pulumi.getStack(), namespace);
-    const problem = `${sourceOf(String(keyPath[0]))}: ${formatKey(namespace, keyPath)}: ${message}`;
+    const where = locate ? locate(keyPath) : `${sourceOf(String(keyPath[0]))}: ${formatKey(namespace, keyPath)}`;
+    const problem = `${where}: ${message}`;
     return new ConfigError(`invalid stack configuration (1 problem):\n  ${problem}`, [problem]);
 }

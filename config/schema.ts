@@ -128,11 +128,36 @@ const routeSchema = z
                 (v) => (typeof v === "string" && /^[1-9][0-9]*$/.test(v)) || (Number.isInteger(v) && (v as number) > 0),
                 { message: 'expected a model version number such as "1"' },
             )
-            .transform(String),
+            .transform(String)
+            .optional(),
+        /**
+         * Or the Unity Catalog alias the route serves (`champion`, `challenger`): resolved to the
+         * version it points at on every `pulumi up`, so a model promoted by the evaluation job
+         * reaches the endpoint on the next deploy.
+         */
+        alias: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]{0,254}$/, "expected a model alias such as 'champion' (lower case, digits, '_')")
+            .optional(),
         /** Share of traffic, 0-100; the routes sum to 100. */
         trafficPercentage: z.number().int().min(0).max(100),
     })
-    .strict();
+    .strict()
+    .superRefine((r, ctx) => {
+        if ((r.version === undefined) === (r.alias === undefined)) {
+            ctx.addIssue({
+                code: "custom",
+                path: [],
+                message: `expected either version or alias in a route, found ${r.version === undefined ? "neither" : "both"}`,
+                input: r,
+            });
+        }
+    });
+
+/** What a route serves: a version number or an alias, as written in the config. */
+export function routeTarget(r: { version?: string; alias?: string }): string {
+    return r.alias !== undefined ? `@${r.alias}` : (r.version as string);
+}
 
 const servingSchema = z
     .object({
@@ -141,8 +166,9 @@ const servingSchema = z
         /** Scale to zero when idle; omitted: true in development mode, false in production mode. */
         scaleToZero: z.boolean().optional().meta(E),
         /**
-         * Traffic routes, one per served model version: one route for a single version, two for an
-         * A/B split. The versions must exist in the registered model (see the README on first deploys).
+         * Traffic routes, one per served model version or alias: one route for a single version, two
+         * for an A/B split (`champion` 80, `challenger` 20). The versions and aliases must exist in
+         * the registered model (see the README on first deploys).
          */
         routes: z.array(routeSchema).min(1).max(10).meta(E),
         /** Inference table name prefix (AI Gateway inference tables); the table is `<prefix>_payload`. */
@@ -159,13 +185,13 @@ const servingSchema = z
                 input: s.routes,
             });
         }
-        const versions = s.routes.map((r) => r.version);
-        const dup = versions.find((v, i) => versions.indexOf(v) !== i);
+        const targets = s.routes.map(routeTarget);
+        const dup = targets.find((v, i) => targets.indexOf(v) !== i);
         if (dup !== undefined) {
             ctx.addIssue({
                 code: "custom",
                 path: ["routes"],
-                message: `expected each model version once, found version ${dup} twice`,
+                message: `expected each model version or alias once, found ${dup.startsWith("@") ? `alias ${dup.slice(1)}` : `version ${dup}`} twice`,
                 input: s.routes,
             });
         }

@@ -21,6 +21,8 @@ export interface BaseOptions {
     user: string;
     /** The model versions the mocked workspace has, the same for both sides. */
     modelVersions: string[];
+    /** The models' aliases, when given (a base older than `--aliases` plans with its own default). */
+    aliases?: Record<string, string>;
     /** The head's project folder; inside this checkout it maps to the same folder in the base. */
     projectDir: string;
 }
@@ -69,6 +71,14 @@ export function planBase(base: string, opts: BaseOptions): { doc: PlanDocument; 
                 "--user",
                 opts.user,
                 ...(opts.modelVersions.length > 0 ? ["--model-versions", opts.modelVersions.join(",")] : []),
+                ...(opts.aliases
+                    ? [
+                          "--aliases",
+                          Object.entries(opts.aliases)
+                              .map(([a, v]) => `${a}=${v}`)
+                              .join(","),
+                      ]
+                    : []),
                 "--project-dir",
                 insideCheckout ? path.join(worktree, relativeProject) : opts.projectDir,
             ],

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { planBase } from "./base";
 import { diffPlans } from "./diff";
-import { buildPlan, configuredVersions } from "./plan";
+import { buildPlan, defaultModelVersions } from "./plan";
 import { renderDiff, renderTree } from "./render";
 import { PlanInputError, readStackConfig } from "./stackConfig";
 
@@ -20,6 +20,19 @@ function parseVersions(value: string): string[] {
     return versions;
 }
 
+function parseAliases(value: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const pair of value.split(",").map((p) => p.trim())) {
+        const m = /^([a-z_][a-z0-9_]*)=([1-9][0-9]*)$/.exec(pair);
+        if (!m)
+            throw new InvalidArgumentError(
+                "expected alias=version pairs separated by commas, such as champion=3,challenger=4",
+            );
+        out[m[1]] = m[2];
+    }
+    return out;
+}
+
 async function main(argv: string[]): Promise<number> {
     const cli = new Command()
         .name("plan")
@@ -31,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
             "--model-versions <list>",
             'versions the registered models have: "none" plans a first deploy; default: the versions the stack serves',
             parseVersions,
+        )
+        .option(
+            "--aliases <list>",
+            "the aliases the registered models have, alias=version (default: champion=1,challenger=2)",
+            parseAliases,
         )
         .option("--unknowns", "show values providers compute (ids, URLs) as unknown, as a first `pulumi preview` does")
         .option("--project-dir <dir>", "folder holding Pulumi.yaml", path.resolve(__dirname, ".."))
@@ -49,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
         json?: boolean;
         user: string;
         modelVersions?: string[];
+        aliases?: Record<string, string>;
         projectDir: string;
         color: boolean;
         base?: string;
@@ -71,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
             stack: opts.stack,
             currentUser: opts.user,
             modelVersions: opts.modelVersions,
+            aliases: opts.aliases,
             preview: opts.unknowns,
         });
         process.stdout.write(
@@ -85,10 +105,18 @@ async function main(argv: string[]): Promise<number> {
         stack: opts.stack,
         currentUser: opts.user,
         modelVersions: opts.modelVersions,
+        aliases: opts.aliases,
         preview: opts.unknowns,
     });
-    const versions = opts.modelVersions ?? configuredVersions(readStackConfig(projectDir, opts.stack), projectDir);
-    const base = planBase(opts.base, { stack: opts.stack, user: opts.user, modelVersions: versions, projectDir });
+    const versions =
+        opts.modelVersions ?? defaultModelVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
+    const base = planBase(opts.base, {
+        stack: opts.stack,
+        user: opts.user,
+        modelVersions: versions,
+        aliases: opts.aliases,
+        projectDir,
+    });
     const diff = diffPlans(base.doc, head);
     process.stdout.write(
         opts.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff, opts.stack, base.label, color),

@@ -35,6 +35,8 @@ export interface MockWorkspace {
      * included, keeps the id and outputs it has in the state.
      */
     pendingUpdates?: string[];
+    /** The aliases every registered model has, alias to version; omitted: none. */
+    aliases?: Record<string, string>;
     /** Data sources that answer `{}`, as an invoke on a provider the engine cannot configure does. */
     emptyAnswers?: string[];
 }
@@ -42,6 +44,7 @@ export interface MockWorkspace {
 /** The lookups `lookupError` fails. */
 const LOOKUPS = [
     "databricks:index/getRegisteredModelVersions:getRegisteredModelVersions",
+    "databricks:index/getRegisteredModel:getRegisteredModel",
     "azure-native:databricks:getWorkspace",
 ];
 
@@ -257,6 +260,25 @@ export function installMocks(
                             modelName,
                             status: "READY",
                         })),
+                    };
+                }
+                case "databricks:index/getRegisteredModel:getRegisteredModel": {
+                    const fullName = String(args.inputs.fullName);
+                    if (workspace.modelVersions === undefined) {
+                        throw engineError(`RESOURCE_DOES_NOT_EXIST: Registered model '${fullName}' does not exist.`);
+                    }
+                    const [catalogName, schemaName, name] = fullName.split(".");
+                    const aliases = Object.entries(workspace.aliases ?? {}).map(([aliasName, version]) => ({
+                        aliasName,
+                        versionNum: Number(version),
+                        catalogName,
+                        schemaName,
+                        modelName: name,
+                    }));
+                    return {
+                        fullName,
+                        includeAliases: args.inputs.includeAliases,
+                        modelInfos: [{ fullName, catalogName, schemaName, name, aliases, browseOnly: false }],
                     };
                 }
                 case "azure-native:authorization:getClientConfig":

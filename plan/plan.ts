@@ -46,6 +46,8 @@ export interface PlanOptions {
     mock?: Partial<MockWorkspace>;
     /** Versions every registered model has; `undefined`: default to those the config serves; `[]`: none (first deploy). */
     modelVersions?: string[];
+    /** The aliases every registered model has, alias to version; omitted: `DEFAULT_ALIASES`. */
+    aliases?: Record<string, string>;
 }
 
 type Program = () => Promise<Record<string, unknown>>;
@@ -64,22 +66,45 @@ export function configuredVersions(stackConfig: StackConfig, projectDir: string)
             isSecret: (k) => stackConfig.secretKeys.includes(k),
             projectDir,
         });
-        const versions = settings.projects.flatMap((p) => p.serving.routes.map((r) => r.version));
+        const versions = settings.projects.flatMap((p) =>
+            p.serving.routes.map((r) => r.version).filter((v): v is string => v !== undefined),
+        );
         return [...new Set(versions)].sort();
     } catch {
         return ["1"];
     }
 }
 
+/**
+ * The versions the mocked workspace's models have unless the plan is told otherwise: those the
+ * stack serves and those its aliases point at, so that by default the plan shows a deploy after
+ * training.
+ */
+export function defaultModelVersions(
+    stackConfig: StackConfig,
+    projectDir: string,
+    aliases: Record<string, string> = DEFAULT_ALIASES,
+): string[] {
+    return [...new Set([...configuredVersions(stackConfig, projectDir), ...Object.values(aliases)])].sort();
+}
+
+/**
+ * The aliases the mocked workspace's models have unless the plan is told otherwise: an
+ * evaluation has promoted version 1 to `champion` and version 2 is the `challenger`.
+ */
+export const DEFAULT_ALIASES: Record<string, string> = { champion: "1", challenger: "2" };
+
 /** Runs the program under mocks with the stack's config and returns what it would create. */
 export async function buildPlan(program: Program, opts: PlanOptions): Promise<PlanDocument> {
     const stackConfig = readStackConfig(opts.projectDir, opts.stack);
     const { project, stack } = stackConfig;
-    const versions = opts.modelVersions ?? configuredVersions(stackConfig, opts.projectDir);
+    const aliases = opts.aliases ?? DEFAULT_ALIASES;
+    const versions = opts.modelVersions ?? defaultModelVersions(stackConfig, opts.projectDir, aliases);
     const workspace: MockWorkspace = {
         currentUser: opts.currentUser,
         modelVersions: versions.length > 0 ? versions : undefined,
         preview: opts.preview,
+        aliases,
         ...opts.mock,
     };
     const recorder = installMocks(project, stack, workspace, new Recorder());

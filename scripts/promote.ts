@@ -9,7 +9,7 @@ import { ConfigError, readSharedFile, SHARED_FILE, settingsFromConfig } from "..
 import type { Settings } from "../config/schema";
 import { type Difference, promotableDifferences } from "../config/scopes";
 import { diffPlans } from "../plan/diff";
-import { buildPlan, configuredVersions } from "../plan/plan";
+import { buildPlan, defaultModelVersions } from "../plan/plan";
 import { formatValue, renderDiff } from "../plan/render";
 import { PlanInputError, readStackConfig } from "../plan/stackConfig";
 
@@ -163,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
             }
             throw err;
         }
-        const versions = configuredVersions(readStackConfig(projectDir, opts.to), projectDir);
+        const versions = defaultModelVersions(readStackConfig(projectDir, opts.to), projectDir);
         const plan = (dir: string) =>
             buildPlan(program, { projectDir: dir, stack: opts.to, currentUser: opts.user, modelVersions: versions });
         const before = await plan(projectDir);

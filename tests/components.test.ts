@@ -103,7 +103,7 @@ describe("ServingEndpoint", () => {
             endpointName: "ep",
             modelFullName: "c.s.m",
             modelName: "m",
-            routes: [{ version: "3", trafficPercentage: 100 }],
+            routes: [{ key: "3", version: "3", trafficPercentage: 100 }],
             workloadSize: "Medium",
             scaleToZero: false,
             inferenceTable: { catalog: "c", schema: "s", prefix: "logs" },
@@ -140,16 +140,44 @@ describe("serving decision", () => {
         [{ kind: "listed", versions: ["2"] }, true, true],
         [{ kind: "unknown", reason: "no answer" }, true, true],
     ])("with %j serves: %s, warns: %s", (lookup, serve, warns) => {
-        const decision = decideServing("c.s.m", routes, lookup);
+        const decision = decideServing("c.s.m", routes, lookup, undefined);
         expect(decision.serve).toBe(serve);
         expect(decision.serve && decision.warning !== undefined).toBe(warns);
     });
 
     it("defers with a reason only when the model does not exist", () => {
-        expect(decideServing("c.s.m", routes, { kind: "modelNotFound" })).toEqual({
+        expect(decideServing("c.s.m", routes, { kind: "modelNotFound" }, undefined)).toEqual({
             serve: false,
             reason: expect.stringContaining("model c.s.m does not exist yet"),
         });
+    });
+
+    const ab = [
+        { alias: "champion", trafficPercentage: 80 },
+        { alias: "challenger", trafficPercentage: 20 },
+    ];
+    it("resolves alias routes to the versions the aliases point at", () => {
+        expect(
+            decideServing("c.s.m", ab, undefined, { kind: "aliases", aliases: { champion: "3", challenger: "4" } }),
+        ).toEqual({
+            serve: true,
+            versions: ["3", "4"],
+        });
+    });
+
+    it("names the route of an alias the model does not have", () => {
+        expect(decideServing("c.s.m", ab, undefined, { kind: "aliases", aliases: { champion: "3" } })).toEqual({
+            serve: false,
+            error: {
+                routeIndex: 1,
+                message: 'expected an alias that model c.s.m has (champion=3), found "challenger"',
+            },
+        });
+    });
+
+    it("leaves an alias unresolved, never dropping the endpoint, when the workspace answers nothing", () => {
+        const decision = decideServing("c.s.m", ab, undefined, { kind: "unknown", reason: "no answer" });
+        expect(decision).toMatchObject({ serve: true, versions: [undefined, undefined] });
     });
 
     it.each([

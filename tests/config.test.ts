@@ -98,7 +98,7 @@ describe("bad stack configuration is rejected before any resource, with file, ke
                     { version: "1", trafficPercentage: 50 },
                     { version: "1", trafficPercentage: 50 },
                 ]),
-            `Pulumi.prod.yaml: ${NS}:projects[0].serving.routes: expected each model version once, found version 1 twice`,
+            `Pulumi.prod.yaml: ${NS}:projects[0].serving.routes: expected each model version or alias once, found version 1 twice`,
         ],
         [
             "a bad email",
@@ -134,6 +134,12 @@ describe("bad stack configuration is rejected before any resource, with file, ke
             "a cron with '?' in neither day field",
             (c: any) => (c[`${NS}:projects`][0].inference.cron = "0 0 6 * * MON"),
             `Pulumi.prod.yaml: ${NS}:projects[0].inference.cron: expected '?' in exactly one of the day-of-month and day-of-week fields, such as '0 0 6 * * ?'`,
+        ],
+        [
+            "a route with both a version and an alias",
+            (c: any) =>
+                (c[`${NS}:projects`][0].serving.routes = [{ version: "1", alias: "champion", trafficPercentage: 100 }]),
+            `Pulumi.prod.yaml: ${NS}:projects[0].serving.routes[0]: expected either version or alias in a route, found both`,
         ],
         [
             "an upper-case schema",
@@ -280,6 +286,6 @@ describe("config helpers", () => {
         const s = parseSettings(NS, prodWithParsed(), () => "Pulumi.prod.yaml");
         expect(s.mode).toBe("production");
         expect(s.projects[0].training).toEqual({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 });
-        expect(s.projects[0].serving.routes).toEqual([{ version: "1", trafficPercentage: 100 }]);
+        expect(s.projects[0].serving.routes).toEqual([{ alias: "champion", trafficPercentage: 100 }]);
     });
 });

@@ -150,8 +150,8 @@ describe.concurrent("npm run plan -- --base", () => {
     });
 
     it("plans a git ref in a temporary worktree and cleans it up", async () => {
-        const dir = tempProject("prod", stackFileConfig("prod"));
-        const { code, stdout } = await cli(["--stack", "prod", "--project-dir", dir, "--base", "HEAD", "--json"]);
+        const dir = tempProject("dev", stackFileConfig("dev"));
+        const { code, stdout } = await cli(["--stack", "dev", "--project-dir", dir, "--base", "HEAD", "--json"]);
         expect(code).toBe(0);
         const diff = JSON.parse(stdout);
         expect(diff.steps.length).toBeGreaterThan(30);

@@ -41,6 +41,7 @@ export async function planStack(
         modelVersions?: string[];
         projectDir?: string;
         preview?: boolean;
+        aliases?: Record<string, string>;
         mock?: Partial<MockWorkspace>;
     } = {},
 ): Promise<PlanRun> {
@@ -51,6 +52,7 @@ export async function planStack(
             currentUser: opts.user ?? "jane.doe@example.com",
             modelVersions: opts.modelVersions,
             preview: opts.preview,
+            aliases: opts.aliases,
             mock: opts.mock,
         }),
     );

@@ -380,11 +380,11 @@ describe("first deploy: no model version yet (mlops-stacks#217)", () => {
     });
 
     it("keeps serving a version the listed page lacks, and says so, rather than deleting the endpoint", async () => {
-        const run = await planStack("prod", { modelVersions: ["2"] });
+        const run = await planStack("dev", { modelVersions: ["2"] });
         expect(run.ofType(T.serving)).toHaveLength(1);
         expect(run.doc.diagnostics.map((d) => d.message)).toEqual([
             expect.stringContaining(
-                "model prod_catalog.ml_data.ml_model exists, but the provider listed only versions 2, not 1",
+                "model dev_catalog.dev_jane_doe_ml_data.dev_jane_doe_ml_model_dev exists, but the provider listed only versions 2, not 1",
             ),
         ]);
     });

@@ -92,6 +92,7 @@ describe("the shipped stack files", () => {
                 `${NS}:clusterPolicy`,
                 `${NS}:environment`,
                 `${NS}:mode`,
+                `${NS}:projectOverrides`,
                 `${NS}:runAs`,
                 `${NS}:sqlWarehouse`,
                 `${NS}:workspace`,
@@ -125,10 +126,11 @@ describe.concurrent("npm run promote", () => {
         );
         const after = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
         // Comments and every existing line kept; only the promoted keys added.
-        expect(after.startsWith(before)).toBe(true);
-        expect(after.slice(before.length)).toBe(
-            "  databricks-mlops:sparkVersion: 16.4.x-ml-scala2.12\n" +
-                "  databricks-mlops:projectOverrides:\n    ml-project:\n      inference:\n        cron: 0 30 * * * ?\n",
+        expect(after).toBe(
+            before.replace(
+                "            trafficPercentage: 100\n",
+                "            trafficPercentage: 100\n      inference:\n        cron: 0 30 * * * ?\n",
+            ) + "  databricks-mlops:sparkVersion: 16.4.x-ml-scala2.12\n",
         );
         const config = (parse(after) as { config: Record<string, unknown> }).config;
         expect(config[`${NS}:catalog`]).toBe("prod_catalog");
@@ -149,7 +151,10 @@ describe.concurrent("npm run promote", () => {
                     "      modelComment: Development model for ml-project\n      monitor:\n        labelCol: null\n",
                 ),
             (t) =>
-                `${t}  databricks-mlops:projectOverrides:\n    ml-project:\n      monitor:\n        labelsTable: prod_catalog.ml_data.labels\n`,
+                t.replace(
+                    "      serving:\n",
+                    "      monitor:\n        labelsTable: prod_catalog.ml_data.labels\n      serving:\n",
+                ),
         );
         const before = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
         const { code, stderr } = await promote(["--from", "dev", "--to", "prod", "--project-dir", dir, "--write"]);

@@ -15,7 +15,7 @@ import type { Presets } from "../presets";
 import { type ClusterSettings, mlJobCluster } from "./mlCluster";
 import { QualityMonitor } from "./qualityMonitor";
 import { RegisteredModel } from "./registeredModel";
-import { ServingEndpoint } from "./servingEndpoint";
+import { type ServedRoute, ServingEndpoint } from "./servingEndpoint";
 import { TrainingJob } from "./trainingJob";
 import { WorkloadCode } from "./workloadCode";
 
@@ -48,10 +48,11 @@ export interface MlProjectArgs {
      */
     landingUrl?: pulumi.Output<string>;
     /**
-     * Whether the served model versions exist. `false` on a first deploy: the endpoint and the
-     * monitor on its inference table are left out until a training run registers a version.
+     * The routes the endpoint serves, each with its version resolved. Omitted on a first deploy:
+     * the endpoint and the monitor on its inference table are left out until a training run
+     * registers a version.
      */
-    serve: boolean;
+    servedRoutes?: ServedRoute[];
 }
 
 /**
@@ -206,14 +207,14 @@ export class MlProject extends pulumi.ComponentResource {
         );
 
         let endpointName: pulumi.Output<string | undefined> = pulumi.output(undefined);
-        if (args.serve) {
+        if (args.servedRoutes) {
             const endpoint = new ServingEndpoint(
                 `${name}-endpoint`,
                 {
                     endpointName: presets.endpointName(`${p.name}-api-${env}`),
                     modelFullName: uc.fullName,
                     modelName: p.modelName,
-                    routes: p.serving.routes,
+                    routes: args.servedRoutes,
                     workloadSize: p.serving.workloadSize,
                     scaleToZero: p.serving.scaleToZero ?? presets.development,
                     inferenceTable: { catalog, schema: schemaName, prefix: p.serving.inferenceTablePrefix },

@@ -3,9 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AccessControl } from "../access";
 
 /** One served model version and its share of the traffic. */
-export interface ServedVersion {
-    /** Registered model version, as a string (`"1"`). */
-    version: string;
+export interface ServedRoute {
+    /**
+     * What the route serves as the config names it: the version number, or the alias (`champion`),
+     * which also names the served entity (`<model>-champion`), so that moving an alias updates the
+     * entity's version in place.
+     */
+    key: string;
+    /** The registered model version served, as a string (`"1"`): resolved from the alias for an alias route. */
+    version: pulumi.Input<string>;
     /** Share of traffic, 0-100; all routes sum to 100. */
     trafficPercentage: number;
 }
@@ -18,7 +24,7 @@ export interface ServingEndpointArgs {
     /** Short model name, used to name the served entities (`<model>-<version>`). */
     modelName: string;
     /** One route serves one version; two give an A/B split. */
-    routes: ServedVersion[];
+    routes: ServedRoute[];
     /** `Small`, `Medium` or `Large`. */
     workloadSize: string;
     /** Scale to zero when idle (development: on; production: off, no cold starts). */
@@ -39,9 +45,9 @@ export interface InferenceTableLocation {
     prefix: string;
 }
 
-/** The served entity name of a version: `<model>-<version>`. */
-export function servedEntityName(modelName: string, version: string): string {
-    return `${modelName}-${version}`;
+/** The served entity name of a route: `<model>-<version>` or `<model>-<alias>`. */
+export function servedEntityName(modelName: string, key: string): string {
+    return `${modelName}-${key}`;
 }
 
 /** The table the AI Gateway writes requests and responses to. */
@@ -70,7 +76,7 @@ export class ServingEndpoint extends pulumi.ComponentResource {
                 name: args.endpointName,
                 config: {
                     servedEntities: args.routes.map((r) => ({
-                        name: servedEntityName(args.modelName, r.version),
+                        name: servedEntityName(args.modelName, r.key),
                         entityName: args.modelFullName,
                         entityVersion: r.version,
                         workloadSize: args.workloadSize,
@@ -78,7 +84,7 @@ export class ServingEndpoint extends pulumi.ComponentResource {
                     })),
                     trafficConfig: {
                         routes: args.routes.map((r) => ({
-                            servedEntityName: servedEntityName(args.modelName, r.version),
+                            servedEntityName: servedEntityName(args.modelName, r.key),
                             trafficPercentage: r.trafficPercentage,
                         })),
                     },
