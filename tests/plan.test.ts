@@ -3,7 +3,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { orderSteps } from "../plan/plan";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../plan/stackConfig";
 import { PROJECT_DIR, planStack, stackFileConfig, tempProject } from "./harness";
 
@@ -103,17 +102,5 @@ describe("stack config", () => {
         await expect(planStack("dev", { projectDir: dir })).rejects.toThrow(
             "Pulumi.dev.yaml: databricks-mlops:catalog: expected a plain value",
         );
-    });
-});
-
-describe("step order", () => {
-    it("puts every resource after its parent, dependencies and provider, ties by URN", () => {
-        const items = [
-            { urn: "c", parent: "a", dependencies: ["b"] },
-            { urn: "b", parent: "a", dependencies: [], provider: "p::id" },
-            { urn: "a", dependencies: [] },
-            { urn: "p", dependencies: [] },
-        ];
-        expect(orderSteps(items).map((i) => i.urn)).toEqual(["a", "p", "b", "c"]);
     });
 });
