@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { buildPlan } from "./plan";
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
         )
         .option("--unknowns", "show values providers compute (ids, URLs) as unknown, as a first `pulumi preview` does")
         .option("--project-dir <dir>", "folder holding Pulumi.yaml", path.resolve(__dirname, ".."))
+        .option("--out <file>", "write the output (the JSON document with --json) to this file instead of stdout")
         .option("--no-color", "plain text output")
         .showHelpAfterError();
     cli.parse(argv);
@@ -42,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
         user: string;
         modelVersions?: string[];
         projectDir: string;
+        out?: string;
         color: boolean;
     }>();
 
@@ -59,22 +62,35 @@ async function main(argv: string[]): Promise<number> {
         modelVersions: opts.modelVersions,
         preview: opts.unknowns,
     });
-    const color = opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
-    process.stdout.write(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color));
+    const color = !opts.out && opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
+    const text = opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color);
+    if (opts.out) fs.writeFileSync(opts.out, text);
+    else process.stdout.write(text);
     return 0;
 }
 
+// A reader that goes away early (`| head`) is not an error of the plan.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+});
+
+// The status is set, never `process.exit`ed: a pipe takes stdout asynchronously, and exiting at
+// once would cut the document at the pipe's buffer (64 KiB). Nothing the plan runs keeps the
+// event loop alive (the mocks open no connection), so the process ends once stdout has drained.
 main(process.argv).then(
-    (code) => process.exit(code),
+    (code) => {
+        process.exitCode = code;
+    },
     (err: unknown) => {
         // Bad input (stack config, files) is reported as a message, never as a stack trace.
         if (err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError")) {
             process.stderr.write(`error: ${err.message}\n`);
-            process.exit(2);
+            process.exitCode = 2;
+            return;
         }
         process.stderr.write(
             `error: the plan failed unexpectedly:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
         );
-        process.exit(1);
+        process.exitCode = 1;
     },
 );
