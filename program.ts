@@ -1,4 +1,3 @@
-import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -15,6 +14,7 @@ import {
     shortUserName,
     storageCredentialGrants,
 } from "./components";
+import { azureNative } from "./components/azureNative";
 import { configProblem, loadSettings } from "./config/load";
 import type { Settings } from "./config/schema";
 
@@ -130,6 +130,7 @@ export async function program(): Promise<Record<string, unknown>> {
  * default azure-native provider can always answer).
  */
 async function createdWorkspace(settings: Settings, access: AccessGroups) {
+    const azure = azureNative(); // loaded only when a stack creates its workspace
     const w = settings.workspace;
     // The schema guarantees these in created mode.
     const location = w.location as string;
