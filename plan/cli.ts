@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { forOfflinePlan } from "../declarationStacks";
 import { buildPlan } from "./plan";
 import { renderTree } from "./render";
 import { PlanInputError } from "./stackConfig";
@@ -51,6 +52,9 @@ async function main(argv: string[]): Promise<number> {
     // The entry point `pulumi up` loads, required when the plan runs it (after the stack files
     // are read, so that a missing or malformed one is reported at once).
     const program = () => {
+        // Before index.ts installs the language host's lighter setting: the plan needs neither
+        // the SDK's promise bookkeeping nor source positions (see declarationStacks.ts).
+        forOfflinePlan();
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const entry = require("../index") as () => Promise<Record<string, unknown>>;
         return entry();
