@@ -1,4 +1,3 @@
-import * as azure from "@pulumi/azure-native";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -28,6 +27,7 @@ import {
     routeKinds,
     type ServedRoute,
 } from "./components";
+import { azureNative } from "./components/workspace/azureNative";
 import { configProblem, loadConfig } from "./config/load";
 import { baseEndpointName, ENDPOINT_NAME_MAX, type Settings } from "./config/schema";
 
@@ -111,7 +111,11 @@ export async function program(): Promise<Record<string, unknown>> {
         (settings.mode === "development" ? "/Users/${workspace.current_user.userName}/.bundle" : "/Shared/.bundle");
 
     const projects: Record<string, unknown> = {};
-    settings.projects.forEach((p, i) => {
+    for (const [i, p] of settings.projects.entries()) {
+        // Let the registrations of the projects declared so far proceed before the next one:
+        // declared all at once, every resource's promises wait together (some 4 MB a project; a
+        // stack of 1,000 projects ran out of heap).
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const project = new MlProject(
             p.name,
             {
@@ -147,7 +151,7 @@ export async function program(): Promise<Record<string, unknown>> {
             endpointName: project.endpointName,
             trainingDataPath: project.trainingDataPath,
         };
-    });
+    }
 
     return {
         environment: settings.environment,
@@ -295,6 +299,7 @@ function workspaceShared(
  * default azure-native provider can always answer).
  */
 async function createdWorkspace(settings: Settings, access: AccessGroups) {
+    const azure = azureNative(); // loaded only when a stack creates its workspace
     const w = settings.workspace;
     // The schema guarantees these in created mode.
     const location = w.location as string;

@@ -1,5 +1,7 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { forOfflinePlan } from "../declarationStacks";
 import { planBase } from "./base";
 import { diffPlans } from "./diff";
 import { buildPlan, defaultModelVersions } from "./plan";
@@ -58,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
         )
         .option("--diff", "print every input of each resource (with --base: implied for changed resources)")
         .option("--fail-on-destroy", "with --base: exit 3 when a stateful resource would be replaced or deleted")
+        .option("--out <file>", "write the output (the JSON document with --json) to this file instead of stdout")
         .option("--no-color", "plain text output")
         .showHelpAfterError();
     cli.parse(argv);
@@ -69,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
         modelVersions?: string[];
         aliases?: Record<string, string>;
         projectDir: string;
+        out?: string;
         color: boolean;
         base?: string;
         diff?: boolean;
@@ -78,12 +82,19 @@ async function main(argv: string[]): Promise<number> {
     // The entry point `pulumi up` loads, required when the plan runs it (after the stack files
     // are read, so that a missing or malformed one is reported at once).
     const program = () => {
+        // Before index.ts installs the language host's lighter setting: the plan needs neither
+        // the SDK's promise bookkeeping nor source positions (see declarationStacks.ts).
+        forOfflinePlan();
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const entry = require("../index") as () => Promise<Record<string, unknown>>;
         return entry();
     };
     const projectDir = path.resolve(opts.projectDir);
-    const color = opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
+    const color = !opts.out && opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
+    const emit = (text: string) => {
+        if (opts.out) fs.writeFileSync(opts.out, text);
+        else process.stdout.write(text);
+    };
     if (opts.base === undefined) {
         const doc = await buildPlan(program, {
             projectDir,
@@ -93,9 +104,7 @@ async function main(argv: string[]): Promise<number> {
             aliases: opts.aliases,
             preview: opts.unknowns,
         });
-        process.stdout.write(
-            opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color, opts.diff),
-        );
+        emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color, opts.diff));
         return 0;
     }
 
@@ -118,23 +127,32 @@ async function main(argv: string[]): Promise<number> {
         projectDir,
     });
     const diff = diffPlans(base.doc, head);
-    process.stdout.write(
-        opts.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff, opts.stack, base.label, color),
-    );
+    emit(opts.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff, opts.stack, base.label, color));
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
 }
 
+// A reader that goes away early (`| head`) is not an error of the plan.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+});
+
+// The status is set, never `process.exit`ed: a pipe takes stdout asynchronously, and exiting at
+// once would cut the document at the pipe's buffer (64 KiB). Nothing the plan runs keeps the
+// event loop alive (the mocks open no connection), so the process ends once stdout has drained.
 main(process.argv).then(
-    (code) => process.exit(code),
+    (code) => {
+        process.exitCode = code;
+    },
     (err: unknown) => {
         // Bad input (stack config, files) is reported as a message, never as a stack trace.
         if (err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError")) {
             process.stderr.write(`error: ${err.message}\n`);
-            process.exit(2);
+            process.exitCode = 2;
+            return;
         }
         process.stderr.write(
             `error: the plan failed unexpectedly:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
         );
-        process.exit(1);
+        process.exitCode = 1;
     },
 );

@@ -202,7 +202,10 @@ interface RegisterRequest {
 type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
 interface Monitor {
     registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
+    registerResourceOutputs(req: { getUrn(): string }, cb: (err: Error | null, resp?: unknown) => void): void;
     newUrn(parent: string, type: string, name: string): string;
+    /** The mock monitor's copy of every resource's serialized state, kept for `getResource` reads. */
+    resources: Map<string, { state: unknown }>;
 }
 
 /**
@@ -338,6 +341,21 @@ export function installMocks(
                     seq: recorder.resources.length,
                 });
             }
+            forgetState(resp?.getUrn());
+            cb(err, resp);
+        });
+    // The mock monitor keeps a serialized copy of each resource's state (and then of a
+    // component's outputs) for `getResource` reads, which this program never makes: at a
+    // thousand projects that copy is as large as the recorded plan. Keep the entry (the monitor
+    // checks that a component's URN is known when its outputs are registered), drop the state.
+    const forgetState = (urn: string | undefined) => {
+        const entry = urn === undefined ? undefined : monitor.resources.get(urn);
+        if (entry) entry.state = {};
+    };
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) =>
+        registerOutputs(req, (err, resp) => {
+            forgetState(req.getUrn());
             cb(err, resp);
         });
     return recorder;

@@ -172,26 +172,105 @@ function defaultProviders(
     });
 }
 
+/** A binary min-heap of numbers: the ready steps, smallest URN rank first. */
+class MinHeap {
+    private readonly items: number[] = [];
+
+    get size(): number {
+        return this.items.length;
+    }
+
+    push(value: number): void {
+        const a = this.items;
+        let i = a.push(value) - 1;
+        while (i > 0) {
+            const up = (i - 1) >> 1;
+            if (a[up] <= value) break;
+            a[i] = a[up];
+            i = up;
+        }
+        a[i] = value;
+    }
+
+    pop(): number | undefined {
+        const a = this.items;
+        const top = a[0];
+        const last = a.pop();
+        if (a.length > 0 && last !== undefined) {
+            let i = 0;
+            for (;;) {
+                let child = 2 * i + 1;
+                if (child >= a.length) break;
+                if (child + 1 < a.length && a[child + 1] < a[child]) child++;
+                if (a[child] >= last) break;
+                a[i] = a[child];
+                i = child;
+            }
+            a[i] = last;
+        }
+        return top;
+    }
+}
+
 /**
  * Orders the steps so that every resource follows what it needs (its parent, dependencies and
  * provider), breaking ties by URN: the same input gives the same order, byte for byte.
+ *
+ * The order is that of picking, again and again, the first waiting step in URN order whose needs
+ * are all placed (and, were there a cycle, the first waiting step). Kahn's algorithm with a heap
+ * of ready steps keyed by URN rank gives exactly that order in O(n log n) rather than O(n^2): the
+ * step picked is always the smallest-ranked ready one. The rank is the position after one stable
+ * sort with `localeCompare`'s collation (a collator built once compares as `localeCompare` does,
+ * ECMA-402 `String.prototype.localeCompare`), so equal-comparing URNs keep their input order.
  */
 export function orderSteps<T extends { urn: string; parent?: string; dependencies: string[]; provider?: string }>(
     items: T[],
 ): T[] {
-    const byUrn = new Map(items.map((i) => [i.urn, i]));
-    const needs = (i: T) =>
-        [i.parent, ...i.dependencies, i.provider?.split("::").slice(0, -1).join("::")].filter(
-            (u): u is string => !!u && byUrn.has(u) && u !== i.urn,
+    const collator = new Intl.Collator();
+    const sorted = [...items].sort((a, b) => collator.compare(a.urn, b.urn));
+    const urns = new Set(sorted.map((i) => i.urn));
+
+    // For each URN, the ranks of the steps that wait for it; for each step, how many URNs it waits for.
+    const waiting = new Map<string, number[]>();
+    const missing = new Array<number>(sorted.length).fill(0);
+    sorted.forEach((item, rank) => {
+        const needs = new Set(
+            [item.parent, ...item.dependencies, item.provider?.split("::").slice(0, -1).join("::")].filter(
+                (u): u is string => !!u && urns.has(u) && u !== item.urn,
+            ),
         );
+        missing[rank] = needs.size;
+        for (const u of needs) {
+            const list = waiting.get(u);
+            if (list) list.push(rank);
+            else waiting.set(u, [rank]);
+        }
+    });
+
+    const ready = new MinHeap();
+    missing.forEach((count, rank) => {
+        if (count === 0) ready.push(rank);
+    });
+    const placed = new Array<boolean>(sorted.length).fill(false);
     const done = new Set<string>();
     const out: T[] = [];
-    const pending = [...items].sort((a, b) => a.urn.localeCompare(b.urn));
-    while (pending.length > 0) {
-        const index = pending.findIndex((i) => needs(i).every((u) => done.has(u)));
-        const next = pending.splice(index >= 0 ? index : 0, 1)[0]; // a cycle cannot happen; never loop
-        done.add(next.urn);
-        out.push(next);
+    let firstWaiting = 0; // every step ranked below it is placed
+    while (out.length < sorted.length) {
+        let rank = ready.pop();
+        if (rank === undefined) {
+            // A cycle cannot happen; were there one, take the first waiting step, never loop.
+            while (placed[firstWaiting]) firstWaiting++;
+            rank = firstWaiting;
+        }
+        if (placed[rank]) continue;
+        placed[rank] = true;
+        const item = sorted[rank];
+        out.push(item);
+        if (done.has(item.urn)) continue;
+        done.add(item.urn);
+        for (const next of waiting.get(item.urn) ?? []) {
+            if (--missing[next] === 0 && !placed[next]) ready.push(next);
+        }
     }
     return out;
 }

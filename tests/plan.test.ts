@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
+import * as os from "node:os";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { orderSteps } from "../plan/plan";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../plan/stackConfig";
 import { PROJECT_DIR, planStack, stackFileConfig, tempProject } from "./harness";
 
@@ -73,6 +73,63 @@ describe.concurrent("npm run plan", () => {
     });
 });
 
+/**
+ * A slow reader at the end of a pipe: 4 KiB at a time, 10 ms apart, as a busy `jq` or a
+ * network stream reads.
+ */
+const SLOW_READER = `
+const fs = require("node:fs");
+const buffer = Buffer.alloc(4096);
+(function read() {
+    let n;
+    try {
+        n = fs.readSync(0, buffer);
+    } catch (err) {
+        if (err.code === "EAGAIN") return setTimeout(read, 10);
+        throw err;
+    }
+    if (n === 0) return;
+    process.stdout.write(buffer.subarray(0, n));
+    setTimeout(read, 10);
+})();
+`;
+
+/**
+ * Runs the CLI into an OS pipe read by the slow reader: with an OS pipe (unlike the socket pair
+ * Node's `spawn` gives), a writer that exits at once loses what the pipe's 64 KiB buffer did not
+ * take.
+ */
+async function throughSlowPipe(args: string[]): Promise<string> {
+    const { stdout } = await run("/bin/sh", ["-c", `"$TSX" "$CLI" ${args.join(" ")} | "$NODE" -e "$READER"`], {
+        env: {
+            ...process.env,
+            NO_COLOR: "1",
+            TSX,
+            CLI: path.join(PROJECT_DIR, "plan", "cli.ts"),
+            NODE: process.execPath,
+            READER: SLOW_READER,
+        },
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+}
+
+describe("plan output", () => {
+    it("reaches a slow reader through a pipe whole", async () => {
+        const stdout = await throughSlowPipe(["--stack", "dev", "--json"]);
+        expect(stdout.length).toBeGreaterThan(65_536); // more than one pipe buffer
+        expect(JSON.parse(stdout).changeSummary).toEqual({ create: 33 });
+    });
+
+    it("writes the document to the file --out names", async () => {
+        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-out-")), "plan.json");
+        const { code, stdout } = await cli(["--stack", "dev", "--json", "--out", out]);
+        expect(code).toBe(0);
+        expect(stdout).toBe("");
+        expect(JSON.parse(fs.readFileSync(out, "utf8")).changeSummary).toEqual({ create: 33 });
+    });
+});
+
 describe("stack config", () => {
     it("masks secure values and marks their keys secret", async () => {
         const config = {
@@ -105,17 +162,5 @@ describe("stack config", () => {
         await expect(planStack("dev", { projectDir: dir })).rejects.toThrow(
             "Pulumi.dev.yaml: databricks-mlops:catalog: expected a plain value",
         );
-    });
-});
-
-describe("step order", () => {
-    it("puts every resource after its parent, dependencies and provider, ties by URN", () => {
-        const items = [
-            { urn: "c", parent: "a", dependencies: ["b"] },
-            { urn: "b", parent: "a", dependencies: [], provider: "p::id" },
-            { urn: "a", dependencies: [] },
-            { urn: "p", dependencies: [] },
-        ];
-        expect(orderSteps(items).map((i) => i.urn)).toEqual(["a", "p", "b", "c"]);
     });
 });

@@ -1,5 +1,5 @@
-import * as azure from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
+import { azureNative } from "./azureNative";
 import { type AzureNames, STORAGE_BLOB_DATA_CONTRIBUTOR } from "./azureNames";
 
 export interface AzureFoundationArgs {
@@ -37,6 +37,7 @@ export class AzureFoundation extends pulumi.ComponentResource {
 
     constructor(name: string, args: AzureFoundationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:azure:AzureFoundation", name, {}, opts);
+        const azure = azureNative(); // loaded only when a stack creates its workspace
         const { names, tags } = args;
         const child = { parent: this };
         const stateful = { parent: this, protect: args.production };
