@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -26,6 +27,7 @@ import {
     routeKey,
     routeKinds,
     type ServedRoute,
+    WORKLOADS_DIR,
 } from "./components";
 import { azureNative } from "./components/workspace/azureNative";
 import { configProblem, loadConfig } from "./config/load";
@@ -138,6 +140,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 failureEmails: settings.failureEmails,
                 tags: settings.tags,
                 workspaceRootPath,
+                workloadDir: path.join(WORKLOADS_DIR, "churn"),
                 landingUrl: workspace?.landing.url,
                 servedRoutes: served[i],
             },

@@ -84,7 +84,13 @@ describe("the notebooks read exactly the parameters the jobs pass", () => {
     const widgets = (file: string) =>
         [
             ...fs
-                .readFileSync(path.join(PROJECT_DIR, "notebooks", `${file}.py`), "utf8")
+                .readFileSync(
+                    [
+                        path.join(PROJECT_DIR, "workloads", "churn", `${file}.py`),
+                        path.join(PROJECT_DIR, "workloads", "common", `${file}.py`),
+                    ].find((f) => fs.existsSync(f)) as string,
+                    "utf8",
+                )
                 .matchAll(/dbutils\.widgets\.text\("([^"]+)"/g),
         ]
             .map((m) => m[1])

@@ -17,7 +17,7 @@ import { QualityMonitor } from "./qualityMonitor";
 import { RegisteredModel } from "./registeredModel";
 import { type ServedRoute, ServingEndpoint } from "./servingEndpoint";
 import { TrainingJob } from "./trainingJob";
-import { WorkloadCode } from "./workloadCode";
+import { type NotebookKey, WorkloadCode } from "./workloadCode";
 
 export interface MlProjectArgs {
     /** The project's settings from the stack configuration. */
@@ -40,6 +40,8 @@ export interface MlProjectArgs {
     tags: Record<string, string>;
     /** The workspace's SQL warehouse: it runs the processed inference table's DDL and the monitor's dashboard. */
     sqlWarehouseId: pulumi.Input<string>;
+    /** Local folder of the project's workload: the entry points its jobs run, and its modules. */
+    workloadDir: string;
     /** Parent folder of the project's uploaded code; may hold the current-user variables. */
     workspaceRootPath: string;
     /**
@@ -94,7 +96,12 @@ export class MlProject extends pulumi.ComponentResource {
         const tags = presets.tags({ ...args.tags, project: p.name, environment: env });
         const rootPath = presets.path(`${args.workspaceRootPath}/${p.name}/${env}`);
 
-        const code = new WorkloadCode(`${name}-code`, { rootPath }, child);
+        const code = new WorkloadCode(
+            `${name}-code`,
+            { rootPath, workloadDir: args.workloadDir, platformNotebooks: ["processInferenceLogs"] },
+            child,
+        );
+        const notebook = (key: NotebookKey) => code.paths[key] as pulumi.Output<string>;
 
         // In development mode the schema and the model carry the user prefix (`dev_<short_name>_`),
         // as bundles do: two developers never share them, nor the volume and tables inside.
@@ -154,7 +161,7 @@ export class MlProject extends pulumi.ComponentResource {
                 ...common,
                 jobName: presets.displayName(`${p.name}-training-${env}`),
                 description: "ML training pipeline: feature engineering, training, evaluation.",
-                notebooks: { features: code.paths.features, train: code.paths.train, evaluate: code.paths.evaluate },
+                notebooks: { features: notebook("features"), train: notebook("train"), evaluate: notebook("evaluate") },
                 parameters: {
                     features: {
                         catalog,
@@ -191,7 +198,7 @@ export class MlProject extends pulumi.ComponentResource {
                 ...common,
                 jobName: presets.displayName(`${p.name}-inference-${env}`),
                 description: "Batch inference with the champion model.",
-                notebook: code.paths.batchInference,
+                notebook: notebook("batchInference"),
                 parameters: {
                     catalog,
                     schema: schemaName,
@@ -244,7 +251,7 @@ export class MlProject extends pulumi.ComponentResource {
                     processing: {
                         ...common,
                         jobName: presets.displayName(`${p.name}-inference-logs-${env}`),
-                        notebook: code.paths.processInferenceLogs,
+                        notebook: notebook("processInferenceLogs"),
                         cron: p.monitor.processing.cron,
                         timezone: p.monitor.processing.timezone,
                         pauseStatus: presets.pauseStatus(p.monitor.processing.pauseStatus),

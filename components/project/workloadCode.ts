@@ -3,52 +3,114 @@ import * as path from "node:path";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 
-/** The notebooks of the workload, by key, as files under `notebooks/`. */
-export const NOTEBOOKS = {
+/** The folder of the shipped workloads, beside this program. */
+export const WORKLOADS_DIR = path.resolve(__dirname, "..", "..", "workloads");
+
+/**
+ * The entry points each workload folder must hold: the notebooks the training and batch
+ * inference jobs run, by key.
+ */
+export const WORKLOAD_ENTRY_POINTS = {
     features: "features.py",
     train: "train.py",
     evaluate: "evaluate.py",
     batchInference: "batch_inference.py",
-    processInferenceLogs: "process_inference_logs.py",
 } as const;
-export type NotebookKey = keyof typeof NOTEBOOKS;
+
+/** The platform's own notebooks, the same for every project, in `workloads/common`. */
+export const PLATFORM_NOTEBOOKS = {
+    processInferenceLogs: "process_inference_logs.py",
+    promoteModel: "promote_model.py",
+    checkDrift: "check_drift.py",
+} as const;
+
+export type NotebookKey = keyof typeof WORKLOAD_ENTRY_POINTS | keyof typeof PLATFORM_NOTEBOOKS;
 
 export interface WorkloadCodeArgs {
-    /** Workspace folder the notebooks are uploaded under (`<root>/files/notebooks/<name>`). */
+    /** Workspace folder the code is uploaded under (`<root>/files/notebooks/<file>`). */
     rootPath: pulumi.Input<string>;
-    /** Local folder holding the notebook sources; omitted: the project's `notebooks/`. */
-    sourceDir?: string;
+    /** Local folder of the project's workload (its entry points and its own modules). */
+    workloadDir: string;
+    /** Local folder of the platform's notebooks and library; omitted: `workloads/common`. */
+    commonDir?: string;
+    /** The platform notebooks this project's jobs run (only those are uploaded). */
+    platformNotebooks: (keyof typeof PLATFORM_NOTEBOOKS)[];
 }
 
 /**
- * The workload's code: each Databricks notebook source file uploaded as a workspace notebook
- * under a per-environment root, so the jobs run exactly the code of this commit.
+ * The Python modules of a folder the notebooks import: every `.py` file inside a package (a
+ * folder with `__init__.py`), relative to the folder, sorted.
+ */
+export function libraryFiles(dir: string): string[] {
+    const out: string[] = [];
+    const walk = (rel: string) => {
+        const abs = path.join(dir, rel);
+        for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+            const child = path.join(rel, entry.name);
+            if (entry.isDirectory() && fs.existsSync(path.join(dir, child, "__init__.py"))) walk(child);
+            else if (entry.isFile() && rel !== "" && entry.name.endsWith(".py"))
+                out.push(child.split(path.sep).join("/"));
+        }
+    };
+    if (fs.existsSync(dir)) walk("");
+    return out.sort();
+}
+
+/**
+ * The workload's code: each entry point and platform notebook uploaded as a workspace notebook,
+ * and the library modules they import as workspace files beside them, under a per-environment
+ * root, so the jobs run exactly the code of this commit.
  */
 export class WorkloadCode extends pulumi.ComponentResource {
-    /** Workspace path of each notebook. */
-    public readonly paths: Record<NotebookKey, pulumi.Output<string>>;
+    /** Workspace path of each uploaded notebook. */
+    public readonly paths: Partial<Record<NotebookKey, pulumi.Output<string>>>;
 
     constructor(name: string, args: WorkloadCodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:WorkloadCode", name, {}, opts);
-        const dir = args.sourceDir ?? path.resolve(__dirname, "..", "..", "notebooks");
+        const commonDir = args.commonDir ?? path.join(WORKLOADS_DIR, "common");
+        const folder = pulumi.interpolate`${args.rootPath}/files/notebooks`;
 
-        const paths = {} as Record<NotebookKey, pulumi.Output<string>>;
-        for (const key of Object.keys(NOTEBOOKS) as NotebookKey[]) {
-            const file = NOTEBOOKS[key];
+        const notebooks: [NotebookKey, string][] = [
+            ...(Object.entries(WORKLOAD_ENTRY_POINTS) as [NotebookKey, string][]).map(
+                ([key, file]): [NotebookKey, string] => [key, path.join(args.workloadDir, file)],
+            ),
+            ...args.platformNotebooks.map((key): [NotebookKey, string] => [
+                key,
+                path.join(commonDir, PLATFORM_NOTEBOOKS[key]),
+            ]),
+        ];
+        const paths: Partial<Record<NotebookKey, pulumi.Output<string>>> = {};
+        for (const [key, file] of notebooks) {
             // The content, not a local path, goes into the inputs: the plan and the diff are the
             // same on every machine, and a changed notebook shows as an update.
-            const content = fs.readFileSync(path.join(dir, file));
             const notebook = new databricks.Notebook(
                 `${name}-${key}`,
                 {
-                    path: pulumi.interpolate`${args.rootPath}/files/notebooks/${path.basename(file, ".py")}`,
+                    path: pulumi.interpolate`${folder}/${path.basename(file, ".py")}`,
                     language: "PYTHON",
                     format: "SOURCE",
-                    contentBase64: content.toString("base64"),
+                    contentBase64: fs.readFileSync(file).toString("base64"),
                 },
                 { parent: this },
             );
             paths[key] = notebook.path;
+        }
+
+        // The modules the notebooks import (`from mlops_lib import gating`): workspace files in
+        // the notebooks' folder, which Databricks puts on the notebooks' `sys.path`.
+        const modules = new Map<string, string>();
+        for (const dir of [commonDir, args.workloadDir]) {
+            for (const rel of libraryFiles(dir)) modules.set(rel, path.join(dir, rel));
+        }
+        for (const [rel, file] of [...modules.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+            new databricks.WorkspaceFile(
+                `${name}-lib-${rel.replace(/\.py$/, "").replace(/[/\\]/g, ".")}`,
+                {
+                    path: pulumi.interpolate`${folder}/${rel}`,
+                    contentBase64: fs.readFileSync(file).toString("base64"),
+                },
+                { parent: this },
+            );
         }
         this.paths = paths;
         this.registerOutputs({ paths: this.paths });
