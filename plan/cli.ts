@@ -2,7 +2,16 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { planBase } from "./base";
 import { diffPlans } from "./diff";
-import { buildPlan, configuredVersions } from "./plan";
+import { buildPlan, configuredVersions, type PlanDocument } from "./plan";
+import {
+    EXIT_POLICY_VIOLATION,
+    evaluatePolicies,
+    hasMandatory,
+    loadPolicyPack,
+    type PolicyViolation,
+    readPolicyConfig,
+    renderViolations,
+} from "./policy";
 import { renderDiff, renderTree } from "./render";
 import { PlanInputError, readStackConfig } from "./stackConfig";
 
@@ -40,6 +49,11 @@ async function main(argv: string[]): Promise<number> {
         )
         .option("--diff", "print every input of each resource (with --base: implied for changed resources)")
         .option("--fail-on-destroy", "with --base: exit 3 when a stateful resource would be replaced or deleted")
+        .option(
+            "--policy-pack <dir>",
+            "evaluate the CrossGuard policy pack in <dir>, as `pulumi preview --policy-pack`",
+        )
+        .option("--policy-pack-config <file>", "the pack's config for this stack (JSON), as `--policy-pack-config`")
         .option("--no-color", "plain text output")
         .showHelpAfterError();
     cli.parse(argv);
@@ -54,7 +68,20 @@ async function main(argv: string[]): Promise<number> {
         base?: string;
         diff?: boolean;
         failOnDestroy?: boolean;
+        policyPack?: string;
+        policyPackConfig?: string;
     }>();
+    if (opts.policyPackConfig !== undefined && opts.policyPack === undefined) {
+        throw new PlanInputError("--policy-pack-config: needs --policy-pack");
+    }
+    // The pack and its config are read before the program runs, so that a bad one fails at once.
+    const pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
+    const packConfig = pack && opts.policyPackConfig ? readPolicyConfig(opts.policyPackConfig, pack) : {};
+    const policies = async (doc: PlanDocument): Promise<PolicyViolation[] | undefined> =>
+        pack ? evaluatePolicies(doc, pack, packConfig) : undefined;
+    // Mandatory violations fail the command, as they fail `pulumi preview`.
+    const policyExit = (violations: PolicyViolation[] | undefined) =>
+        violations && hasMandatory(violations) ? EXIT_POLICY_VIOLATION : 0;
 
     // The entry point `pulumi up` loads, required when the plan runs it (after the stack files
     // are read, so that a missing or malformed one is reported at once).
@@ -73,10 +100,13 @@ async function main(argv: string[]): Promise<number> {
             modelVersions: opts.modelVersions,
             preview: opts.unknowns,
         });
+        const violations = await policies(doc);
         process.stdout.write(
-            opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color, opts.diff),
+            opts.json
+                ? `${JSON.stringify(violations ? { ...doc, policyViolations: violations } : doc, null, 2)}\n`
+                : renderTree(doc, opts.stack, color, opts.diff) + renderViolations(violations ?? [], doc, color),
         );
-        return 0;
+        return policyExit(violations);
     }
 
     // Both sides see the same workspace: the same user and the same model versions.
@@ -90,10 +120,14 @@ async function main(argv: string[]): Promise<number> {
     const versions = opts.modelVersions ?? configuredVersions(readStackConfig(projectDir, opts.stack), projectDir);
     const base = planBase(opts.base, { stack: opts.stack, user: opts.user, modelVersions: versions, projectDir });
     const diff = diffPlans(base.doc, head);
+    const violations = await policies(head);
     process.stdout.write(
-        opts.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff, opts.stack, base.label, color),
+        opts.json
+            ? `${JSON.stringify(violations ? { ...diff, policyViolations: violations } : diff, null, 2)}\n`
+            : renderDiff(diff, opts.stack, base.label, color) + renderViolations(violations ?? [], head, color),
     );
-    return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
+    if (opts.failOnDestroy && diff.destructive.length > 0) return 3;
+    return policyExit(violations);
 }
 
 main(process.argv).then(
