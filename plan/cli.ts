@@ -126,8 +126,9 @@ async function main(argv: string[]): Promise<number> {
             ? `${JSON.stringify(violations ? { ...diff, policyViolations: violations } : diff, null, 2)}\n`
             : renderDiff(diff, opts.stack, base.label, color) + renderViolations(violations ?? [], head, color),
     );
-    if (opts.failOnDestroy && diff.destructive.length > 0) return 3;
-    return policyExit(violations);
+    // A mandatory violation cannot be waived, a destructive change can (on purpose): 4 wins.
+    if (policyExit(violations) !== 0) return EXIT_POLICY_VIOLATION;
+    return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
 }
 
 main(process.argv).then(
