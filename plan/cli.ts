@@ -4,7 +4,16 @@ import { Command, InvalidArgumentError } from "commander";
 import { forOfflinePlan } from "../declarationStacks";
 import { planBase } from "./base";
 import { diffPlans } from "./diff";
-import { buildPlan, defaultModelVersions } from "./plan";
+import { buildPlan, defaultModelVersions, type PlanDocument } from "./plan";
+import {
+    EXIT_POLICY_VIOLATION,
+    evaluatePolicies,
+    hasMandatory,
+    loadPolicyPack,
+    type PolicyViolation,
+    readPolicyConfig,
+    renderViolations,
+} from "./policy";
 import { renderDiff, renderTree } from "./render";
 import { PlanInputError, readStackConfig } from "./stackConfig";
 
@@ -61,6 +70,11 @@ async function main(argv: string[]): Promise<number> {
         .option("--diff", "print every input of each resource (with --base: implied for changed resources)")
         .option("--fail-on-destroy", "with --base: exit 3 when a stateful resource would be replaced or deleted")
         .option("--out <file>", "write the output (the JSON document with --json) to this file instead of stdout")
+        .option(
+            "--policy-pack <dir>",
+            "evaluate the CrossGuard policy pack in <dir>, as `pulumi preview --policy-pack`",
+        )
+        .option("--policy-pack-config <file>", "the pack's config for this stack (JSON), as `--policy-pack-config`")
         .option("--no-color", "plain text output")
         .showHelpAfterError();
     cli.parse(argv);
@@ -77,7 +91,20 @@ async function main(argv: string[]): Promise<number> {
         base?: string;
         diff?: boolean;
         failOnDestroy?: boolean;
+        policyPack?: string;
+        policyPackConfig?: string;
     }>();
+    if (opts.policyPackConfig !== undefined && opts.policyPack === undefined) {
+        throw new PlanInputError("--policy-pack-config: needs --policy-pack");
+    }
+    // The pack and its config are read before the program runs, so that a bad one fails at once.
+    const pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
+    const packConfig = pack && opts.policyPackConfig ? readPolicyConfig(opts.policyPackConfig, pack) : {};
+    const policies = async (doc: PlanDocument): Promise<PolicyViolation[] | undefined> =>
+        pack ? evaluatePolicies(doc, pack, packConfig) : undefined;
+    // Mandatory violations fail the command, as they fail `pulumi preview`.
+    const policyExit = (violations: PolicyViolation[] | undefined) =>
+        violations && hasMandatory(violations) ? EXIT_POLICY_VIOLATION : 0;
 
     // The entry point `pulumi up` loads, required when the plan runs it (after the stack files
     // are read, so that a missing or malformed one is reported at once).
@@ -104,8 +131,13 @@ async function main(argv: string[]): Promise<number> {
             aliases: opts.aliases,
             preview: opts.unknowns,
         });
-        emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderTree(doc, opts.stack, color, opts.diff));
-        return 0;
+        const violations = await policies(doc);
+        emit(
+            opts.json
+                ? `${JSON.stringify(violations ? { ...doc, policyViolations: violations } : doc, null, 2)}\n`
+                : renderTree(doc, opts.stack, color, opts.diff) + renderViolations(violations ?? [], doc, color),
+        );
+        return policyExit(violations);
     }
 
     // Both sides see the same workspace: the same user and the same model versions.
@@ -127,7 +159,14 @@ async function main(argv: string[]): Promise<number> {
         projectDir,
     });
     const diff = diffPlans(base.doc, head);
-    emit(opts.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff, opts.stack, base.label, color));
+    const violations = await policies(head);
+    emit(
+        opts.json
+            ? `${JSON.stringify(violations ? { ...diff, policyViolations: violations } : diff, null, 2)}\n`
+            : renderDiff(diff, opts.stack, base.label, color) + renderViolations(violations ?? [], head, color),
+    );
+    // A mandatory violation cannot be waived, a destructive change can (on purpose): 4 wins.
+    if (policyExit(violations) !== 0) return EXIT_POLICY_VIOLATION;
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
 }
 

@@ -66,8 +66,52 @@ export interface RecordedResource {
     dependencies: string[];
     /** Explicit provider reference (`urn::id`); empty: the default provider. */
     provider: string;
+    /** Earlier identities the resource answers to (the `aliases` option), as the SDK sends them. */
+    aliases?: RecordedAlias[];
+    /** The `retainOnDelete` option: removing the resource from the program leaves it in the cloud. */
+    retainOnDelete?: boolean;
     /** The order of registration. */
     seq: number;
+}
+
+/**
+ * An alias as the engine receives it: an old URN, or a spec whose empty fields mean "as the
+ * resource now is" (its name, type, stack, project; the parent it now has unless `parentUrn` or
+ * `noParent` says otherwise).
+ */
+export type RecordedAlias =
+    string | { name?: string; type?: string; stack?: string; project?: string; parentUrn?: string; noParent?: boolean };
+
+interface AliasMessage {
+    hasUrn(): boolean;
+    getUrn(): string;
+    getSpec():
+        | {
+              getName(): string;
+              getType(): string;
+              getStack(): string;
+              getProject(): string;
+              getParenturn(): string;
+              getNoparent(): boolean;
+          }
+        | undefined;
+}
+
+/** The aliases of a registration, both ways the SDK may send them (specs, or URNs to older engines). */
+function aliasesOf(req: RegisterRequest): RecordedAlias[] {
+    const specs = req.getAliasesList().map((a): RecordedAlias => {
+        if (a.hasUrn()) return a.getUrn();
+        const spec = a.getSpec();
+        const out: Exclude<RecordedAlias, string> = {};
+        if (spec?.getName()) out.name = spec.getName();
+        if (spec?.getType()) out.type = spec.getType();
+        if (spec?.getStack()) out.stack = spec.getStack();
+        if (spec?.getProject()) out.project = spec.getProject();
+        if (spec?.getParenturn()) out.parentUrn = spec.getParenturn();
+        if (spec?.getNoparent()) out.noParent = true;
+        return out;
+    });
+    return [...req.getAliasurnsList(), ...specs];
 }
 
 export const SECRET_MASK = "[secret]";
@@ -198,6 +242,9 @@ interface RegisterRequest {
     getProtect(): boolean;
     getDependenciesList(): string[];
     getProvider(): string;
+    getRetainondelete(): boolean;
+    getAliasesList(): AliasMessage[];
+    getAliasurnsList(): string[];
 }
 type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
 interface Monitor {
@@ -338,6 +385,8 @@ export function installMocks(
                     protect: req.getProtect() ?? false,
                     dependencies: [...req.getDependenciesList()].sort(),
                     provider: req.getProvider(),
+                    aliases: aliasesOf(req),
+                    retainOnDelete: req.getRetainondelete() ?? false,
                     seq: recorder.resources.length,
                 });
             }
@@ -390,8 +439,14 @@ export async function runProgram(
 async function resolveOutputs(value: unknown): Promise<unknown> {
     if (pulumi.Output.isInstance(value)) {
         // An unknown output never runs its apply callbacks: ask first (SDK internals, typed here).
-        const output = value as unknown as { isKnown: Promise<boolean>; promise(): Promise<unknown> };
+        const output = value as unknown as {
+            isKnown: Promise<boolean>;
+            isSecret: Promise<boolean>;
+            promise(): Promise<unknown>;
+        };
         if (!(await output.isKnown)) return UNKNOWN;
+        // A secret stack output prints masked, as `pulumi stack output` shows it without --show-secrets.
+        if (await output.isSecret) return SECRET_MASK;
         return resolveOutputs(await output.promise());
     }
     if (pulumi.isUnknown(value)) return UNKNOWN;

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, type MockWorkspace, type RecordedResource, Recorder, runProgram, SECRET_MASK } from "./mocks";
 import { settingsFromConfig } from "../config/load";
+import { aliasUrn } from "./urns";
 import { readStackConfig, type StackConfig } from "./stackConfig";
 
 /** The id a provider has before it exists, as `pulumi preview` prints it. */
@@ -21,6 +22,10 @@ export interface PlanStep {
         outputs?: Record<string, unknown>;
         parent?: string;
         protect: boolean;
+        /** Present (true) only when set, as `pulumi preview --json` omits it otherwise. */
+        retainOnDelete?: boolean;
+        /** The URNs of the `aliases` option (earlier identities), present only when there are some. */
+        aliases?: string[];
         dependencies: string[];
         provider?: string;
     };
@@ -48,6 +53,12 @@ export interface PlanOptions {
     modelVersions?: string[];
     /** The aliases every registered model has, alias to version; omitted: `DEFAULT_ALIASES`. */
     aliases?: Record<string, string>;
+    /**
+     * Config values (`namespace:key`) set as secrets over the stack's, as the engine hands the
+     * program decrypted secure values: a stack file's secure values cannot be decrypted offline,
+     * so a test that must know a secret's value (a canary) passes it here.
+     */
+    secretConfig?: Record<string, string>;
 }
 
 type Program = () => Promise<Record<string, unknown>>;
@@ -96,7 +107,13 @@ export const DEFAULT_ALIASES: Record<string, string> = { champion: "1", challeng
 
 /** Runs the program under mocks with the stack's config and returns what it would create. */
 export async function buildPlan(program: Program, opts: PlanOptions): Promise<PlanDocument> {
-    const stackConfig = readStackConfig(opts.projectDir, opts.stack);
+    const read = readStackConfig(opts.projectDir, opts.stack);
+    const secrets = opts.secretConfig ?? {};
+    const stackConfig: StackConfig = {
+        ...read,
+        config: { ...read.config, ...secrets },
+        secretKeys: [...new Set([...read.secretKeys, ...Object.keys(secrets)])].sort(),
+    };
     const { project, stack } = stackConfig;
     const aliases = opts.aliases ?? DEFAULT_ALIASES;
     const versions = opts.modelVersions ?? defaultModelVersions(stackConfig, opts.projectDir, aliases);
@@ -313,6 +330,8 @@ function toDocument(
                 inputs: sortKeys(r.inputs) as Record<string, unknown>,
                 parent: r.parent || stackUrn,
                 protect: r.protect,
+                ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+                ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
                 dependencies: r.dependencies,
                 ...(provider ? { provider } : {}),
             };

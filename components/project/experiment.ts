@@ -11,6 +11,8 @@ export interface ExperimentArgs {
     permissions: AccessControl[];
     /** Protect the experiment, and its runs, from deletion (production). */
     protect: boolean;
+    /** Leave the experiment and its runs in the workspace when it leaves the program; default: `protect`. */
+    retainOnDelete?: boolean;
 }
 
 /** The project's MLflow experiment and its permissions. */
@@ -26,7 +28,7 @@ export class Experiment extends pulumi.ComponentResource {
         const experiment = new databricks.MlflowExperiment(
             name,
             { name: args.path, description: args.description },
-            { parent: this, protect: args.protect },
+            { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
         );
         new databricks.Permissions(
             `${name}-perms`,

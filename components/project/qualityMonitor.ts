@@ -45,6 +45,8 @@ export interface QualityMonitorArgs {
     sqlWarehouseId: pulumi.Input<string>;
     /** Protect the processed table (it holds the logged predictions) from deletion. */
     protect: boolean;
+    /** Leave the processed table and its rows in the workspace when it leaves the program; default: `protect`. */
+    retainOnDelete?: boolean;
 }
 
 /** The processed table's columns, named by the monitor's settings. */
@@ -88,7 +90,7 @@ export class QualityMonitor extends pulumi.ComponentResource {
                     "Serving endpoint predictions, one row each, unpacked from the inference table. Managed by Pulumi.",
                 warehouseId: args.sqlWarehouseId,
             },
-            { parent: this, protect: args.protect },
+            { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
         );
         const tableName = pulumi.interpolate`${table.catalogName}.${table.schemaName}.${table.name}`;
 

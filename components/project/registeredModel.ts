@@ -24,6 +24,13 @@ export interface RegisteredModelArgs {
     grants: { schema: Grant[]; model: Grant[]; volume: Grant[] };
     /** Protect the schema, the model and the volume from deletion (production). */
     protect: boolean;
+    /**
+     * Leave the schema, the model and the volume in the workspace when they leave the program (or
+     * are replaced): their data (model versions, files, tables) outlives a refactor. Default:
+     * `protect`, so production data is both protected and retained; development data is not, so
+     * that `pulumi destroy` cleans a developer's sandbox.
+     */
+    retainOnDelete?: boolean;
 }
 
 /**
@@ -40,7 +47,7 @@ export class RegisteredModel extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegisteredModelArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:RegisteredModel", name, {}, opts);
-        const stateful = { parent: this, protect: args.protect };
+        const stateful = { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect };
 
         const schema = new databricks.Schema(
             `${name}-schema`,
