@@ -290,12 +290,20 @@ async function scale(): Promise<number> {
                 `${(r.ms / floor.ms).toFixed(2)} | ${r.rssMb.toFixed(0)} |`,
         );
     }
+    // Over all sizes from 10 the fixed start-up cost flattens the slope; the last two sizes show
+    // how the cost of a project grows where it dominates.
     const large = rows.filter((r) => r.projects >= 10);
-    console.log(
-        `  growth exponent (log-log slope over ${large.map((r) => r.projects).join(", ")} projects): ` +
-            `time ${growthExponent(large.map((r) => [r.projects, r.ms])).toFixed(2)}, ` +
-            `peak RSS ${growthExponent(large.map((r) => [r.projects, r.rssMb])).toFixed(2)}`,
-    );
+    const lastTwo = rows.slice(-2);
+    for (const [label, points] of [
+        [large.map((r) => r.projects).join(", "), large],
+        [lastTwo.map((r) => r.projects).join(" to "), lastTwo],
+    ] as const) {
+        console.log(
+            `  growth exponent (log-log slope, ${label} projects): ` +
+                `time ${growthExponent(points.map((r) => [r.projects, r.ms])).toFixed(2)}, ` +
+                `peak RSS ${growthExponent(points.map((r) => [r.projects, r.rssMb])).toFixed(2)}`,
+        );
+    }
 
     const at = (n: number) => rows.find((r) => r.projects === n);
     const hundred = at(100);
