@@ -230,8 +230,14 @@ async function languageHost(onePlanMs: number): Promise<void> {
         }
     ).runtime?.options?.tsconfig;
     console.log("\nLanguage host: cold load of index.ts under @pulumi/pulumi's ts-node (empty cache):");
-    const configured = await hostLoadProcess(tsconfig ?? "tsconfig.json");
-    if (configured.code !== 0) fail("the language host load", configured);
+    // The median of three cold loads, each with its own empty cache.
+    const loads: Run[] = [];
+    for (let r = 0; r < 3; r++) {
+        const run = await hostLoadProcess(tsconfig ?? "tsconfig.json");
+        if (run.code !== 0) fail("the language host load", run);
+        loads.push(run);
+    }
+    const configured = { ms: median(loads.map((r) => r.ms)) };
     console.log(
         `  ${tsconfig ?? "tsconfig.json"} (Pulumi.yaml runtime.options.tsconfig): ${(configured.ms / 1000).toFixed(2)} s ` +
             `(target ${TARGETS.hostLoadMs / 1000} s) ${verdict(configured.ms <= TARGETS.hostLoadMs)}; ` +
