@@ -164,9 +164,18 @@ export function diffStep(oldState: State, newState: State): DiffStep {
 export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument {
     const before = new Map(base.steps.map((s) => [s.urn, s.newState]));
     const after = new Map(head.steps.map((s) => [s.urn, s.newState]));
+    // A resource whose `aliases` name a base URN is that resource moved: the engine compares the
+    // two, it neither deletes nor creates.
+    const aliasedFrom = new Map<string, string>();
+    for (const s of head.steps) {
+        if (before.has(s.urn)) continue;
+        const old = s.newState.aliases?.find((a) => before.has(a) && !after.has(a));
+        if (old) aliasedFrom.set(s.urn, old);
+    }
+    const moved = new Set(aliasedFrom.values());
     const steps: DiffStep[] = [];
     for (const s of head.steps) {
-        const old = before.get(s.urn);
+        const old = before.get(s.urn) ?? before.get(aliasedFrom.get(s.urn) ?? "");
         steps.push(
             old
                 ? diffStep(old, s.newState)
@@ -175,7 +184,7 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument 
     }
     // Deletes run in reverse dependency order: the base's order, backwards.
     const deletes = base.steps
-        .filter((s) => !after.has(s.urn))
+        .filter((s) => !after.has(s.urn) && !moved.has(s.urn))
         .reverse()
         .map((s): DiffStep => ({
             op: "delete",

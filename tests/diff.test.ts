@@ -110,6 +110,17 @@ describe("the diff of two plans", () => {
         ]);
         expect(diff.destructive[0].reason).toMatch(/^deleted and created again under a new URN/);
     });
+
+    it("compares a renamed resource that carries an alias of its old URN with its old state", () => {
+        const oldUrn = "urn:pulumi:s::p::a$databricks:index/schema:Schema::old";
+        const base = doc([state(oldUrn, { name: "s" })]);
+        const renamed = state("urn:pulumi:s::p::a$databricks:index/schema:Schema::new", { name: "s" });
+        renamed.newState.aliases = [oldUrn];
+        const diff = diffPlans(base, doc([renamed]));
+        expect(diff.steps.map((s) => s.op)).toEqual(["same"]);
+        expect(diff.renames).toEqual([]);
+        expect(diff.destructive).toEqual([]);
+    });
 });
 
 function state(urn: string, inputs: Record<string, unknown>): PlanDocument["steps"][number] {
