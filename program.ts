@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,11 +28,14 @@ import {
     routeKey,
     routeKinds,
     type ServedRoute,
-    WORKLOADS_DIR,
+    WORKLOAD_ENTRY_POINTS,
 } from "./components";
 import { azureNative } from "./components/workspace/azureNative";
-import { configProblem, loadConfig } from "./config/load";
+import { configProblem, type Locate, loadConfig } from "./config/load";
 import { baseEndpointName, ENDPOINT_NAME_MAX, type Settings } from "./config/schema";
+
+/** This program's folder: workload folders are relative to it. */
+const PROGRAM_DIR = __dirname;
 
 /**
  * The program `pulumi up` runs, and the very one the offline plan and the tests run under mocks.
@@ -40,6 +44,7 @@ import { baseEndpointName, ENDPOINT_NAME_MAX, type Settings } from "./config/sch
  */
 export async function program(): Promise<Record<string, unknown>> {
     const { settings, locate } = loadConfig();
+    const workloadDirs = settings.projects.map((p, i) => workloadDir(p.name, p.workload.dir, i, locate));
     const access: AccessGroups = {
         managers: settings.managerGroups,
         runners: settings.runnerGroups,
@@ -140,7 +145,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 failureEmails: settings.failureEmails,
                 tags: settings.tags,
                 workspaceRootPath,
-                workloadDir: path.join(WORKLOADS_DIR, "churn"),
+                workloadDir: workloadDirs[i],
                 landingUrl: workspace?.landing.url,
                 servedRoutes: served[i],
             },
@@ -171,6 +176,23 @@ export async function program(): Promise<Record<string, unknown>> {
         sqlWarehouseId: shared.sqlWarehouseId,
         projects,
     };
+}
+
+/**
+ * A project's workload folder, relative to this program's folder, with every entry point its
+ * jobs run: a missing one is a config error naming the project and the file.
+ */
+function workloadDir(project: string, dir: string, index: number, locate: Locate): string {
+    const abs = path.resolve(PROGRAM_DIR, dir);
+    const missing = Object.values(WORKLOAD_ENTRY_POINTS).filter((f) => !fs.existsSync(path.join(abs, f)));
+    if (missing.length > 0) {
+        throw configProblem(
+            ["projects", index, "workload", "dir"],
+            `expected ${dir}/${missing[0]} (an entry point the jobs of ${project} run), found ${fs.existsSync(abs) ? "no such file" : "no such folder"}`,
+            locate,
+        );
+    }
+    return abs;
 }
 
 /** The deploying user from the provider's answer; an empty answer is an error, not a user. */

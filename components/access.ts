@@ -138,3 +138,8 @@ export function externalLocationGrants(groups: AccessGroups): Grant[] {
 export function sqlWarehousePermissions(groups: AccessGroups): AccessControl[] {
     return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_USE", viewer: "CAN_USE", runAs: "CAN_USE" });
 }
+
+/** SQL queries (the A/B analysis): managers manage, runners and viewers run it to see the results. */
+export function queryPermissions(groups: AccessGroups): AccessControl[] {
+    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_RUN", viewer: "CAN_RUN" });
+}

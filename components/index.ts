@@ -2,6 +2,7 @@
 // access.ts and presets.ts are the pure rules both use.
 export * from "./access";
 export * from "./presets";
+export * from "./project/abAnalysis";
 export * from "./project/experiment";
 export * from "./project/inferenceJob";
 export * from "./project/jobCommon";
@@ -11,6 +12,8 @@ export * from "./project/modelVersions";
 export * from "./project/qualityMonitor";
 export * from "./project/registeredModel";
 export * from "./project/servingEndpoint";
+export * from "./project/promotionJob";
+export * from "./project/retrainingJob";
 export * from "./project/trainingJob";
 export * from "./project/workloadCode";
 export * from "./workspace/azureFoundation";

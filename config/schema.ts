@@ -246,6 +246,77 @@ const monitorSchema = z
     })
     .strict();
 
+/** A workload folder: relative to this program's folder, inside it. */
+const workloadDir = z
+    .string()
+    .regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9_./-]+$/, "expected a folder inside this repository, such as 'workloads/churn'");
+
+const taskParameters = z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected a parameter name"), z.string());
+
+const workloadSchema = z
+    .object({
+        /** The folder of the project's code: the four entry points its jobs run, and its modules. */
+        dir: workloadDir.default("workloads/churn").meta(P),
+        /** Further parameters of each task, merged over the program's (the names its notebooks read). */
+        parameters: z
+            .object({
+                features: taskParameters.optional(),
+                train: taskParameters.optional(),
+                evaluate: taskParameters.optional(),
+                batchInference: taskParameters.optional(),
+            })
+            .strict()
+            .default({})
+            .meta(P),
+    })
+    .strict();
+
+/** Deploy-model's promotion into production (mlops-stacks' recommendation is deploy-code). */
+const promotionSchema = z
+    .object({
+        /** The development model whose version is promoted: a three-level name. */
+        sourceModel: tableName.meta(E),
+        /** The alias of the version to promote. */
+        sourceAlias: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]*$/, "expected a model alias such as 'champion'")
+            .default("champion")
+            .meta(E),
+        /** Production data to validate the copied version on; omitted: the project's features table. */
+        validationTable: tableName.optional().meta(E),
+        /** When to run the promotion; omitted: on demand only (`databricks jobs run-now`). */
+        cron: quartzCron.optional().meta(E),
+        timezone: timezone.default("UTC").meta(E),
+    })
+    .strict();
+
+const DRIFT_METRICS = [
+    "js_distance",
+    "wasserstein_distance",
+    "population_stability_index",
+    "ks_statistic",
+    "chi_squared_statistic",
+] as const;
+
+/** Retraining on drift: a job after the monitor's refresh that starts the training job. */
+const retrainingSchema = z
+    .object({
+        /** Declare the retraining job (where the project trains and is monitored). */
+        enabled: z.boolean().default(true).meta(P),
+        /** The input columns whose drift counts; empty: every column the monitor profiles. */
+        columns: z.array(z.string().min(1)).default([]).meta(P),
+        /** The drift metric of the monitor's drift table to compare. */
+        metric: z.enum(DRIFT_METRICS).default("js_distance").meta(P),
+        /** Retrain when the metric of any of the columns exceeds this. */
+        threshold: z.number().positive().default(0.2).meta(P),
+        /** When the check runs: after the monitor's refresh (default 06:00 UTC). */
+        cron: quartzCron.default("0 0 7 * * ?").meta(P),
+        timezone: timezone.default("UTC").meta(P),
+        /** Omitted: PAUSED in development mode, UNPAUSED in production mode. */
+        pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
+    })
+    .strict();
+
 const projectSchema = z
     .object({
         /** The ML project's name (the bundle name): lower case, digits and dashes. */
@@ -261,6 +332,25 @@ const projectSchema = z
         modelName: ucName.meta(E),
         /** Comment on the registered model. */
         modelComment: z.string().optional().meta(E),
+        /** The project's code and its task parameters; omitted: the shipped churn workload. */
+        workload: workloadSchema.default({ dir: "workloads/churn", parameters: {} }),
+        /**
+         * `code` (the default, as databricks/mlops-stacks recommends): every environment trains on
+         * its own data. `model`: production does not train; a promotion job copies the development
+         * model's validated version into production.
+         */
+        deployment: z.enum(["code", "model"]).default("code").meta(E),
+        /** Deploy-model's promotion (production mode, `deployment: model`). */
+        promotion: promotionSchema.optional(),
+        /** Retraining when the monitored inputs drift. */
+        retraining: retrainingSchema.default({
+            enabled: true,
+            columns: [],
+            metric: "js_distance",
+            threshold: 0.2,
+            cron: "0 0 7 * * ?",
+            timezone: "UTC",
+        }),
         training: trainingSchema.default({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 }),
         inference: inferenceSchema,
         serving: servingSchema,
@@ -537,6 +627,15 @@ export const settingsSchema = z
             });
         }
         s.projects.forEach((p, i) => {
+            if (p.deployment === "model" && s.mode === "production" && p.promotion === undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["projects", i, "promotion"],
+                    message:
+                        "expected promotion.sourceModel (the development model to promote) with deployment: model in production mode",
+                    input: undefined,
+                });
+            }
             if (p.monitor.labelsTable !== undefined && p.monitor.labelCol === undefined) {
                 ctx.addIssue({
                     code: "custom",

@@ -122,8 +122,10 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
         );
         if (step.op === "create" || step.op === "delete") {
             const sign = step.op === "create" ? "+" : "-";
-            for (const [path, value] of leaves(state.inputs))
-                lines.push(p(`      ${sign} ${path}: ${formatValue(value)}`));
+            if (state.custom) {
+                for (const [path, value] of leaves(state.inputs))
+                    lines.push(p(`      ${sign} ${path}: ${formatValue(value)}`));
+            }
             continue;
         }
         const before = step.oldState?.inputs ?? {};

@@ -72,7 +72,11 @@ describe("the diff of two plans", () => {
             ["replace", "ml-project-model-grants"],
             ["update", "ml-project-endpoint"],
             ["update", "ml-project-inference"],
+            // An endpoint that splits traffic gets the A/B analysis.
+            ["create", "ml-project-ab-analysis"],
             ["update", "ml-project-training"],
+            ["create", "ml-project-ab-analysis"],
+            ["create", "ml-project-ab-analysis-perms"],
         ]);
         const model = diff.steps.find((s) => s.urn.endsWith("::ml-project-model") && s.op === "replace");
         expect(model?.replaceReasons).toEqual(["name"]);
@@ -94,7 +98,7 @@ describe("the diff of two plans", () => {
                 reason: "replaced: name changed; it is protected, so `pulumi up` stops until protection is lifted on purpose",
             },
         ]);
-        expect(diff.changeSummary).toEqual({ same: 34, update: 3, replace: 2 });
+        expect(diff.changeSummary).toEqual({ same: 38, update: 3, replace: 2, create: 3 });
     });
 
     it("shows a resource whose URN changed as delete + create, names the pair and flags lost state", () => {
@@ -152,7 +156,7 @@ describe.concurrent("npm run plan -- --base", () => {
         expect(text.stdout).toContain("+ config.trafficConfig.routes[1].trafficPercentage: 20");
         expect(text.stdout).toContain('~ schedule.quartzCronExpression: "0 0 * * * ?" => "0 30 * * * ?"');
         expect(text.stdout).toContain("Destructive changes");
-        expect(text.stdout).toMatch(/5 changes\. 34 unchanged\n$/);
+        expect(text.stdout).toMatch(/8 changes\. 38 unchanged\n$/);
 
         const json = await cli([...args, "--json"]);
         expect(JSON.parse(json.stdout).destructive).toHaveLength(1);

@@ -255,6 +255,7 @@ describe("each policy fails on a plan made to break it", () => {
             "[mandatory] ml-project-inference: Job ml-project-inference has no runAs.servicePrincipalName: it would run as whoever deploys it.",
             "[mandatory] ml-project-monitor-processing: Job ml-project-monitor-processing has no runAs.servicePrincipalName: it would run as whoever deploys it.",
             "[mandatory] ml-project-training: Job ml-project-training has no runAs.servicePrincipalName: it would run as whoever deploys it.",
+            "[mandatory] ml-project-retraining: Job ml-project-retraining has no runAs.servicePrincipalName: it would run as whoever deploys it.",
         ]);
     });
 

@@ -37,17 +37,18 @@ const PROJECT_COUNTS: Record<string, number> = {
     "mlops:databricks:ServingEndpoint": 1,
     "mlops:databricks:QualityMonitor": 1,
     "mlops:databricks:WorkloadCode": 1,
-    [T.job]: 3,
+    [T.job]: 4,
+    "mlops:databricks:RetrainingJob": 1,
     [T.experiment]: 1,
     [T.model]: 1,
     [T.schema]: 1,
     [T.volume]: 1,
     [T.serving]: 1,
     [T.monitor]: 1,
-    [T.permissions]: 5,
+    [T.permissions]: 6,
     [T.table]: 1,
     [T.grants]: 3,
-    [T.notebook]: 5,
+    [T.notebook]: 6,
 };
 const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     // The dev stack references the workspace's policy and warehouse by id (non-admin developers).
@@ -77,7 +78,7 @@ describe.each(["dev", "prod"] as const)("the shipped %s stack", (stack) => {
 
     it("declares exactly the bundle's resources", () => {
         expect(counts(run)).toEqual(EXPECTED_COUNTS[stack]);
-        expect(run.doc.changeSummary).toEqual({ create: stack === "dev" ? 33 : 39 });
+        expect(run.doc.changeSummary).toEqual({ create: stack === "dev" ? 37 : 43 });
     });
 
     it("runs the training tasks in order on the shared ML job cluster", () => {
@@ -191,9 +192,9 @@ describe.each(["dev", "prod"] as const)("the shipped %s stack", (stack) => {
         ]);
     });
 
-    it("uploads the five notebooks and points the tasks at them", () => {
+    it("uploads the six notebooks and points the tasks at them", () => {
         const paths = run.ofType(T.notebook).map((n) => (n.inputs as any).path);
-        expect(paths).toHaveLength(5);
+        expect(paths).toHaveLength(6);
         const training = run.named(T.job, "ml-project-training").inputs as any;
         expect(training.tasks.map((t: any) => [t.taskKey, t.notebookTask.notebookPath.split("/").pop()])).toEqual([
             ["feature_engineering", "features"],
@@ -224,6 +225,7 @@ describe("development mode (dev stack)", () => {
         ).toEqual([
             "[dev jane_doe] ml-project-inference-dev",
             "[dev jane_doe] ml-project-inference-logs-dev",
+            "[dev jane_doe] ml-project-retraining-dev",
             "[dev jane_doe] ml-project-training-dev",
         ]);
         expect(run.ofType(T.policy)).toEqual([]);
@@ -287,11 +289,11 @@ describe("production mode (prod stack)", () => {
     });
 
     it("runs every job as the service principal, unpaused, without prefixes", () => {
-        expect(run.ofType(T.job)).toHaveLength(3);
+        expect(run.ofType(T.job)).toHaveLength(4);
         for (const job of run.ofType(T.job)) {
             const inputs = job.inputs as any;
             expect(inputs.runAs).toEqual({ servicePrincipalName: SP });
-            expect(inputs.name).toMatch(/^ml-project-(training|inference|inference-logs)-prod$/);
+            expect(inputs.name).toMatch(/^ml-project-(training|inference|inference-logs|retraining)-prod$/);
             expect(inputs.maxConcurrentRuns).toBeUndefined();
             expect(inputs.tags.dev).toBeUndefined();
         }
@@ -424,6 +426,6 @@ describe("A/B traffic and several projects", () => {
             { servedEntityName: "ml_model-2", trafficPercentage: 20 },
         ]);
         expect(run.ofType(T.project)).toHaveLength(2);
-        expect(run.ofType(T.job)).toHaveLength(6);
+        expect(run.ofType(T.job)).toHaveLength(8);
     });
 });

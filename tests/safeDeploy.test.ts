@@ -91,7 +91,7 @@ describe.each(["dev", "prod"])("a created workspace with a pending change, previ
         expect(warnings(run)).toEqual([]);
         // A notebook path change forces a replacement: every path must be known.
         const paths = run.ofType("databricks:index/notebook:Notebook").map((n) => (n.inputs as any).path);
-        expect(paths).toHaveLength(5);
+        expect(paths).toHaveLength(6);
         for (const p of paths) expect(p).not.toContain(UNKNOWN);
         for (const job of run.ofType("databricks:index/job:Job")) expect((job.inputs as any).name).not.toBe(UNKNOWN);
     });

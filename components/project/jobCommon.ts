@@ -41,8 +41,9 @@ export function declareJob(
     inputs: databricks.JobArgs,
     permissions: AccessControl[],
     parent: pulumi.Resource,
+    opts: pulumi.CustomResourceOptions = {},
 ): databricks.Job {
-    const job = new databricks.Job(name, inputs, { parent });
+    const job = new databricks.Job(name, inputs, { ...opts, parent });
     new databricks.Permissions(`${name}-perms`, { jobId: job.id, accessControls: permissions }, { parent });
     return job;
 }

@@ -5,11 +5,15 @@ import {
     experimentPermissions,
     jobPermissions,
     modelGrants,
+    queryPermissions,
     schemaGrants,
     servingPermissions,
     volumeGrants,
 } from "../access";
+import { AbAnalysis } from "./abAnalysis";
 import { Experiment } from "./experiment";
+import { PromotionJob } from "./promotionJob";
+import { RetrainingJob } from "./retrainingJob";
 import { InferenceJob } from "./inferenceJob";
 import type { Presets } from "../presets";
 import { type ClusterSettings, mlJobCluster } from "./mlCluster";
@@ -76,8 +80,8 @@ export const TRAINING_DATA_DIR = "training_data";
  * landing volume, the serving endpoint and the quality monitor, each with its permissions.
  */
 export class MlProject extends pulumi.ComponentResource {
-    /** The training job's id. */
-    public readonly trainingJobId: pulumi.Output<string>;
+    /** The training job's id; undefined where the project does not train (deploy-model in production). */
+    public readonly trainingJobId: pulumi.Output<string | undefined>;
     /** The batch inference job's id. */
     public readonly inferenceJobId: pulumi.Output<string>;
     /** The experiment's workspace path (prefixed in development mode). */
@@ -96,9 +100,22 @@ export class MlProject extends pulumi.ComponentResource {
         const tags = presets.tags({ ...args.tags, project: p.name, environment: env });
         const rootPath = presets.path(`${args.workspaceRootPath}/${p.name}/${env}`);
 
+        // Deploy-model: production does not train; a promotion job brings the development
+        // model's validated version over instead.
+        const promotes = !presets.development && p.deployment === "model";
+        // Retraining needs a training job to start and a monitor whose drift it reads.
+        const retrains = !promotes && p.retraining.enabled && args.servedRoutes !== undefined;
         const code = new WorkloadCode(
             `${name}-code`,
-            { rootPath, workloadDir: args.workloadDir, platformNotebooks: ["processInferenceLogs"] },
+            {
+                rootPath,
+                workloadDir: args.workloadDir,
+                platformNotebooks: [
+                    "processInferenceLogs",
+                    ...(promotes ? (["promoteModel"] as const) : []),
+                    ...(retrains ? (["checkDrift"] as const) : []),
+                ],
+            },
             child,
         );
         const notebook = (key: NotebookKey) => code.paths[key] as pulumi.Output<string>;
@@ -155,42 +172,52 @@ export class MlProject extends pulumi.ComponentResource {
         const featuresTable = table("customer_features");
         const trainingDataPath = pulumi.interpolate`${uc.volumePath}/${TRAINING_DATA_DIR}/`;
 
-        const training = new TrainingJob(
-            `${name}-training`,
-            {
-                ...common,
-                jobName: presets.displayName(`${p.name}-training-${env}`),
-                description: "ML training pipeline: feature engineering, training, evaluation.",
-                notebooks: { features: notebook("features"), train: notebook("train"), evaluate: notebook("evaluate") },
-                parameters: {
-                    features: {
-                        catalog,
-                        schema: schemaName,
-                        training_data_path: trainingDataPath,
-                        features_table: featuresTable,
-                    },
-                    train: {
-                        catalog,
-                        schema: schemaName,
-                        experiment_path: experiment.path,
-                        model_name: uc.fullName,
-                        features_table: featuresTable,
-                    },
-                    evaluate: {
-                        model_name: uc.fullName,
-                        features_table: featuresTable,
-                        min_accuracy: String(p.training.minAccuracy),
-                        min_f1: String(p.training.minF1),
-                    },
-                },
-                fileArrivalUrl: trainingDataPath,
-                pauseStatus: presets.pauseStatus(p.training.trigger.pauseStatus),
-                minTimeBetweenTriggersSeconds: p.training.trigger.minTimeBetweenTriggersSeconds,
-                waitAfterLastChangeSeconds: p.training.trigger.waitAfterLastChangeSeconds,
-                timeoutSeconds: p.training.timeoutSeconds,
-            },
-            child,
-        );
+        const extra = p.workload.parameters;
+        const training = promotes
+            ? undefined
+            : new TrainingJob(
+                  `${name}-training`,
+                  {
+                      ...common,
+                      jobName: presets.displayName(`${p.name}-training-${env}`),
+                      description: "ML training pipeline: feature engineering, training, evaluation.",
+                      notebooks: {
+                          features: notebook("features"),
+                          train: notebook("train"),
+                          evaluate: notebook("evaluate"),
+                      },
+                      parameters: {
+                          features: {
+                              catalog,
+                              schema: schemaName,
+                              training_data_path: trainingDataPath,
+                              features_table: featuresTable,
+                              ...extra.features,
+                          },
+                          train: {
+                              catalog,
+                              schema: schemaName,
+                              experiment_path: experiment.path,
+                              model_name: uc.fullName,
+                              features_table: featuresTable,
+                              ...extra.train,
+                          },
+                          evaluate: {
+                              model_name: uc.fullName,
+                              features_table: featuresTable,
+                              min_accuracy: String(p.training.minAccuracy),
+                              min_f1: String(p.training.minF1),
+                              ...extra.evaluate,
+                          },
+                      },
+                      fileArrivalUrl: trainingDataPath,
+                      pauseStatus: presets.pauseStatus(p.training.trigger.pauseStatus),
+                      minTimeBetweenTriggersSeconds: p.training.trigger.minTimeBetweenTriggersSeconds,
+                      waitAfterLastChangeSeconds: p.training.trigger.waitAfterLastChangeSeconds,
+                      timeoutSeconds: p.training.timeoutSeconds,
+                  },
+                  child,
+              );
 
         const inference = new InferenceJob(
             `${name}-inference`,
@@ -205,6 +232,7 @@ export class MlProject extends pulumi.ComponentResource {
                     model_name: uc.fullName,
                     input_table: p.inference.inputTable ?? featuresTable,
                     output_table: p.inference.outputTable ?? table("predictions"),
+                    ...extra.batchInference,
                 },
                 cron: p.inference.cron,
                 timezone: p.inference.timezone,
@@ -212,6 +240,29 @@ export class MlProject extends pulumi.ComponentResource {
             },
             child,
         );
+
+        if (promotes) {
+            const promotion = p.promotion as NonNullable<ProjectSettings["promotion"]>;
+            new PromotionJob(
+                `${name}-promotion`,
+                {
+                    ...common,
+                    jobName: presets.displayName(`${p.name}-promotion-${env}`),
+                    notebook: notebook("promoteModel"),
+                    sourceModel: promotion.sourceModel,
+                    sourceAlias: promotion.sourceAlias,
+                    targetModel: uc.fullName,
+                    validationTable: promotion.validationTable ?? featuresTable,
+                    labelCol: p.monitor.labelCol ?? "label",
+                    minAccuracy: p.training.minAccuracy,
+                    minF1: p.training.minF1,
+                    schedule: promotion.cron ? { cron: promotion.cron, timezone: promotion.timezone } : undefined,
+                    // Production mode requires runAs: the schema refuses a production stack without it.
+                    servicePrincipal: args.access.runAsServicePrincipal as string,
+                },
+                child,
+            );
+        }
 
         let endpointName: pulumi.Output<string | undefined> = pulumi.output(undefined);
         if (args.servedRoutes) {
@@ -229,7 +280,7 @@ export class MlProject extends pulumi.ComponentResource {
                 },
                 child,
             );
-            new QualityMonitor(
+            const monitor = new QualityMonitor(
                 `${name}-monitor`,
                 {
                     payloadTableName: endpoint.inferenceTableName,
@@ -262,9 +313,51 @@ export class MlProject extends pulumi.ComponentResource {
                 child,
             );
             endpointName = endpoint.endpointName;
+
+            if (retrains && training) {
+                const r = p.retraining;
+                new RetrainingJob(
+                    `${name}-retraining`,
+                    {
+                        ...common,
+                        jobName: presets.displayName(`${p.name}-retraining-${env}`),
+                        notebook: notebook("checkDrift"),
+                        // Lakehouse Monitoring writes `<monitored table>_drift_metrics` to the output schema.
+                        driftTable: pulumi.interpolate`${monitor.tableName}_drift_metrics`,
+                        columns: r.columns,
+                        metric: r.metric,
+                        threshold: r.threshold,
+                        trainingJobId: training.jobId,
+                        cron: r.cron,
+                        timezone: r.timezone,
+                        pauseStatus: presets.pauseStatus(r.pauseStatus),
+                    },
+                    child,
+                );
+            }
+
+            if (args.servedRoutes.length > 1) {
+                new AbAnalysis(
+                    `${name}-ab-analysis`,
+                    {
+                        displayName: presets.displayName(`${p.name}-ab-analysis-${env}`),
+                        parentPath: rootPath,
+                        warehouseId: args.sqlWarehouseId,
+                        processedTable: monitor.tableName,
+                        payloadTable: endpoint.inferenceTableName,
+                        columns: {
+                            problemType: p.monitor.problemType,
+                            predictionCol: p.monitor.predictionCol,
+                            labelCol: p.monitor.labelCol,
+                        },
+                        permissions: queryPermissions(args.access),
+                    },
+                    { parent: this, dependsOn: [code] },
+                );
+            }
         }
 
-        this.trainingJobId = training.jobId;
+        this.trainingJobId = training ? training.jobId : pulumi.output(undefined);
         this.inferenceJobId = inference.jobId;
         this.experimentPath = experiment.path;
         this.modelFullName = uc.fullName;

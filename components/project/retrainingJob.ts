@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PauseStatus } from "../../config/schema";
+import { type CommonJobArgs, commonJobInputs, declareJob } from "./jobCommon";
+import { ML_CLUSTER_KEY } from "./mlCluster";
+
+export interface RetrainingJobArgs extends CommonJobArgs {
+    /** Workspace path of the drift-check notebook (`workloads/common/check_drift.py`). */
+    notebook: pulumi.Input<string>;
+    /** The monitor's drift metrics table (`<monitored table>_drift_metrics`). */
+    driftTable: pulumi.Input<string>;
+    /** The columns whose drift counts; empty: all. */
+    columns: string[];
+    /** The drift metric compared. */
+    metric: string;
+    /** Retrain when the metric of any column exceeds this. */
+    threshold: number;
+    /** The training job the retraining runs. */
+    trainingJobId: pulumi.Input<string>;
+    /** The schedule: after the monitor's refresh. */
+    cron: string;
+    timezone: string;
+    pauseStatus: PauseStatus;
+}
+
+/** The task keys, in run order. */
+export const RETRAINING_TASKS = { check: "check_drift", condition: "drift_detected", retrain: "retrain" } as const;
+
+/**
+ * Retraining on drift (seeds 001 and 004), as mlops-stacks' retraining job does it: a task reads
+ * the quality monitor's drift metrics, a condition task tests its answer, and a `run_job_task`
+ * starts the training job only when the drift of the configured columns exceeds the threshold.
+ */
+export class RetrainingJob extends pulumi.ComponentResource {
+    /** The job's id. */
+    public readonly jobId: pulumi.Output<string>;
+
+    constructor(name: string, args: RetrainingJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:databricks:RetrainingJob", name, {}, opts);
+        const { check, condition, retrain } = RETRAINING_TASKS;
+        const job = declareJob(
+            name,
+            {
+                ...commonJobInputs(args),
+                description: "Starts the training job when the monitored inputs drift beyond the threshold.",
+                tasks: [
+                    {
+                        taskKey: check,
+                        jobClusterKey: ML_CLUSTER_KEY,
+                        notebookTask: {
+                            notebookPath: args.notebook,
+                            source: "WORKSPACE",
+                            baseParameters: {
+                                drift_table: args.driftTable,
+                                columns: args.columns.join(","),
+                                metric: args.metric,
+                                threshold: String(args.threshold),
+                                lookback_days: "7",
+                            },
+                        },
+                    },
+                    {
+                        taskKey: condition,
+                        dependsOns: [{ taskKey: check }],
+                        conditionTask: {
+                            left: `{{tasks.${check}.values.drift_detected}}`,
+                            op: "EQUAL_TO",
+                            right: "true",
+                        },
+                    },
+                    {
+                        taskKey: retrain,
+                        dependsOns: [{ taskKey: condition, outcome: "true" }],
+                        runJobTask: { jobId: pulumi.output(args.trainingJobId).apply(Number) },
+                    },
+                ],
+                schedule: { quartzCronExpression: args.cron, timezoneId: args.timezone, pauseStatus: args.pauseStatus },
+            },
+            args.permissions,
+            this,
+        );
+        this.jobId = job.id;
+        this.registerOutputs({ jobId: this.jobId });
+    }
+}

@@ -1,0 +1,7 @@
+# Databricks notebook source
+# Placeholder until the tested implementation lands.
+dbutils.widgets.text("catalog", "")
+dbutils.widgets.text("schema", "")
+dbutils.widgets.text("experiment_path", "")
+dbutils.widgets.text("model_name", "")
+dbutils.widgets.text("features_table", "")
