@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     type AccessGroups,
     AzureFoundation,
+    type ClusterSettings,
     azureNames,
     clusterPolicyPermissions,
     type CurrentUser,
@@ -130,15 +131,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 environment: settings.environment,
                 catalog: settings.catalog,
                 presets,
-                cluster: {
-                    sparkVersion: settings.sparkVersion,
-                    nodeTypes: settings.nodeTypes,
-                    nodeType: settings.nodeType,
-                    numWorkers: settings.numWorkers,
-                    maxWorkers: settings.maxWorkers,
-                    autoterminationMinutes: settings.autoterminationMinutes,
-                    sparkConf: settings.sparkConf,
-                },
+                cluster: clusterSettings(settings),
                 clusterPolicyId: shared.clusterPolicyId,
                 sqlWarehouseId: shared.sqlWarehouseId,
                 access,
@@ -193,6 +186,19 @@ function workloadDir(project: string, dir: string, index: number, locate: Locate
         );
     }
     return abs;
+}
+
+/** The job-cluster settings the stack gives every project (and the policy bounds). */
+function clusterSettings(s: Settings): ClusterSettings {
+    return {
+        sparkVersion: s.sparkVersion,
+        nodeTypes: s.nodeTypes,
+        nodeType: s.nodeType,
+        numWorkers: s.numWorkers,
+        maxWorkers: s.maxWorkers,
+        autoterminationMinutes: s.autoterminationMinutes,
+        sparkConf: s.sparkConf,
+    };
 }
 
 /** The deploying user from the provider's answer; an empty answer is an error, not a user. */
@@ -285,15 +291,7 @@ function workspaceShared(
                   "ml-cluster-policy",
                   {
                       policyName: presets.displayName(`${base}-ml-cluster-${env}`),
-                      definition: tags.apply((customTags) => ({
-                          sparkVersion: settings.sparkVersion,
-                          nodeTypes: settings.nodeTypes,
-                          nodeType: settings.nodeType,
-                          numWorkers: settings.numWorkers,
-                          maxWorkers: settings.maxWorkers,
-                          autoterminationMinutes: settings.autoterminationMinutes,
-                          customTags,
-                      })),
+                      definition: tags.apply((customTags) => ({ ...clusterSettings(settings), customTags })),
                       permissions: clusterPolicyPermissions(access),
                   },
                   { providers },

@@ -122,8 +122,8 @@ async function main(argv: string[]): Promise<number> {
         if (opts.out) fs.writeFileSync(opts.out, text);
         else process.stdout.write(text);
     };
-    if (opts.base === undefined) {
-        const doc = await buildPlan(program, {
+    const planHead = () =>
+        buildPlan(program, {
             projectDir,
             stack: opts.stack,
             currentUser: opts.user,
@@ -131,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
             aliases: opts.aliases,
             preview: opts.unknowns,
         });
+    if (opts.base === undefined) {
+        const doc = await planHead();
         const violations = await policies(doc);
         emit(
             opts.json
@@ -141,14 +143,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     // Both sides see the same workspace: the same user and the same model versions.
-    const head = await buildPlan(program, {
-        projectDir,
-        stack: opts.stack,
-        currentUser: opts.user,
-        modelVersions: opts.modelVersions,
-        aliases: opts.aliases,
-        preview: opts.unknowns,
-    });
+    const head = await planHead();
     const versions =
         opts.modelVersions ?? defaultModelVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
     const base = planBase(opts.base, {

@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccessControl } from "../access";
+import type { ClusterSettings } from "../project/mlCluster";
 
 export interface MlClusterPolicyArgs {
     /** Display name of the policy (prefixed in development mode by the caller). */
@@ -11,20 +12,12 @@ export interface MlClusterPolicyArgs {
     permissions: AccessControl[];
 }
 
-/** What the policy definition is made of, with the tags resolved. */
-export interface PolicyDefinitionInputs {
-    /** Databricks ML runtime the policy pins, such as `15.4.x-ml-scala2.12`. */
-    sparkVersion: string;
-    /** Azure node types the policy allows, for workers and driver. */
-    nodeTypes: string[];
-    /** Default node type; one of `nodeTypes`. */
-    nodeType: string;
-    /** Default number of workers. */
-    numWorkers: number;
-    /** Upper bound on workers. */
-    maxWorkers: number;
-    /** Auto-termination bound for all-purpose clusters under the policy; job clusters end with their run. */
-    autoterminationMinutes: number;
+/**
+ * What the policy definition is made of: the stack's cluster settings (the runtime it pins, the
+ * node types it allows, the defaults and bounds it sets; Spark conf is the job clusters' own),
+ * with the tags resolved.
+ */
+export interface PolicyDefinitionInputs extends Omit<ClusterSettings, "sparkConf"> {
     /**
      * Tags the policy fixes on every cluster (cost attribution). Only stack-wide tags: one policy
      * serves every project, so a project's own tags are the job clusters' business.
