@@ -22,12 +22,15 @@ import mlflow
 from mlflow import MlflowClient
 from pyspark.sql import functions as F
 
+from churn_lib.features import NON_FEATURES
+
 mlflow.set_registry_uri("databricks-uc")
 champion = MlflowClient().get_model_version_by_alias(model_name, "champion")
-predict = mlflow.pyfunc.spark_udf(spark, f"models:/{model_name}@champion", result_type="int")
+# The version the alias named when it was read, so the rows record the version that scored them.
+predict = mlflow.pyfunc.spark_udf(spark, f"models:/{model_name}/{champion.version}", result_type="int")
 
 inputs = spark.table(input_table)
-feature_columns = [c for c in inputs.columns if c not in ("customer_id", "label", "feature_timestamp")]
+feature_columns = [c for c in inputs.columns if c not in NON_FEATURES]
 predictions = (
     inputs.withColumn("prediction", predict(*[F.col(c) for c in feature_columns]))
     .withColumn("model_version", F.lit(champion.version))

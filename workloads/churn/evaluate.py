@@ -24,44 +24,33 @@ version = dbutils.jobs.taskValues.get(taskKey="train_model", key="model_version"
 import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import train_test_split
+
+from churn_lib.model import holdout_split
+from mlops_lib.aliases import gate_and_move
+from mlops_lib.gating import classification_metrics, classification_thresholds
 
 mlflow.set_registry_uri("databricks-uc")
-client = MlflowClient()
 
-df = spark.table(features_table).toPandas()
-X = df.drop(columns=["customer_id", "label", "feature_timestamp"])
-y = df["label"]
 # The same split as training: evaluate on the held-out rows only.
-_, X_test, _, y_test = train_test_split(X, y, test_size=0.2, random_state=42, stratify=y)
+_, X_test, _, y_test = holdout_split(spark.table(features_table).toPandas())
 
 
-def score(model_version):
+def score(model_version: str) -> dict:
     model = mlflow.pyfunc.load_model(f"models:/{model_name}/{model_version}")
-    predicted = model.predict(X_test)
-    return {"accuracy": accuracy_score(y_test, predicted), "f1": f1_score(y_test, predicted)}
+    return classification_metrics(y_test, model.predict(X_test))
 
 
-candidate = score(version)
-print(f"version {version}: {candidate}")
-if not (candidate["accuracy"] > min_accuracy and candidate["f1"] > min_f1):
-    # Failing the task fails the run, so the job's failure notification reaches the team.
-    raise ValueError(
-        f"version {version} of {model_name} is below the thresholds: accuracy {candidate['accuracy']:.3f} "
-        f"(needs > {min_accuracy}), f1 {candidate['f1']:.3f} (needs > {min_f1})"
-    )
-
-client.set_registered_model_alias(model_name, "challenger", version)
-
-try:
-    champion = client.get_model_version_by_alias(model_name, "champion")
-    current = score(champion.version)
-except MlflowException:
-    champion, current = None, None
-
-if champion is None or candidate["f1"] >= current["f1"]:
-    client.set_registered_model_alias(model_name, "champion", version)
-    print(f"version {version} is the new champion (was {champion.version if champion else 'none'})")
-else:
-    print(f"version {version} stays challenger; champion {champion.version} scores {current}")
+# Raises (and so fails the run, which notifies the team) when the version misses a threshold;
+# otherwise moves `challenger`, and `champion` when the version scores an F1 at least the champion's.
+decision = gate_and_move(
+    MlflowClient(),
+    model_name,
+    version,
+    score,
+    classification_thresholds(min_accuracy, min_f1),
+    compare_metric="f1",
+    missing=(MlflowException,),
+)
+print(f"version {version} of {model_name} is now {' and '.join(decision.aliases)}:")
+for reason in decision.reasons:
+    print(f"  {reason}")

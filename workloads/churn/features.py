@@ -23,23 +23,16 @@ for name, value in [("catalog", catalog), ("schema", schema), ("training_data_pa
 
 from pyspark.sql import functions as F
 
-# Every CSV in the landing folder: customer rows with a binary `label` (1 = churned).
-raw = (
-    spark.read.option("header", "true")
-    .option("inferSchema", "true")
-    .csv(training_data_path)
-    .withColumn("source_file", F.col("_metadata.file_path"))
-)
-if "label" not in raw.columns or "customer_id" not in raw.columns:
-    raise ValueError(f"training data in {training_data_path} needs 'customer_id' and 'label' columns; found {raw.columns}")
+from churn_lib.features import ID_COL, LABEL_COL, build_features
 
-numeric = [c for c, t in raw.dtypes if t in ("int", "bigint", "double", "float") and c not in ("label",)]
-features = (
-    raw.dropDuplicates(["customer_id"])
-    .na.fill(0, subset=numeric)
-    .select("customer_id", *[F.col(c).cast("double").alias(c) for c in numeric if c != "customer_id"], F.col("label").cast("int").alias("label"))
-    .withColumn("feature_timestamp", F.current_timestamp())
-)
+# Every CSV in the landing folder: customer rows with a binary `label` (1 = churned).
+raw = spark.read.option("header", "true").option("inferSchema", "true").csv(training_data_path)
+if LABEL_COL not in raw.columns or ID_COL not in raw.columns:
+    raise ValueError(f"training data in {training_data_path} needs '{ID_COL}' and '{LABEL_COL}' columns; found {raw.columns}")
+
+# The churn data fits in the driver's memory; the feature logic is plain pandas (churn_lib), tested
+# without a cluster.
+features = spark.createDataFrame(build_features(raw.toPandas()))
 
 (features.write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(features_table))
 print(f"wrote {features.count()} rows to {features_table}")

@@ -20,25 +20,21 @@ features_table = dbutils.widgets.get("features_table")
 
 import mlflow
 from mlflow.models import infer_signature
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import train_test_split
+
+from churn_lib.model import PARAMS, fit, holdout_split
+from mlops_lib.gating import classification_metrics
 
 mlflow.set_registry_uri("databricks-uc")
 mlflow.set_experiment(experiment_path)
 
-df = spark.table(features_table).toPandas()
-X = df.drop(columns=["customer_id", "label", "feature_timestamp"])
-y = df["label"]
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42, stratify=y)
+X_train, X_test, y_train, y_test = holdout_split(spark.table(features_table).toPandas())
 
-params = {"n_estimators": 100, "max_depth": 10, "random_state": 42}
 with mlflow.start_run(run_name="training") as run:
-    clf = RandomForestClassifier(**params).fit(X_train, y_train)
-    predictions = clf.predict(X_test)
-    mlflow.log_params(params)
-    mlflow.log_metric("accuracy", accuracy_score(y_test, predictions))
-    mlflow.log_metric("f1_score", f1_score(y_test, predictions))
+    clf = fit(X_train, y_train)
+    metrics = classification_metrics(y_test, clf.predict(X_test))
+    mlflow.log_params(PARAMS)
+    mlflow.log_metric("accuracy", metrics["accuracy"])
+    mlflow.log_metric("f1_score", metrics["f1"])
     info = mlflow.sklearn.log_model(
         sk_model=clf,
         artifact_path="model",

@@ -26,16 +26,21 @@ model_id_col = dbutils.widgets.get("model_id_col")
 prediction_col = dbutils.widgets.get("prediction_col")
 label_col = dbutils.widgets.get("label_col")
 labels_table = dbutils.widgets.get("labels_table")
-value_type = "int" if dbutils.widgets.get("problem_type") == "PROBLEM_TYPE_CLASSIFICATION" else "double"
+problem_type = dbutils.widgets.get("problem_type")
 
 # COMMAND ----------
 
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from mlops_lib.inference_logs import PAYLOAD_COLUMNS, attach_labels, output_columns, unpack, value_type
+
+kind = value_type(problem_type)
 
 if not spark.catalog.tableExists(payload_table):
     dbutils.notebook.exit(f"{payload_table} does not exist yet: the endpoint has served no request")
 
-# Only the rows newer than what was processed before.
+# Only the rows newer than what was processed before (filtered by Spark, before they reach pandas).
 last = spark.table(processed_table).agg(F.max(ts_col)).first()[0]
 payload = spark.table(payload_table).where(F.col("status_code") == 200)
 if last is not None:
@@ -44,52 +49,54 @@ if last is not None:
 # The served entity's model version: system.serving.served_entities maps the ids the inference
 # table logs to entity versions. Without access to that system table, the id stands in.
 try:
-    versions = (
-        spark.table("system.serving.served_entities")
+    versions = {
+        row.served_entity_id: row.model_version
+        for row in spark.table("system.serving.served_entities")
         .where(F.col("endpoint_name") == endpoint_name)
         .select("served_entity_id", F.col("entity_version").cast("string").alias("model_version"))
         .dropDuplicates(["served_entity_id"])
-    )
+        .collect()
+    }
 except Exception as err:  # the system schema is not enabled, or not granted
     print(f"system.serving.served_entities unavailable ({err}); model_version falls back to the served entity id")
     versions = None
 
-# Requests are `dataframe_split` ({"columns", "data"}) or `dataframe_records`; responses carry `predictions`.
-records = F.coalesce(
-    F.size(F.from_json(F.get_json_object("request", "$.dataframe_split.data"), "array<string>")),
-    F.size(F.from_json(F.get_json_object("request", "$.dataframe_records"), "array<string>")),
-)
-predictions = F.from_json(F.get_json_object("response", "$.predictions"), f"array<{value_type}>")
-
-rows = (
-    payload.withColumn("_predictions", predictions)
-    .where(F.col("_predictions").isNotNull() & (F.size("_predictions") == records))
-    .select(
-        F.col("request_time").alias(ts_col),
-        F.col("request_date"),
-        F.col("databricks_request_id"),
-        F.col("served_entity_id"),
-        F.explode("_predictions").alias(prediction_col),
-    )
-)
-if versions is not None:
-    rows = rows.join(versions, "served_entity_id", "left")
-else:
-    rows = rows.withColumn("model_version", F.col("served_entity_id"))
-rows = rows.withColumn("model_version", F.coalesce("model_version", "served_entity_id")).withColumnRenamed(
-    "served_entity_id", model_id_col
-)
-# The processed table's column order.
-columns = [ts_col, "request_date", "databricks_request_id", model_id_col, "model_version", prediction_col]
+# The unpacking is plain pandas (mlops_lib.inference_logs, tested without a cluster). An hourly
+# batch of one endpoint's requests fits in the driver's memory.
+new = payload.select(*PAYLOAD_COLUMNS)
+rows = unpack(new.toPandas(), ts_col=ts_col, model_id_col=model_id_col, prediction_col=prediction_col, kind=kind, versions=versions)
+columns = output_columns(ts_col, model_id_col, prediction_col, label_col)
 
 if label_col:
+    labels = None
     if labels_table:
-        labels = spark.table(labels_table).select("databricks_request_id", F.col(label_col).cast(value_type))
-        rows = rows.join(labels, "databricks_request_id", "left")
-    else:
-        rows = rows.withColumn(label_col, F.lit(None).cast(value_type))
-    columns.append(label_col)
+        # Only the labels of the new requests reach the driver.
+        labels = (
+            spark.table(labels_table)
+            .select("databricks_request_id", F.col(label_col).cast("double"))
+            .join(new.select("databricks_request_id"), "databricks_request_id", "left_semi")
+            .toPandas()
+        )
+    rows = attach_labels(rows, label_col, labels, kind=kind)
 
-rows = rows.select(*columns)
-rows.write.format("delta").mode("append").saveAsTable(processed_table)
-print(f"appended {rows.count()} rows from {payload_table} to {processed_table}")
+# Predictions and labels travel as doubles (pandas' nullable ints do not reach Spark in every
+# runtime) and are cast to the table's type in Spark.
+numeric = [prediction_col] + ([label_col] if label_col else [])
+schema = T.StructType(
+    [
+        T.StructField(ts_col, T.TimestampType()),
+        T.StructField("request_date", T.DateType()),
+        T.StructField("databricks_request_id", T.StringType()),
+        T.StructField(model_id_col, T.StringType()),
+        T.StructField("model_version", T.StringType()),
+    ]
+    + [T.StructField(c, T.DoubleType()) for c in numeric]
+)
+transport = rows[columns].astype({c: "float64" for c in numeric})
+processed = spark.createDataFrame(transport, schema=schema)
+for c in numeric:  # a missing label is NaN in pandas and must be null in the table, not 0
+    processed = processed.withColumn(c, F.when(F.isnan(c), None).otherwise(F.col(c)).cast(kind))
+processed = processed.select(*columns)
+
+processed.write.format("delta").mode("append").saveAsTable(processed_table)
+print(f"appended {len(rows)} rows from {payload_table} to {processed_table}")

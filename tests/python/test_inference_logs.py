@@ -1,0 +1,103 @@
+"""Unpacking AI Gateway inference-table rows into one row per prediction."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from mlops_lib.inference_logs import attach_labels, output_columns, predictions, record_count, unpack, value_type
+
+
+def payload_row(request_id: str, request: dict, response: dict, status: int = 200, entity: str = "e1") -> dict:
+    return {
+        "request_time": datetime(2025, 3, 8, 10, 0),
+        "request_date": date(2025, 3, 8),
+        "databricks_request_id": request_id,
+        "served_entity_id": entity,
+        "status_code": status,
+        "request": json.dumps(request),
+        "response": json.dumps(response),
+    }
+
+
+SPLIT = {"dataframe_split": {"columns": ["tenure"], "data": [[1], [2]]}}
+RECORDS = {"dataframe_records": [{"tenure": 1}, {"tenure": 2}, {"tenure": 3}]}
+
+
+def test_record_count_reads_both_request_forms() -> None:
+    assert record_count(json.dumps(SPLIT)) == 2
+    assert record_count(json.dumps(RECORDS)) == 3
+    assert record_count(json.dumps({"inputs": [1]})) is None
+    assert record_count("not json") is None
+    assert record_count(None) is None
+
+
+def test_predictions_are_cast_to_the_problem_type() -> None:
+    assert predictions('{"predictions": [1, 0, 1.0]}', "int") == [1, 0, 1]
+    assert predictions('{"predictions": [1.5]}', "int") is None  # not a class
+    assert predictions('{"predictions": [1.5, 2]}', "double") == [1.5, 2.0]
+    assert predictions('{"predictions": [{"a": 1}]}', "int") is None
+    assert predictions('{"error": "boom"}', "int") is None
+    assert value_type("PROBLEM_TYPE_CLASSIFICATION") == "int"
+    assert value_type("PROBLEM_TYPE_REGRESSION") == "double"
+
+
+def test_one_row_per_prediction() -> None:
+    payload = pd.DataFrame(
+        [
+            payload_row("r1", SPLIT, {"predictions": [1, 0]}),
+            payload_row("r2", RECORDS, {"predictions": [0, 0, 1]}, entity="e2"),
+        ]
+    )
+    rows = unpack(payload, versions={"e1": "3"})
+    assert list(rows.columns) == output_columns("timestamp", "model_id", "prediction")
+    assert rows["databricks_request_id"].tolist() == ["r1", "r1", "r2", "r2", "r2"]
+    assert rows["prediction"].tolist() == [1, 0, 0, 0, 1]
+    assert rows["model_id"].tolist() == ["e1", "e1", "e2", "e2", "e2"]
+    # e2 is not in the served-entities mapping: its id stands in for the version.
+    assert rows["model_version"].tolist() == ["3", "3", "e2", "e2", "e2"]
+    assert rows["timestamp"].iloc[0] == datetime(2025, 3, 8, 10, 0)
+
+
+def test_failed_and_misaligned_requests_are_left_out() -> None:
+    payload = pd.DataFrame(
+        [
+            payload_row("bad-status", SPLIT, {"predictions": [1, 0]}, status=500),
+            payload_row("too-few", SPLIT, {"predictions": [1]}),
+            payload_row("no-predictions", SPLIT, {"error": "x"}),
+            payload_row("ok", SPLIT, {"predictions": [1, 1]}),
+        ]
+    )
+    assert unpack(payload)["databricks_request_id"].tolist() == ["ok", "ok"]
+
+
+def test_an_empty_payload_gives_an_empty_table_with_the_columns() -> None:
+    rows = unpack(pd.DataFrame(columns=list(payload_row("x", SPLIT, {}).keys())), ts_col="ts", prediction_col="p")
+    assert rows.empty
+    assert list(rows.columns) == ["ts", "request_date", "databricks_request_id", "model_id", "model_version", "p"]
+
+
+def test_custom_column_names_and_regression_values() -> None:
+    payload = pd.DataFrame([payload_row("r1", SPLIT, {"predictions": [250000.5, 199999]})])
+    rows = unpack(payload, ts_col="ts", model_id_col="served_model", prediction_col="price_hat", kind="double")
+    assert rows["price_hat"].tolist() == [250000.5, 199999.0]
+    assert "served_model" in rows.columns
+
+
+def test_labels_join_by_request_and_missing_labels_stay_empty() -> None:
+    payload = pd.DataFrame([payload_row("r1", SPLIT, {"predictions": [1, 0]}), payload_row("r2", SPLIT, {"predictions": [0, 0]})])
+    rows = unpack(payload)
+    labelled = attach_labels(rows, "label", pd.DataFrame({"databricks_request_id": ["r1"], "label": [1.0]}))
+    assert labelled["label"].tolist()[:2] == [1, 1]
+    assert labelled["label"].isna().tolist() == [False, False, True, True]
+    assert str(labelled["label"].dtype) == "Int64"
+    empty = attach_labels(rows, "label")
+    assert empty["label"].isna().all() and len(empty) == 4
+
+
+@pytest.mark.parametrize("label_col, expected", [("", 6), ("label", 7)])
+def test_output_columns_add_the_label_only_when_set(label_col: str, expected: int) -> None:
+    assert len(output_columns("timestamp", "model_id", "prediction", label_col)) == expected

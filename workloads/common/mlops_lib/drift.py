@@ -1,0 +1,153 @@
+"""The retraining decision: has a monitored column drifted past the threshold?
+
+Lakehouse Monitoring writes one row per window, column (and slice) to the `<table>_drift_metrics`
+table: `window` (a struct with `start` and `end`), `column_name`, `slice_key`/`slice_value`,
+`drift_type`, and the drift metrics, either numbers (`js_distance`, `wasserstein_distance`,
+`population_stability_index`, ...) or test structs (`ks_test`, `chi_squared_test`, with
+`statistic` and `pvalue`). The decision looks at the latest window only: an old drift that a
+retraining has since answered must not start another one.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import pandas as pd
+
+DRIFT_METRICS = (
+    "js_distance",
+    "ks_test",
+    "chi_squared_test",
+    "wasserstein_distance",
+    "population_stability_index",
+    "tv_distance",
+    "l_infinity_distance",
+)
+"""The metrics a threshold may be set on. For the test structs the statistic is compared."""
+
+
+@dataclass(frozen=True)
+class DriftDecision:
+    """Whether to retrain, and the evidence."""
+
+    drift_detected: bool
+    window: Optional[Tuple[Any, Any]]
+    """The (start, end) of the window judged, or None when there was none."""
+    drifted: Dict[str, float] = field(default_factory=dict)
+    """The columns whose metric exceeds the threshold, with the metric's value."""
+    reasons: Tuple[str, ...] = ()
+
+
+def parse_columns(columns: str) -> List[str]:
+    """The comma-separated `columns` parameter as a list; blanks are dropped."""
+    return [c.strip() for c in columns.split(",") if c.strip()]
+
+
+def _field(value: Any, name: str) -> Any:
+    """A field of a struct as Spark hands it to pandas (a Row), as a dict, or as an object."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return value.get(name)
+    if hasattr(value, "asDict"):
+        return value.asDict().get(name)
+    return getattr(value, name, None)
+
+
+def metric_value(value: Any) -> Optional[float]:
+    """A drift metric as a number: the value itself, or a test struct's `statistic`; None when
+    the monitor did not compute it for the column (the wrong type of column, too few rows)."""
+    if value is None:
+        return None
+    if not isinstance(value, numbers.Real):
+        value = _field(value, "statistic")
+        if value is None:
+            return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def _timestamp(value: Any) -> Optional[pd.Timestamp]:
+    if value is None:
+        return None
+    ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        return None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def decide(
+    drift_metrics: Optional[pd.DataFrame],
+    columns: Sequence[str],
+    metric: str = "js_distance",
+    threshold: float = 0.2,
+    lookback_days: Optional[float] = 7,
+    now: Optional[datetime] = None,
+) -> DriftDecision:
+    """Decide whether the latest window of the drift metrics shows drift in the given columns.
+
+    Only the whole-table rows count (`slice_key` null): a slice's drift is for the dashboard, not
+    for retraining. The latest window is the one that ends last; when it ended more than
+    `lookback_days` before `now`, the monitor has seen no recent data and nothing is decided.
+    Drift means the metric is strictly greater than `threshold` for at least one column.
+    No columns means every column the monitor reports (not its table-level `:table` rows).
+    An empty table, a column without rows or a metric the monitor did not compute for a column
+    never starts a retraining; each is named in the reasons.
+    """
+    if metric not in DRIFT_METRICS:
+        raise ValueError(f"metric must be one of {', '.join(DRIFT_METRICS)}, got {metric!r}")
+    if drift_metrics is None or drift_metrics.empty:
+        return DriftDecision(False, None, reasons=("the drift metrics table has no rows yet",))
+    missing = [c for c in ("window", "column_name") if c not in drift_metrics.columns]
+    if missing:
+        raise ValueError(f"the drift metrics table has no {', '.join(missing)} column: is it a monitor's drift table?")
+
+    rows = drift_metrics
+    if "slice_key" in rows.columns:
+        rows = rows[rows["slice_key"].isna()]
+    if rows.empty:
+        return DriftDecision(False, None, reasons=("the drift metrics table has no whole-table rows",))
+
+    starts = rows["window"].map(lambda w: _timestamp(_field(w, "start")))
+    ends = rows["window"].map(lambda w: _timestamp(_field(w, "end")))
+    if ends.isna().all():
+        return DriftDecision(False, None, reasons=("no row has a window end",))
+    latest_end = ends.max()
+    latest_start = starts[ends == latest_end].max()
+    window = (latest_start, latest_end)
+    if lookback_days is not None:
+        now_utc = _timestamp(now or datetime.now(timezone.utc))
+        if latest_end < now_utc - timedelta(days=float(lookback_days)):
+            return DriftDecision(
+                False,
+                window,
+                reasons=(f"the latest window ended {latest_end}, more than {lookback_days} days ago",),
+            )
+    same_start = starts.isna() if pd.isna(latest_start) else (starts == latest_start)
+    latest = rows[(ends == latest_end) & same_start]
+
+    if metric not in latest.columns:
+        return DriftDecision(False, window, reasons=(f"the drift metrics table has no {metric} column",))
+
+    if not columns:
+        columns = sorted({str(c) for c in latest["column_name"].dropna() if not str(c).startswith(":")})
+
+    drifted: Dict[str, float] = {}
+    reasons: List[str] = []
+    for column in columns:
+        values = [metric_value(v) for v in latest.loc[latest["column_name"] == column, metric]]
+        values = [v for v in values if v is not None]
+        if not values:
+            reasons.append(f"{column}: no {metric} in the window {latest_start} to {latest_end}")
+            continue
+        worst = max(values)  # several drift types (consecutive, baseline): the worst counts
+        if worst > threshold:
+            drifted[column] = worst
+            reasons.append(f"{column}: {metric} {worst:.4f} > {threshold}")
+        else:
+            reasons.append(f"{column}: {metric} {worst:.4f} <= {threshold}")
+    return DriftDecision(bool(drifted), window, drifted, tuple(reasons))
