@@ -27,7 +27,7 @@ describe.concurrent("npm run plan", () => {
         const { code, stdout } = await cli(["--stack", "prod", "--json"]);
         expect(code).toBe(0);
         const doc = JSON.parse(stdout);
-        expect(doc.changeSummary).toEqual({ create: 43 });
+        expect(doc.changeSummary).toEqual({ create: 52 });
         expect(doc.steps[0]).toMatchObject({
             op: "create",
             urn: "urn:pulumi:prod::databricks-mlops::pulumi:pulumi:Stack::databricks-mlops-prod",
@@ -58,7 +58,7 @@ describe.concurrent("npm run plan", () => {
         expect(stdout).toContain(
             "warning: model dev_catalog.dev_dev_user_ml_data.dev_dev_user_ml_model_dev does not exist yet",
         );
-        expect(stdout).toContain("+ 25 to create");
+        expect(stdout).toContain("+ 34 to create");
     });
 
     it("rejects bad config with the message and exit 2, no stack trace", async () => {
@@ -125,7 +125,7 @@ describe("plan output", () => {
     it("reaches a slow reader through a pipe whole", async () => {
         const stdout = await throughSlowPipe(["--stack", "dev", "--json"]);
         expect(stdout.length).toBeGreaterThan(65_536); // more than one pipe buffer
-        expect(JSON.parse(stdout).changeSummary).toEqual({ create: 37 });
+        expect(JSON.parse(stdout).changeSummary).toEqual({ create: 46 });
     });
 
     it("writes the document to the file --out names", async () => {
@@ -133,7 +133,7 @@ describe("plan output", () => {
         const { code, stdout } = await cli(["--stack", "dev", "--json", "--out", out]);
         expect(code).toBe(0);
         expect(stdout).toBe("");
-        expect(JSON.parse(fs.readFileSync(out, "utf8")).changeSummary).toEqual({ create: 37 });
+        expect(JSON.parse(fs.readFileSync(out, "utf8")).changeSummary).toEqual({ create: 46 });
     });
 });
 
