@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { azureNames, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../components/workspace/azureNames";
 import { UNKNOWN } from "../plan/mocks";
-import { type PlanRun, planConfig, planError, planStack, stackFileConfig, SP } from "./harness";
+import { createdProd, type PlanRun, planConfig, planError, planStack, stackFileConfig } from "./harness";
 
 const NS = "databricks-mlops";
 const SUB = "00000000-0000-0000-0000-000000000000";
@@ -15,18 +15,6 @@ const A = {
     role: "azure-native:authorization:RoleAssignment",
     lock: "azure-native:authorization:ManagementLockAtResourceGroupLevel",
 };
-
-/** The example created-workspace stack, turned into a production stack. */
-function createdProd(): Record<string, unknown> {
-    const c = structuredClone(stackFileConfig("azure-dev")) as Record<string, any>;
-    c[`${NS}:environment`] = "prod";
-    c[`${NS}:mode`] = "production";
-    c[`${NS}:catalog`] = "prod_catalog";
-    c[`${NS}:runAs`] = { servicePrincipalName: SP };
-    c[`${NS}:projects`][0].experimentPath = "/Shared/ml-project";
-    c[`${NS}:projects`][0].modelName = "ml_model";
-    return c;
-}
 
 describe("derived Azure names", () => {
     it("names the shipped example's resources", () => {

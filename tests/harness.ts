@@ -118,3 +118,15 @@ export async function planError(stack: string, config: Record<string, unknown>):
     }
     throw new Error("expected the plan to fail");
 }
+
+/** The example created-workspace stack, turned into a production stack. */
+export function createdProd(): Record<string, unknown> {
+    const c = structuredClone(stackFileConfig("azure-dev")) as Record<string, any>;
+    c[`${NS}:environment`] = "prod";
+    c[`${NS}:mode`] = "production";
+    c[`${NS}:catalog`] = "prod_catalog";
+    c[`${NS}:runAs`] = { servicePrincipalName: SP };
+    c[`${NS}:projects`][0].experimentPath = "/Shared/ml-project";
+    c[`${NS}:projects`][0].modelName = "ml_model";
+    return c;
+}

@@ -13,7 +13,7 @@ import {
     readPolicyConfig,
 } from "../plan/policy";
 import { PlanInputError } from "../plan/stackConfig";
-import { PROJECT_DIR, planConfig, planStack, SP, stackFileConfig, tempProject } from "./harness";
+import { createdProd, PROJECT_DIR, planConfig, planStack, stackFileConfig, tempProject } from "./harness";
 
 const NS = "databricks-mlops";
 const POLICY_DIR = path.join(PROJECT_DIR, "policy");
@@ -26,18 +26,6 @@ beforeAll(async () => {
     prodConfig = readPolicyConfig(path.join(POLICY_DIR, "config.prod.json"), pack);
     devConfig = readPolicyConfig(path.join(POLICY_DIR, "config.dev.json"), pack);
 });
-
-/** The example created-workspace stack, turned into a production stack. */
-function createdProd(): Record<string, unknown> {
-    const c = structuredClone(stackFileConfig("azure-dev")) as Record<string, any>;
-    c[`${NS}:environment`] = "prod";
-    c[`${NS}:mode`] = "production";
-    c[`${NS}:catalog`] = "prod_catalog";
-    c[`${NS}:runAs`] = { servicePrincipalName: SP };
-    c[`${NS}:projects`][0].experimentPath = "/Shared/ml-project";
-    c[`${NS}:projects`][0].modelName = "ml_model";
-    return c;
-}
 
 /** A copy of the plan with one resource's state changed (or removed, when `edit` returns null). */
 function craft(doc: PlanDocument, type: string, name: string, edit: (state: any) => any): PlanDocument {
