@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parse, stringify } from "yaml";
+import { deepMerge, readSharedFile, SHARED_FILE } from "../config/load";
 import { buildPlan, type PlanDocument } from "../plan/plan";
 import { program } from "../program";
 
@@ -102,18 +103,26 @@ function growthExponent(points: [number, number][]): number {
 }
 
 /**
- * A project folder whose `dev` stack holds `count` copies of Pulumi.dev.yaml's project, each
- * renamed (`p<i>-<name>`, its own schema and experiment path) so that no two collide.
+ * A project folder whose `dev` stack holds `count` copies of the dev stack's project (the shared
+ * definition with the dev overrides), each renamed (`p<i>-<name>`, its own schema and experiment
+ * path) so that no two collide.
  */
 function generatedStack(count: number): string {
     const dir = path.join(work, `projects-${count}`);
     fs.mkdirSync(dir);
-    fs.copyFileSync(path.join(projectDir, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    for (const f of ["Pulumi.yaml", SHARED_FILE]) fs.copyFileSync(path.join(projectDir, f), path.join(dir, f));
     const stack = parse(fs.readFileSync(path.join(projectDir, "Pulumi.dev.yaml"), "utf8")) as {
         config: Record<string, unknown>;
     };
     const key = "databricks-mlops:projects";
-    const [project] = stack.config[key] as { name: string; schema: string; experimentPath: string }[];
+    const overrides = (stack.config["databricks-mlops:projectOverrides"] ?? {}) as Record<string, unknown>;
+    delete stack.config["databricks-mlops:projectOverrides"];
+    const [shared] = readSharedFile(projectDir).projects as { name: string }[];
+    const project = deepMerge(shared, overrides[shared.name] ?? {}) as {
+        name: string;
+        schema: string;
+        experimentPath: string;
+    };
     stack.config[key] = Array.from({ length: count }, (_, i) => ({
         ...project,
         name: `p${i}-${project.name}`,
