@@ -152,6 +152,14 @@ export class Presets {
         return this.byUser({ ...tags }, (u) => presetTags(this.mode, u.shortName, tags));
     }
 
+    /**
+     * Development-mode schemas are deleted with their contents (`forceDestroy`), so that
+     * `pulumi destroy` removes a developer's sandbox; never in production mode.
+     */
+    get forceDestroy(): boolean {
+        return this.development;
+    }
+
     /** Stateful resources are protected from deletion in production mode. */
     get protect(): boolean {
         return this.mode === "production";

@@ -145,6 +145,7 @@ export class MlProject extends pulumi.ComponentResource {
                     volume: volumeGrants(args.access),
                 },
                 protect: presets.protect,
+                forceDestroy: presets.forceDestroy,
             },
             child,
         );

@@ -25,6 +25,14 @@ export interface RegisteredModelArgs {
     /** Protect the schema, the model and the volume from deletion (production). */
     protect: boolean;
     /**
+     * Delete the schema with everything in it, tables this program does not manage included
+     * (features, predictions, the AI Gateway payload table, the monitor's metric tables): the
+     * provider deletes a non-empty schema only with `force_destroy`
+     * (terraform-provider-databricks `catalog/resource_schema.go`). For development sandboxes, so
+     * that `pulumi destroy` removes them; refused together with `protect`. Default: false.
+     */
+    forceDestroy?: boolean;
+    /**
      * Leave the schema, the model and the volume in the workspace when they leave the program (or
      * are replaced): their data (model versions, files, tables) outlives a refactor. Default:
      * `protect`, so production data is both protected and retained; development data is not, so
@@ -47,6 +55,12 @@ export class RegisteredModel extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegisteredModelArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:RegisteredModel", name, {}, opts);
+        if (args.forceDestroy && args.protect) {
+            throw new pulumi.ResourceError(
+                "forceDestroy deletes a schema with all its tables: it is for development sandboxes, never for a protected (production) schema",
+                this,
+            );
+        }
         const stateful = { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect };
 
         const schema = new databricks.Schema(
@@ -55,6 +69,8 @@ export class RegisteredModel extends pulumi.ComponentResource {
                 catalogName: args.catalog,
                 name: args.schema,
                 comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
+                // Left out unless set, so that production schemas show no change.
+                forceDestroy: args.forceDestroy ? true : undefined,
             },
             stateful,
         );
