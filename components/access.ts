@@ -76,7 +76,8 @@ export function clusterPolicyPermissions(groups: AccessGroups): AccessControl[] 
 
 function grants(
     groups: AccessGroups,
-    privileges: { manager: string[]; runner: string[]; viewer: string[]; runAs: string[] },
+    privileges: { manager: string[]; runner: string[]; viewer: string[]; runAs: string[]; reader?: string[] },
+    readers: string[] = [],
 ): Grant[] {
     const byPrincipal = new Map<string, Set<string>>();
     const add = (principal: string, privs: string[]) => {
@@ -89,29 +90,49 @@ function grants(
     for (const g of groups.runners) add(g, privileges.runner);
     for (const g of groups.viewers) add(g, privileges.viewer);
     if (groups.runAsServicePrincipal) add(groups.runAsServicePrincipal, privileges.runAs);
+    for (const r of readers) add(r, privileges.reader ?? []);
     return [...byPrincipal.entries()]
         .map(([principal, set]) => ({ principal, privileges: [...set].sort() }))
         .sort((a, b) => a.principal.localeCompare(b.principal));
 }
 
-/** The schema: managers own it; the jobs' principal writes tables and registers models. */
-export function schemaGrants(groups: AccessGroups): Grant[] {
-    return grants(groups, {
-        manager: ["ALL_PRIVILEGES"],
-        runner: ["USE_SCHEMA", "SELECT"],
-        viewer: ["USE_SCHEMA", "SELECT"],
-        runAs: ["USE_SCHEMA", "SELECT", "MODIFY", "CREATE_TABLE", "CREATE_MODEL"],
-    });
+/**
+ * The schema: managers own it; the jobs' principal writes tables and registers models; the
+ * model's readers (other stacks' promotion jobs, see `modelGrants`) may enter it.
+ */
+export function schemaGrants(groups: AccessGroups, modelReaders: string[] = []): Grant[] {
+    return grants(
+        groups,
+        {
+            manager: ["ALL_PRIVILEGES"],
+            runner: ["USE_SCHEMA", "SELECT"],
+            viewer: ["USE_SCHEMA", "SELECT"],
+            runAs: ["USE_SCHEMA", "SELECT", "MODIFY", "CREATE_TABLE", "CREATE_MODEL"],
+            reader: ["USE_SCHEMA"],
+        },
+        modelReaders,
+    );
 }
 
-/** The registered model: EXECUTE to load it; the jobs' principal adds versions and sets aliases. */
-export function modelGrants(groups: AccessGroups): Grant[] {
-    return grants(groups, {
-        manager: ["ALL_PRIVILEGES"],
-        runner: ["EXECUTE"],
-        viewer: ["EXECUTE"],
-        runAs: ["ALL_PRIVILEGES", "MANAGE"],
-    });
+/**
+ * The registered model: EXECUTE to load it; the jobs' principal adds versions and sets aliases.
+ * `modelReaders` are the principals of the stacks that promote this model (deploy-model): they
+ * get EXECUTE here, in this stack's authoritative grants, because `databricks.Grants` replaces
+ * every principal's privileges on each update (terraform-provider-databricks
+ * `catalog/resource_grants.go`): a grant another stack added would be revoked by this one.
+ */
+export function modelGrants(groups: AccessGroups, modelReaders: string[] = []): Grant[] {
+    return grants(
+        groups,
+        {
+            manager: ["ALL_PRIVILEGES"],
+            runner: ["EXECUTE"],
+            viewer: ["EXECUTE"],
+            runAs: ["ALL_PRIVILEGES", "MANAGE"],
+            reader: ["EXECUTE"],
+        },
+        modelReaders,
+    );
 }
 
 /** The landing volume: runners drop training files into it; the jobs read it. */

@@ -111,7 +111,11 @@ const inferenceSchema = z
         timezone: timezone.default("UTC").meta(P),
         /** Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode. */
         pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
-        /** Table to score (three-level name); omitted: `<catalog>.<schema>.customer_features`. */
+        /**
+         * Table to score (three-level name); omitted: `<catalog>.<schema>.customer_features`, which
+         * the training job writes. Required with `deployment: model` in production mode, where no
+         * training job runs.
+         */
         inputTable: tableName.optional().meta(E),
         /** Table the predictions are appended to; omitted: `<catalog>.<schema>.predictions`. */
         outputTable: tableName.optional().meta(E),
@@ -274,7 +278,11 @@ const workloadSchema = z
 /** Deploy-model's promotion into production (mlops-stacks' recommendation is deploy-code). */
 const promotionSchema = z
     .object({
-        /** The development model whose version is promoted: a three-level name. */
+        /**
+         * The model whose version is promoted: a three-level name, the model of a CI-deployed
+         * production-mode stack (staging), whose `modelReaders` names this stack's `runAs`
+         * principal. Not a developer's sandbox model.
+         */
         sourceModel: tableName.meta(E),
         /** The alias of the version to promote. */
         sourceAlias: z
@@ -282,7 +290,11 @@ const promotionSchema = z
             .regex(/^[a-z_][a-z0-9_]*$/, "expected a model alias such as 'champion'")
             .default("champion")
             .meta(E),
-        /** Production data to validate the copied version on; omitted: the project's features table. */
+        /**
+         * Production data to validate the copied version on (three-level name, with the label
+         * column). Required in production mode: the project's features table is written only by a
+         * training job, which a deploy-model production stack does not have.
+         */
         validationTable: tableName.optional().meta(E),
         /** When to run the promotion; omitted: on demand only (`databricks jobs run-now`). */
         cron: quartzCron.optional().meta(E),
@@ -342,6 +354,15 @@ const projectSchema = z
         deployment: z.enum(["code", "model"]).default("code").meta(E),
         /** Deploy-model's promotion (production mode, `deployment: model`). */
         promotion: promotionSchema.optional(),
+        /**
+         * Principals of other stacks that promote this project's model into theirs (deploy-model):
+         * the `runAs` application id of each target stack. This stack's grants on its schema and
+         * model include them (USE_SCHEMA, EXECUTE), so that one stack writes those grants. Only in
+         * production mode: a deploy-model stack promotes from a CI-deployed stack (staging), never
+         * from a developer's sandbox. USE_CATALOG on this stack's catalog is the catalog owner's to
+         * grant. Omitted: none.
+         */
+        modelReaders: z.array(z.string().min(1).max(255)).default([]).meta(E),
         /** Retraining when the monitored inputs drift. */
         retraining: retrainingSchema.default({
             enabled: true,
@@ -632,10 +653,11 @@ export const settingsSchema = z
                     code: "custom",
                     path: ["projects", i, "promotion"],
                     message:
-                        "expected promotion.sourceModel (the development model to promote) with deployment: model in production mode",
+                        "expected promotion.sourceModel (the model to promote, from a CI-deployed stack such as staging) with deployment: model in production mode",
                     input: undefined,
                 });
             }
+            for (const issue of deployModelInputIssues(s.mode, p, i)) ctx.addIssue(issue);
             if (p.monitor.labelsTable !== undefined && p.monitor.labelCol === undefined) {
                 ctx.addIssue({
                     code: "custom",
@@ -683,6 +705,45 @@ export const settingsSchema = z
 type Issue = { code: "custom"; path: (string | number)[]; message: string; input: unknown };
 
 /**
+ * Deploy-model in production mode: no training job runs there, so nothing writes the features
+ * table that batch inference and the promotion's validation would read by default. Both tables
+ * must be named, each a table something in that environment writes.
+ */
+export function deployModelInputIssues(
+    mode: (typeof MODES)[number],
+    p: {
+        name: string;
+        deployment: string;
+        inference: { inputTable?: string };
+        promotion?: { validationTable?: string };
+    },
+    index: number,
+): Issue[] {
+    if (mode !== "production" || p.deployment !== "model") return [];
+    const why = (key: string) =>
+        "with deployment: model in production mode (the default <catalog>.<schema>.customer_features is written only by the training job, which this stack does not declare), " +
+        `found none (set it for this stack: projectOverrides.${p.name}.${key})`;
+    const issues: Issue[] = [];
+    if (p.inference.inputTable === undefined) {
+        issues.push({
+            code: "custom",
+            path: ["projects", index, "inference", "inputTable"],
+            message: `expected inference.inputTable, the table batch inference scores, ${why("inference.inputTable")}`,
+            input: undefined,
+        });
+    }
+    if (p.promotion !== undefined && p.promotion.validationTable === undefined) {
+        issues.push({
+            code: "custom",
+            path: ["projects", index, "promotion", "validationTable"],
+            message: `expected promotion.validationTable, the labelled production data the promoted version is validated on, ${why("promotion.validationTable")}`,
+            input: undefined,
+        });
+    }
+    return issues;
+}
+
+/**
  * Production mode rules (the bundle's `mode: production`): jobs run as a service principal, and no
  * path is user-scoped, so that one copy is deployed and it does not depend on one person.
  */
@@ -728,9 +789,20 @@ export function productionModeIssues(s: {
  */
 export function developmentModeIssues(s: {
     workspaceRootPath?: string;
-    projects: { monitor: { assetsDir?: string } }[];
+    projects: { monitor: { assetsDir?: string }; modelReaders?: string[] }[];
 }): Issue[] {
     const issues: Issue[] = [];
+    s.projects.forEach((p, i) => {
+        if ((p.modelReaders ?? []).length > 0) {
+            issues.push({
+                code: "custom",
+                path: ["projects", i, "modelReaders"],
+                message:
+                    "expected no modelReaders in development mode: a deploy-model stack promotes from a CI-deployed production-mode stack (such as staging), never from a developer's sandbox",
+                input: p.modelReaders,
+            });
+        }
+    });
     const check = (path: (string | number)[], value: string | undefined) => {
         if (value !== undefined && !value.includes("${workspace.current_user.")) {
             issues.push({

@@ -62,14 +62,21 @@ describe("each project its own workload", () => {
 });
 
 describe("deploy-code or deploy-model", () => {
-    const model = { deployment: "model", promotion: { sourceModel: "dev_catalog.dev_ci_ml_data.dev_ci_ml_model_dev" } };
+    const model = {
+        deployment: "model",
+        promotion: {
+            sourceModel: "staging_catalog.ml_data.ml_model",
+            validationTable: "prod_catalog.ml_data.labelled_customers",
+        },
+    };
     const prodModel = () => {
         const config = structuredClone(stackFileConfig("prod")) as Record<string, any>;
         Object.assign(config[`${NS}:projects`][0], model);
+        config[`${NS}:projects`][0].inference.inputTable = "prod_catalog.ml_data.customers";
         return config;
     };
 
-    it("gives a deploy-model project no training job in production, a promotion job with its grants instead", async () => {
+    it("gives a deploy-model project no training job in production, a promotion job instead", async () => {
         const run = await planConfig("prod", prodModel());
         expect(jobNames(run)).toEqual([
             "ml-project-inference-logs-prod",
@@ -80,26 +87,16 @@ describe("deploy-code or deploy-model", () => {
         expect(promotion.runAs).toEqual({ servicePrincipalName: SP });
         expect(promotion.trigger).toBeUndefined();
         expect(promotion.tasks[0].notebookTask.baseParameters).toEqual({
-            source_model: "dev_catalog.dev_ci_ml_data.dev_ci_ml_model_dev",
+            source_model: "staging_catalog.ml_data.ml_model",
             source_alias: "champion",
             target_model: "prod_catalog.ml_data.ml_model",
-            validation_table: "prod_catalog.ml_data.customer_features",
+            validation_table: "prod_catalog.ml_data.labelled_customers",
             label_col: "label",
             min_accuracy: "0.85",
             min_f1: "0.8",
         });
-        const grants = run
-            .ofType("databricks:index/grant:Grant")
-            .map((g) => g.inputs)
-            .sort((a, b) => Object.keys(a).join().localeCompare(Object.keys(b).join()));
-        expect(grants).toEqual([
-            { catalog: "dev_catalog", principal: SP, privileges: ["USE_CATALOG"] },
-            { model: "dev_catalog.dev_ci_ml_data.dev_ci_ml_model_dev", principal: SP, privileges: ["EXECUTE"] },
-            { schema: "dev_catalog.dev_ci_ml_data", principal: SP, privileges: ["USE_SCHEMA"] },
-        ]);
-        expect(run.named(JOB, "ml-project-promotion").dependencies).toEqual(
-            expect.arrayContaining(run.ofType("databricks:index/grant:Grant").map((g) => g.urn)),
-        );
+        // Its read access is the source stack's to grant (tests/grants.test.ts): none from here.
+        expect(run.ofType("databricks:index/grant:Grant")).toEqual([]);
         // No training job to start: no retraining either; the trigger path has no job.
         expect(run.ofType("mlops:databricks:RetrainingJob")).toEqual([]);
     });
@@ -117,7 +114,7 @@ describe("deploy-code or deploy-model", () => {
         delete (config[`${NS}:projects`] as any[])[0].promotion;
         const err = await planError("prod", config);
         expect(err.message).toContain(
-            "Pulumi.prod.yaml: databricks-mlops:projects[0].promotion: expected promotion.sourceModel (the development model to promote) with deployment: model in production mode",
+            "Pulumi.prod.yaml: databricks-mlops:projects[0].promotion: expected promotion.sourceModel (the model to promote, from a CI-deployed stack such as staging) with deployment: model in production mode",
         );
     });
 });

@@ -140,8 +140,8 @@ export class MlProject extends pulumi.ComponentResource {
                     ? joinUrl(args.landingUrl, p.name, presets.ucName(INPUT_VOLUME))
                     : undefined,
                 grants: {
-                    schema: schemaGrants(args.access),
-                    model: modelGrants(args.access),
+                    schema: schemaGrants(args.access, p.modelReaders),
+                    model: modelGrants(args.access, p.modelReaders),
                     volume: volumeGrants(args.access),
                 },
                 protect: presets.protect,

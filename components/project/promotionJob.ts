@@ -1,4 +1,3 @@
-import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { type CommonJobArgs, commonJobInputs, declareJob } from "./jobCommon";
 import { ML_CLUSTER_KEY } from "./mlCluster";
@@ -6,7 +5,7 @@ import { ML_CLUSTER_KEY } from "./mlCluster";
 export interface PromotionJobArgs extends CommonJobArgs {
     /** Workspace path of the promotion notebook (`workloads/common/promote_model.py`). */
     notebook: pulumi.Input<string>;
-    /** The development model whose version is promoted (three-level name). */
+    /** The model whose version is promoted (three-level name), managed by the source stack. */
     sourceModel: string;
     /** The alias of the version to promote (`champion`). */
     sourceAlias: string;
@@ -21,7 +20,10 @@ export interface PromotionJobArgs extends CommonJobArgs {
     minF1: number;
     /** When to run; omitted: on demand only. */
     schedule?: { cron: string; timezone: string };
-    /** The production service principal (application id) the job runs as, which reads the source model. */
+    /**
+     * The service principal (application id) the job runs as: the source stack's `modelReaders`
+     * must name it.
+     */
     servicePrincipal: string;
 }
 
@@ -29,12 +31,16 @@ export interface PromotionJobArgs extends CommonJobArgs {
 export const PROMOTION_TASK = "promote_model";
 
 /**
- * Deploy-model's promotion (seed 000): a model trained and validated in development is copied
- * into the production model (MLflow `copy_model_version` across catalogs), validated again on
- * production data with the seed 004 thresholds, and given production's `challenger` and
- * `champion` aliases. The job runs as production's service principal, which gets read access to
- * the development model here (single-principal grants, which leave the development stack's own
- * grants alone).
+ * Deploy-model's promotion (seed 000): a model trained and validated in a CI-deployed
+ * production-mode stack (staging) is copied into this stack's model (MLflow `copy_model_version`
+ * across catalogs), validated again on this environment's data with the seed 004 thresholds, and
+ * given the `challenger` and `champion` aliases. The job runs as this stack's service principal.
+ *
+ * Its read access to the source model is granted where that model is managed: the source stack
+ * lists the principal in `modelReaders` and writes it into its own authoritative grants. This
+ * component writes no grant on the source: `databricks.Grants` there replaces every principal on
+ * each update (terraform-provider-databricks `catalog/resource_grants.go`), so a grant added from
+ * here would be revoked by the source stack's next update.
  */
 export class PromotionJob extends pulumi.ComponentResource {
     /** The job's id. */
@@ -42,27 +48,6 @@ export class PromotionJob extends pulumi.ComponentResource {
 
     constructor(name: string, args: PromotionJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:PromotionJob", name, {}, opts);
-        const child = { parent: this };
-        const [catalog, schema] = args.sourceModel.split(".");
-        // Reading a model needs EXECUTE on it, USE_SCHEMA and USE_CATALOG on its parents.
-        const grants = [
-            new databricks.Grant(
-                `${name}-source-catalog`,
-                { catalog, principal: args.servicePrincipal, privileges: ["USE_CATALOG"] },
-                child,
-            ),
-            new databricks.Grant(
-                `${name}-source-schema`,
-                { schema: `${catalog}.${schema}`, principal: args.servicePrincipal, privileges: ["USE_SCHEMA"] },
-                child,
-            ),
-            new databricks.Grant(
-                `${name}-source-model`,
-                { model: args.sourceModel, principal: args.servicePrincipal, privileges: ["EXECUTE"] },
-                child,
-            ),
-        ];
-
         const job = declareJob(
             name,
             {
@@ -97,7 +82,6 @@ export class PromotionJob extends pulumi.ComponentResource {
             },
             args.permissions,
             this,
-            { dependsOn: grants },
         );
 
         this.jobId = job.id;

@@ -1,0 +1,117 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { SHARED_FILE } from "../config/load";
+import { promotionSourceProblems, sharedGrantSecurables } from "../plan/grants";
+import type { PlanDocument } from "../plan/plan";
+import { listStacks } from "../plan/stackConfig";
+import { PROJECT_DIR, planStack, SP } from "./harness";
+
+/** One writer per grant: no Unity Catalog securable's grants are written by two stacks (or two resources). */
+
+const FIXTURES = path.join(__dirname, "fixtures");
+const STAGING_SP = "3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
+
+/** A project folder with the shipped Pulumi.yaml and shared file and the stack files of a fixture. */
+function fixtureProject(name: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mlops-${name}-`));
+    for (const f of ["Pulumi.yaml", SHARED_FILE]) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
+    for (const f of fs.readdirSync(path.join(FIXTURES, name))) {
+        fs.copyFileSync(path.join(FIXTURES, name, f), path.join(dir, f));
+    }
+    return dir;
+}
+
+/**
+ * The plans of every stack of a project folder. Each stack is deployed by an identity of its own
+ * (a development-mode stack is one developer's): its development prefix differs from the others'.
+ */
+async function planAll(projectDir: string): Promise<Record<string, PlanDocument>> {
+    const plans: Record<string, PlanDocument> = {};
+    for (const stack of listStacks(projectDir)) {
+        plans[stack] = (await planStack(stack, { projectDir, user: `${stack}.deployer@example.com` })).doc;
+    }
+    return plans;
+}
+
+describe("one writer per grant", () => {
+    it("holds for the shipped stacks: no securable's grants written twice, every promotion granted by its source", async () => {
+        const plans = await planAll(PROJECT_DIR);
+        expect(Object.keys(plans).length).toBeGreaterThan(1);
+        expect(sharedGrantSecurables(plans)).toEqual([]);
+        expect(promotionSourceProblems(plans)).toEqual([]);
+    });
+
+    it("fails two stacks that write the grants of the same schema and model", async () => {
+        const shared = sharedGrantSecurables(await planAll(fixtureProject("two-writers")));
+        expect(shared.map((s) => [s.securable, s.writers.map((w) => w.stack)])).toEqual([
+            ["model ml_catalog.ml_data.ml_model", ["prod", "staging"]],
+            ["schema ml_catalog.ml_data", ["prod", "staging"]],
+            ["volume ml_catalog.ml_data.input", ["prod", "staging"]],
+        ]);
+    });
+
+    it("lets deploy-model read its source where the source is managed: staging grants prod's principal", async () => {
+        const plans = await planAll(fixtureProject("promotion"));
+        expect(sharedGrantSecurables(plans)).toEqual([]);
+        expect(promotionSourceProblems(plans)).toEqual([]);
+
+        // prod writes no grant on staging's objects, and no single-principal grant at all.
+        const grantsIn = (stack: string) =>
+            plans[stack].steps.map((s) => s.newState).filter((s) => s.type.startsWith("databricks:index/grant"));
+        expect(grantsIn("prod").filter((g) => g.type === "databricks:index/grant:Grant")).toEqual([]);
+        expect(JSON.stringify(grantsIn("prod").map((g) => g.inputs))).not.toContain("staging_catalog");
+
+        // staging's authoritative grants: its own principal and groups, and prod's promotion principal.
+        const on = (key: string, name: string) =>
+            (grantsIn("staging").find((g) => (g.inputs as any)[key] === name)?.inputs as any)?.grants;
+        expect(on("schema", "staging_catalog.ml_data")).toContainEqual({ principal: SP, privileges: ["USE_SCHEMA"] });
+        expect(on("model", "staging_catalog.ml_data.ml_model")).toEqual([
+            { principal: STAGING_SP, privileges: ["ALL_PRIVILEGES", "MANAGE"] },
+            { principal: SP, privileges: ["EXECUTE"] },
+            { principal: "data-scientists", privileges: ["EXECUTE"] },
+            { principal: "ml-engineers", privileges: ["ALL_PRIVILEGES"] },
+        ]);
+    });
+
+    it("says what to add when the source stack does not grant the promotion's principal", async () => {
+        const dir = fixtureProject("promotion");
+        const staging = path.join(dir, "Pulumi.staging.yaml");
+        fs.writeFileSync(
+            staging,
+            fs.readFileSync(staging, "utf8").replace(/\n {2}databricks-mlops:projectOverrides:[\s\S]*$/, "\n"),
+        );
+        expect(promotionSourceProblems(await planAll(dir))).toEqual([
+            `prod: the promotion from staging_catalog.ml_data.ml_model: staging does not grant ${SP} USE_SCHEMA and EXECUTE; add it to modelReaders of project ml-project in Pulumi.staging.yaml`,
+        ]);
+    });
+
+    it.each([
+        [
+            "a developer's sandbox",
+            "dev_catalog.dev_dev_deployer_ml_data.dev_dev_deployer_ml_model_dev",
+            "dev is a development-mode stack (a developer's sandbox); promote from a CI-deployed production-mode stack (such as staging)",
+        ],
+        [
+            "a model no stack manages",
+            "other_catalog.ml_data.ml_model",
+            "no stack of this project manages that model; point promotion.sourceModel at the model of a CI-deployed production-mode stack (such as staging)",
+        ],
+    ])("refuses a promotion from %s", async (_what, source, problem) => {
+        const dir = fixtureProject("promotion");
+        fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
+        const prod = path.join(dir, "Pulumi.prod.yaml");
+        fs.writeFileSync(prod, fs.readFileSync(prod, "utf8").replace("staging_catalog.ml_data.ml_model", source));
+        expect(promotionSourceProblems(await planAll(dir))).toEqual([`prod: the promotion from ${source}: ${problem}`]);
+    });
+
+    it("refuses modelReaders in development mode: the source is a CI-deployed stack", async () => {
+        const dir = fixtureProject("promotion");
+        const staging = path.join(dir, "Pulumi.staging.yaml");
+        fs.writeFileSync(staging, fs.readFileSync(staging, "utf8").replace("mode: production", "mode: development"));
+        await expect(planStack("staging", { projectDir: dir })).rejects.toThrow(
+            "Pulumi.staging.yaml: databricks-mlops:projectOverrides.ml-project.modelReaders: expected no modelReaders in development mode: a deploy-model stack promotes from a CI-deployed production-mode stack (such as staging), never from a developer's sandbox",
+        );
+    });
+});
