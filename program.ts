@@ -26,6 +26,9 @@ import {
     type AliasLookup,
     aliasVersions,
     lookUpModelAliases,
+    lookUpEndpoint,
+    settleMissing,
+    devNamePrefix,
     routeKey,
     routeKinds,
     type ServedRoute,
@@ -75,9 +78,10 @@ export async function program(): Promise<Record<string, unknown>> {
     if (knownUser) checkEndpointNames(settings, knownUser);
 
     // Decide, per project, whether and what to serve (mlops-stacks#217): the configured versions
-    // exist, the aliases resolve to versions.
+    // exist, the aliases resolve to versions. Where the model lacks what a route names, a new
+    // endpoint is deferred and a live one keeps serving what it serves; everything else deploys.
     const served = await Promise.all(
-        settings.projects.map(async (p, i): Promise<ServedRoute[] | undefined> => {
+        settings.projects.map(async (p): Promise<Serving> => {
             const fullName = modelFullName(settings, p, knownUser);
             const kinds = routeKinds(p.serving.routes);
             let versions: VersionLookup | undefined;
@@ -93,22 +97,29 @@ export async function program(): Promise<Record<string, unknown>> {
             }
             const decision = decideServing(fullName, p.serving.routes, versions, aliases);
             if (!decision.serve) {
-                if ("error" in decision) {
-                    throw configProblem(
-                        ["projects", i, "serving", "routes", decision.error.routeIndex, "alias"],
-                        decision.error.message,
-                        locate,
-                    );
-                }
-                void pulumi.log.warn(decision.reason);
-                return undefined;
+                const name = ucNameFor(
+                    settings.mode,
+                    knownUser?.shortName ?? "",
+                    baseEndpointName(p.name, settings.environment),
+                );
+                // A workspace that does not exist yet has no endpoint.
+                const endpoint = canAsk ? await lookUpEndpoint(name, { provider }) : ({ kind: "absent" } as const);
+                const settled = settleMissing(decision.missing, name, endpoint, {
+                    modelName: p.modelName,
+                    routes: p.serving.routes,
+                    toRun: whatToRun(settings, p, knownUser),
+                });
+                void pulumi.log.warn(settled.warning);
+                return settled.action === "defer" ? { routes: undefined } : { routes: settled.routes, keepLive: true };
             }
             if (decision.warning) void pulumi.log.warn(decision.warning);
-            return p.serving.routes.map((r, j) => ({
-                key: routeKey(r),
-                version: decision.versions[j] ?? aliasAtDeploy(fullName, r.alias as string, provider),
-                trafficPercentage: r.trafficPercentage,
-            }));
+            return {
+                routes: p.serving.routes.map((r, j) => ({
+                    key: routeKey(r),
+                    version: decision.versions[j] ?? aliasAtDeploy(fullName, r.alias as string, provider),
+                    trafficPercentage: r.trafficPercentage,
+                })),
+            };
         }),
     );
 
@@ -140,7 +151,8 @@ export async function program(): Promise<Record<string, unknown>> {
                 workspaceRootPath,
                 workloadDir: workloadDirs[i],
                 landingUrl: workspace?.landing.url,
-                servedRoutes: served[i],
+                servedRoutes: served[i].routes,
+                keepLiveServing: served[i].keepLive,
             },
             { providers },
         );
@@ -244,6 +256,32 @@ function aliasAtDeploy(
             if (version === undefined) throw new pulumi.RunError(`model ${fullName} has no alias ${alias}`);
             return version;
         }),
+    );
+}
+
+/** What a project's endpoint serves: its routes (none: deferred), and whether a live endpoint is held as it is. */
+interface Serving {
+    routes: ServedRoute[] | undefined;
+    keepLive?: boolean;
+}
+
+/**
+ * What gives the model the version or alias its routes name: the training job (its evaluation
+ * sets `challenger` and `champion`), or in a deploy-model production stack the promotion job.
+ */
+function whatToRun(settings: Settings, p: Settings["projects"][number], user: CurrentUser | undefined): string {
+    const env = settings.environment;
+    const job = (name: string) =>
+        settings.mode === "development" ? `${devNamePrefix(user?.shortName ?? "<short_name>")}${name}` : name;
+    if (settings.mode === "production" && p.deployment === "model" && p.promotion) {
+        return (
+            `Run the promotion job "${job(`${p.name}-promotion-${env}`)}" (\`databricks jobs run-now <job id>\`): it copies ` +
+            `${p.promotion.sourceModel}@${p.promotion.sourceAlias} into this model and sets challenger and champion when the copy passes the thresholds`
+        );
+    }
+    return (
+        `Run the training job "${job(`${p.name}-training-${env}`)}" (\`databricks jobs run-now <job id>\`, or drop a file into the training-data volume): ` +
+        "it registers a version, and its evaluation sets challenger and champion when the version passes the thresholds"
     );
 }
 

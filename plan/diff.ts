@@ -127,7 +127,13 @@ function logicalName(urn: string): string {
 
 /** Compares one resource's old and new state. */
 export function diffStep(oldState: State, newState: State): DiffStep {
-    const changes = changedPaths(oldState.inputs, newState.inputs);
+    // The engine keeps an ignored input as the state has it (one the state lacks takes the new
+    // value): no change to show there.
+    const inputs = { ...newState.inputs };
+    for (const key of newState.ignoreChanges ?? []) {
+        if (key in oldState.inputs) inputs[key] = oldState.inputs[key];
+    }
+    const changes = changedPaths(oldState.inputs, inputs);
     const detailedDiff: DiffStep["detailedDiff"] = {};
     const diffReasons = new Set<string>();
     const replaceReasons = new Set<string>();

@@ -39,6 +39,13 @@ export interface MockWorkspace {
     aliases?: Record<string, string>;
     /** Data sources that answer `{}`, as an invoke on a provider the engine cannot configure does. */
     emptyAnswers?: string[];
+    /**
+     * The serving endpoints the workspace has (`getServingEndpoints`), by name, each with the
+     * served entities it serves now; omitted: none (no endpoint was deployed yet).
+     */
+    endpoints?: Record<string, { name: string; entityName: string; entityVersion: string }[]>;
+    /** Make the serving-endpoint lookup fail with this message (forbidden, an outage). */
+    endpointLookupError?: string;
 }
 
 /** The lookups `lookupError` fails. */
@@ -70,6 +77,8 @@ export interface RecordedResource {
     aliases?: RecordedAlias[];
     /** The `retainOnDelete` option: removing the resource from the program leaves it in the cloud. */
     retainOnDelete?: boolean;
+    /** The `ignoreChanges` option: inputs the engine keeps as they are in the state. */
+    ignoreChanges?: string[];
     /** The order of registration. */
     seq: number;
 }
@@ -243,6 +252,7 @@ interface RegisterRequest {
     getDependenciesList(): string[];
     getProvider(): string;
     getRetainondelete(): boolean;
+    getIgnorechangesList(): string[];
     getAliasesList(): AliasMessage[];
     getAliasurnsList(): string[];
 }
@@ -331,6 +341,16 @@ export function installMocks(
                         modelInfos: [{ fullName, catalogName, schemaName, name, aliases, browseOnly: false }],
                     };
                 }
+                case "databricks:index/getServingEndpoints:getServingEndpoints": {
+                    if (workspace.endpointLookupError !== undefined) throw engineError(workspace.endpointLookupError);
+                    return {
+                        endpoints: Object.entries(workspace.endpoints ?? {}).map(([name, entities]) => ({
+                            name,
+                            id: name,
+                            configs: [{ servedEntities: entities }],
+                        })),
+                    };
+                }
                 case "azure-native:authorization:getClientConfig":
                     return {
                         clientId: fakeUuid("client"),
@@ -387,6 +407,7 @@ export function installMocks(
                     provider: req.getProvider(),
                     aliases: aliasesOf(req),
                     retainOnDelete: req.getRetainondelete() ?? false,
+                    ignoreChanges: [...(req.getIgnorechangesList() ?? [])].sort(),
                     seq: recorder.resources.length,
                 });
             }

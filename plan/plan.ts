@@ -26,6 +26,8 @@ export interface PlanStep {
         retainOnDelete?: boolean;
         /** The URNs of the `aliases` option (earlier identities), present only when there are some. */
         aliases?: string[];
+        /** The `ignoreChanges` option (inputs the engine keeps from the state), present only when set. */
+        ignoreChanges?: string[];
         dependencies: string[];
         provider?: string;
     };
@@ -332,6 +334,7 @@ function toDocument(
                 protect: r.protect,
                 ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
                 ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
+                ...(r.ignoreChanges?.length ? { ignoreChanges: r.ignoreChanges } : {}),
                 dependencies: r.dependencies,
                 ...(provider ? { provider } : {}),
             };

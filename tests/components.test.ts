@@ -135,9 +135,10 @@ describe("serving decision", () => {
     it.each<[VersionLookup, boolean, boolean]>([
         [{ kind: "modelNotFound" }, false, false],
         [{ kind: "listed", versions: ["1", "2"] }, true, false],
-        // An empty page may have more behind it: never read as "no versions".
-        [{ kind: "listed", versions: [] }, true, true],
-        [{ kind: "listed", versions: ["2"] }, true, true],
+        // The listed page lacks the version: missing (the caller defers a new endpoint, holds a live one).
+        [{ kind: "listed", versions: [] }, false, false],
+        [{ kind: "listed", versions: ["2"] }, false, false],
+        // Nothing known: serve what the config names, never hold anything back.
         [{ kind: "unknown", reason: "no answer" }, true, true],
     ])("with %j serves: %s, warns: %s", (lookup, serve, warns) => {
         const decision = decideServing("c.s.m", routes, lookup, undefined);
@@ -145,10 +146,17 @@ describe("serving decision", () => {
         expect(decision.serve && decision.warning !== undefined).toBe(warns);
     });
 
-    it("defers with a reason only when the model does not exist", () => {
+    it("says what the model lacks: itself, a version, an alias", () => {
         expect(decideServing("c.s.m", routes, { kind: "modelNotFound" }, undefined)).toEqual({
             serve: false,
-            reason: expect.stringContaining("model c.s.m does not exist yet"),
+            missing: { what: "model c.s.m does not exist yet", routeIndexes: [0] },
+        });
+        expect(decideServing("c.s.m", routes, { kind: "listed", versions: [] }, undefined)).toEqual({
+            serve: false,
+            missing: {
+                what: "model c.s.m has no version 1 (it lists no versions; the provider reads one page of versions)",
+                routeIndexes: [0],
+            },
         });
     });
 
@@ -165,13 +173,10 @@ describe("serving decision", () => {
         });
     });
 
-    it("names the route of an alias the model does not have", () => {
+    it("names the alias the model does not have and the route", () => {
         expect(decideServing("c.s.m", ab, undefined, { kind: "aliases", aliases: { champion: "3" } })).toEqual({
             serve: false,
-            error: {
-                routeIndex: 1,
-                message: 'expected an alias that model c.s.m has (champion=3), found "challenger"',
-            },
+            missing: { what: "model c.s.m has no alias challenger (it has champion=3)", routeIndexes: [1] },
         });
     });
 

@@ -379,16 +379,30 @@ describe("first deploy: no model version yet (mlops-stacks#217)", () => {
         expect(run.ofType(T.job)).toHaveLength(2);
         expect(run.ofType(T.model)).toHaveLength(1);
         expect(run.doc.diagnostics.map((d) => d.message)).toEqual([
-            "model prod_catalog.ml_data.ml_model does not exist yet: the serving endpoint and its quality monitor are deferred. Run the training job (or let a file land in the training-data volume), then run `pulumi up` again.",
+            'model prod_catalog.ml_data.ml_model does not exist yet: the serving endpoint ml-project-api-prod is deferred, with what reads its tables (the quality monitor, the processed inference table and its job, retraining, the A/B query); everything else deploys. Run the training job "ml-project-training-prod" (`databricks jobs run-now <job id>`, or drop a file into the training-data volume): it registers a version, and its evaluation sets challenger and champion when the version passes the thresholds; then run `pulumi up` again.',
         ]);
     });
 
-    it("keeps serving a version the listed page lacks, and says so, rather than deleting the endpoint", async () => {
-        const run = await planStack("dev", { modelVersions: ["2"] });
+    it("keeps a live endpoint serving what it serves when the listed page lacks the version, rather than deleting it", async () => {
+        const run = await planStack("dev", {
+            modelVersions: ["2"],
+            mock: {
+                endpoints: {
+                    "dev_jane_doe_ml-project-api-dev": [
+                        {
+                            name: "ml_model_dev-1",
+                            entityName: "dev_catalog.dev_jane_doe_ml_data.dev_jane_doe_ml_model_dev",
+                            entityVersion: "1",
+                        },
+                    ],
+                },
+            },
+        });
         expect(run.ofType(T.serving)).toHaveLength(1);
+        expect(run.ofType(T.serving)[0].ignoreChanges).toEqual(["config"]);
         expect(run.doc.diagnostics.map((d) => d.message)).toEqual([
             expect.stringContaining(
-                "model dev_catalog.dev_jane_doe_ml_data.dev_jane_doe_ml_model_dev exists, but the provider listed only versions 2, not 1",
+                "model dev_catalog.dev_jane_doe_ml_data.dev_jane_doe_ml_model_dev has no version 1 (it lists 2; the provider reads one page of versions): the serving endpoint dev_jane_doe_ml-project-api-dev keeps serving what it serves now (1 at version 1)",
             ),
         ]);
     });

@@ -20,12 +20,19 @@ describe("the model-version lookup never turns silence into a delete", () => {
     // The dev stack serves a version number (prod serves an alias, a lookup of its own).
     const DEV_MODEL = "dev_catalog\\.dev_jane_doe_ml_data\\.dev_jane_doe_ml_model_dev";
 
-    it("keeps serving when the listed page is empty (more pages may follow) and says why", async () => {
-        const run = await planStack("dev", { mock: { modelVersions: [] } });
+    it("keeps a live endpoint serving when the listed page is empty (more pages may follow) and says why", async () => {
+        const live = { name: "ml_model_dev-1", entityName: "m", entityVersion: "1" };
+        const run = await planStack("dev", {
+            mock: { modelVersions: [], endpoints: { "dev_jane_doe_ml-project-api-dev": [live] } },
+        });
         expect(run.ofType(SERVING)).toHaveLength(1);
         expect(run.ofType(MONITOR)).toHaveLength(1);
         expect(warnings(run)).toEqual([
-            expect.stringMatching(new RegExp(`^model ${DEV_MODEL} exists, but the provider listed no versions`)),
+            expect.stringMatching(
+                new RegExp(
+                    `^model ${DEV_MODEL} has no version 1 \\(it lists no versions; the provider reads one page of versions\\): the serving endpoint dev_jane_doe_ml-project-api-dev keeps serving`,
+                ),
+            ),
         ]);
     });
 

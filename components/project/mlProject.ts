@@ -59,6 +59,11 @@ export interface MlProjectArgs {
      * registers a version.
      */
     servedRoutes?: ServedRoute[];
+    /**
+     * The endpoint is live and the model lacks what its routes name: `servedRoutes` are what it
+     * serves now, and its serving config stays as deployed until the model catches up. Default: false.
+     */
+    keepLiveServing?: boolean;
 }
 
 /**
@@ -278,6 +283,7 @@ export class MlProject extends pulumi.ComponentResource {
                     scaleToZero: p.serving.scaleToZero ?? presets.development,
                     inferenceTable: { catalog, schema: schemaName, prefix: p.serving.inferenceTablePrefix },
                     permissions: servingPermissions(args.access),
+                    keepLiveConfig: args.keepLiveServing,
                 },
                 child,
             );

@@ -5,8 +5,9 @@ import { routeTarget } from "../../config/schema";
 /**
  * Serving a model version that does not exist fails the deploy (databricks/mlops-stacks#217:
  * on a first deploy no training run has registered a version yet). This program looks the
- * versions up before it declares anything and defers the endpoint, and the monitor on its
- * inference table, while the model does not exist.
+ * versions and aliases up before it declares anything. While the model lacks what a route names
+ * (the model itself, a version, an alias), a new endpoint is deferred with what reads its tables,
+ * and a live endpoint keeps serving what it serves: every other change still deploys.
  *
  * The lookup decides whether a live endpoint stays in the program, so it is read with suspicion:
  * the provider's `getRegisteredModelVersions` reads one page of a paged API (a page may be empty
@@ -39,23 +40,28 @@ export interface RouteConfig {
 }
 
 /**
- * What to do with a project's endpoint: serve, with each route's version (`undefined`: an alias
+ * What the configured routes need from the model: each route's version (`undefined`: an alias
  * the workspace could not resolve now, known at deploy) and a warning to print when something
- * was not verified; defer (the model does not exist yet); or stop on a route the model cannot
- * serve.
+ * was not verified; or what the model lacks (the model itself, a version, an alias), which
+ * defers a new endpoint or holds a live one (see `settleMissing`).
  */
 export type ServingDecision =
-    | { serve: true; versions: (string | undefined)[]; warning?: string }
-    | { serve: false; reason: string }
-    | { serve: false; error: { routeIndex: number; message: string } };
+    { serve: true; versions: (string | undefined)[]; warning?: string } | { serve: false; missing: MissingTarget };
+
+/** What a model lacks that the routes name. */
+export interface MissingTarget {
+    /** `model X does not exist yet` or `model X has no alias champion (it has none)`. */
+    what: string;
+    /** The routes that cannot be served now, by index. */
+    routeIndexes: number[];
+}
 
 /**
- * Decides from the lookups. A missing model defers the endpoint (a first deploy); an unknown or
- * incomplete version list never does, since deferring would delete a live endpoint: the
- * configured versions are served and a warning says what could not be checked (if a version
- * really does not exist, the endpoint update fails and nothing is deleted). An alias the model
- * does not have is an error naming the route; an alias that cannot be looked up now stays
- * unresolved until the deploy.
+ * Decides from the lookups. A route is served when its version is listed or its alias resolves;
+ * an unknown lookup never holds anything back (the configured versions are served and a warning
+ * says what could not be checked; an alias that cannot be looked up now is resolved at deploy).
+ * A model that does not exist, a version the listed page lacks and an alias the model does not
+ * have are missing: the caller defers the endpoint, or keeps a live one as it is.
  */
 export function decideServing(
     modelFullName: string,
@@ -66,33 +72,31 @@ export function decideServing(
     if (versions?.kind === "modelNotFound" || aliases?.kind === "modelNotFound") {
         return {
             serve: false,
-            reason:
-                `model ${modelFullName} does not exist yet: the serving endpoint and its quality monitor are deferred. ` +
-                "Run the training job (or let a file land in the training-data volume), then run `pulumi up` again.",
+            missing: { what: `model ${modelFullName} does not exist yet`, routeIndexes: routes.map((_, i) => i) },
         };
     }
     const warnings: string[] = [];
+    const lacking: string[] = [];
+    const routeIndexes: number[] = [];
     const configured = routes.filter((r) => r.version !== undefined).map((r) => r.version as string);
     if (versions?.kind === "unknown" && configured.length > 0) {
         warnings.push(
             `could not check the versions of model ${modelFullName} (${versions.reason}); serving the configured versions ${configured.join(", ")}.`,
         );
     }
-    if (versions?.kind === "listed") {
-        const missing = configured.filter((v) => !versions.versions.includes(v));
-        if (missing.length > 0) {
-            const listed =
-                versions.versions.length === 0 ? "no versions" : `only versions ${versions.versions.join(", ")}`;
-            warnings.push(
-                `model ${modelFullName} exists, but the provider listed ${listed}, not ${missing.join(", ")}; ` +
-                    "the list may be one page of several, so the configured versions are served. " +
-                    "If a version really does not exist, the endpoint update fails and nothing is deleted: run the training job first.",
-            );
-        }
-    }
     const resolved: (string | undefined)[] = [];
     for (const [i, r] of routes.entries()) {
         if (r.alias === undefined) {
+            if (versions?.kind === "listed" && !versions.versions.includes(r.version as string)) {
+                const listed =
+                    versions.versions.length === 0
+                        ? "it lists no versions"
+                        : `it lists ${versions.versions.join(", ")}`;
+                // The provider reads one page of the versions (ListByFullName, not ListAll:
+                // terraform-provider-databricks data_registered_model_versions.go).
+                lacking.push(`version ${r.version} (${listed}; the provider reads one page of versions)`);
+                routeIndexes.push(i);
+            }
             resolved.push(r.version);
             continue;
         }
@@ -108,17 +112,99 @@ export function decideServing(
             const known = Object.entries(aliases.aliases)
                 .map(([a, v]) => `${a}=${v}`)
                 .join(", ");
-            return {
-                serve: false,
-                error: {
-                    routeIndex: i,
-                    message: `expected an alias that model ${modelFullName} has (${known || "it has none"}), found "${r.alias}"`,
-                },
-            };
+            lacking.push(`alias ${r.alias} (${known ? `it has ${known}` : "it has no aliases"})`);
+            routeIndexes.push(i);
         }
         resolved.push(version);
     }
+    if (lacking.length > 0) {
+        return {
+            serve: false,
+            missing: { what: `model ${modelFullName} has no ${lacking.join(", nor ")}`, routeIndexes },
+        };
+    }
     return { serve: true, versions: resolved, ...(warnings.length > 0 ? { warning: warnings.join(" ") } : {}) };
+}
+
+/** What the workspace said of a serving endpoint: it serves these entities now, it does not exist, or nothing to go by. */
+export type EndpointLookup =
+    { kind: "exists"; served: LiveEntity[] } | { kind: "absent" } | { kind: "unknown"; reason: string };
+
+/** One entity a live endpoint serves: its name (`<model>-<key>`) and version. */
+export interface LiveEntity {
+    name: string;
+    version: string;
+}
+
+/** What becomes of an endpoint whose routes name what the model lacks. */
+export type Settlement =
+    /** No endpoint yet: leave it, and what reads its tables, out of this deploy. */
+    | { action: "defer"; warning: string }
+    /** A live endpoint: keep it serving what it serves, unchanged (`routes` as it serves them). */
+    | { action: "hold"; routes: { key: string; version: string; trafficPercentage: number }[]; warning: string };
+
+/**
+ * Defers an endpoint that does not exist yet, or keeps a live one serving what it serves now,
+ * when its routes name what the model lacks; the warning names what is missing and what to run.
+ * An endpoint lookup that says nothing certain stops the deploy: deferring a live endpoint would
+ * delete it.
+ */
+export function settleMissing(
+    missing: MissingTarget,
+    endpointName: string,
+    endpoint: EndpointLookup,
+    context: { modelName: string; routes: RouteConfig[]; toRun: string },
+): Settlement {
+    const then = `${context.toRun}; then run \`pulumi up\` again.`;
+    if (endpoint.kind === "unknown") {
+        throw new pulumi.RunError(
+            `${missing.what}, and whether the serving endpoint ${endpointName} exists cannot be told (${endpoint.reason}).\n` +
+                "  The deploy stops rather than leave out an endpoint that may be live (Pulumi would delete it).",
+        );
+    }
+    if (endpoint.kind === "absent") {
+        return {
+            action: "defer",
+            warning:
+                `${missing.what}: the serving endpoint ${endpointName} is deferred, with what reads its tables ` +
+                "(the quality monitor, the processed inference table and its job, retraining, the A/B query); everything else deploys. " +
+                then,
+        };
+    }
+    const routes = liveRoutes(endpoint.served, context.modelName, context.routes);
+    const serving = routes.map((r) => `${r.key} at version ${r.version}`).join(", ") || "nothing";
+    return {
+        action: "hold",
+        routes,
+        warning:
+            `${missing.what}: the serving endpoint ${endpointName} keeps serving what it serves now (${serving}), unchanged until it does. ` +
+            then,
+    };
+}
+
+/**
+ * The routes of a live endpoint, as this program names them: the key is the served entity's name
+ * without the `<model>-` prefix; the traffic is the configured split where the live routes are
+ * exactly configured routes whose shares sum to 100, else an even split (the endpoint list does
+ * not return the traffic; the held endpoint's config is not sent anyway: see ServingEndpoint's
+ * `keepLiveConfig`).
+ */
+export function liveRoutes(
+    served: LiveEntity[],
+    modelName: string,
+    routes: RouteConfig[],
+): { key: string; version: string; trafficPercentage: number }[] {
+    const keyed = served.map((e) => ({
+        key: e.name.startsWith(`${modelName}-`) ? e.name.slice(modelName.length + 1) : e.name,
+        version: e.version,
+    }));
+    const share = (key: string) => routes.find((r) => routeKey(r) === key)?.trafficPercentage;
+    const configured = keyed.map((r) => share(r.key));
+    if (configured.every((t) => t !== undefined) && configured.reduce((a, t) => a + (t ?? 0), 0) === 100) {
+        return keyed.map((r, i) => ({ ...r, trafficPercentage: configured[i] as number }));
+    }
+    const even = Math.floor(100 / Math.max(keyed.length, 1));
+    return keyed.map((r, i) => ({ ...r, trafficPercentage: i === 0 ? 100 - even * (keyed.length - 1) : even }));
 }
 
 /** Whether any route serves an alias, or a version number. */
@@ -216,6 +302,45 @@ export async function lookUpModelAliases(fullName: string, opts?: pulumi.InvokeO
         return { kind: "unknown", reason: "the provider answered nothing: its workspace is not configured yet" };
     }
     return { kind: "aliases", aliases: aliasVersions(info.aliases ?? []) };
+}
+
+/** A serving-endpoint lookup that failed (forbidden, an outage): never read as "no endpoint". */
+export class EndpointLookupError extends pulumi.RunError {
+    constructor(endpointName: string, cause: unknown) {
+        super(
+            `cannot look up the serving endpoint ${endpointName}: ${errorText(cause)}\n` +
+                '  The deploy stops rather than read this as "no endpoint" (leaving a live endpoint out would delete it). ' +
+                "Check databricks:host, the credentials, and that the deploying identity may list serving endpoints.",
+        );
+        this.name = "EndpointLookupError";
+    }
+}
+
+/**
+ * Whether a serving endpoint exists, and what it serves, from the provider's
+ * `getServingEndpoints` (every endpoint the deploying identity can see: the SDK's ListAll,
+ * terraform-provider-databricks `data_serving_endpoints.go`; the provider keeps the deploying
+ * identity CAN_MANAGE on the endpoints it deploys, `permissions/permission_definitions.go`). An
+ * answer without the list (an unconfigured provider's `{}`) is `unknown`; an error throws.
+ */
+export async function lookUpEndpoint(endpointName: string, opts?: pulumi.InvokeOptions): Promise<EndpointLookup> {
+    let result: Partial<databricks.GetServingEndpointsResult>;
+    try {
+        result = await databricks.getServingEndpoints({}, opts);
+    } catch (err) {
+        throw new EndpointLookupError(endpointName, err);
+    }
+    if (!result?.endpoints) {
+        return { kind: "unknown", reason: "the provider answered nothing: its workspace is not configured yet" };
+    }
+    const found = result.endpoints.find((e) => e.name === endpointName);
+    if (!found) return { kind: "absent" };
+    const config = found.configs?.[0];
+    const served = [
+        ...(config?.servedEntities ?? []).map((e) => ({ name: e.name ?? "", version: e.entityVersion ?? "" })),
+        ...(config?.servedModels ?? []).map((m) => ({ name: m.name ?? "", version: m.modelVersion ?? "" })),
+    ];
+    return { kind: "exists", served };
 }
 
 /** `{champion: "3"}` from the provider's alias list. */

@@ -33,6 +33,12 @@ export interface ServingEndpointArgs {
     inferenceTable: InferenceTableLocation;
     /** Access control list of the endpoint. */
     permissions: AccessControl[];
+    /**
+     * Leave the live endpoint's serving config (served entities, traffic) as deployed
+     * (`ignoreChanges: ["config"]`): the model lacks a version or alias the routes name, and the
+     * endpoint keeps serving what it serves until it has them. Default: false.
+     */
+    keepLiveConfig?: boolean;
 }
 
 /** Where the AI Gateway writes the inference table. */
@@ -98,7 +104,7 @@ export class ServingEndpoint extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            { parent: this, ...(args.keepLiveConfig ? { ignoreChanges: ["config"] } : {}) },
         );
         new databricks.Permissions(
             `${name}-perms`,
