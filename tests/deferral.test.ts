@@ -142,7 +142,11 @@ describe("a model that lacks what a route names", () => {
             promotion: { sourceModel: "staging_catalog.ml_data.ml_model", validationTable: "prod_catalog.ml_data.l" },
         });
         config[`${NS}:projects`][0].inference.inputTable = "prod_catalog.ml_data.customers";
-        const run = await planStack("prod", { projectDir: tempProject("prod", config), aliases: {} });
+        const run = await planStack("prod", {
+            projectDir: tempProject("prod", config),
+            aliases: {},
+            modelVersions: ["1"],
+        });
         expect(run.ofType(T.serving)).toEqual([]);
         expect(warnings(run)).toEqual([
             expect.stringContaining(
