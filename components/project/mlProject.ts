@@ -54,9 +54,10 @@ export interface MlProjectArgs {
      */
     landingUrl?: pulumi.Output<string>;
     /**
-     * The routes the endpoint serves, each with its version resolved. Omitted on a first deploy:
-     * the endpoint and the monitor on its inference table are left out until a training run
-     * registers a version.
+     * The routes the endpoint serves, each with its version resolved. Omitted while the model
+     * lacks what a route names and no endpoint is live (a first deploy, no champion yet): the
+     * endpoint and what reads its tables (the monitor, its processed table and job, retraining,
+     * the A/B query) are left out until a training or promotion run provides it.
      */
     servedRoutes?: ServedRoute[];
     /**
