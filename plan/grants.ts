@@ -1,4 +1,5 @@
-import type { PlanDocument } from "./plan";
+import { buildPlan, type PlanDocument } from "./plan";
+import { listStacks } from "./stackConfig";
 
 /**
  * One writer per grant, across the stacks of a project. `databricks.Grants` owns every principal
@@ -165,4 +166,32 @@ export function promotionSourceProblems(plans: Record<string, PlanDocument>): st
         }
     }
     return problems;
+}
+
+/**
+ * The offline plans of every stack of a project folder (`Pulumi.<stack>.yaml`). Each stack is
+ * planned as a deployer of its own (a development-mode stack is one developer's sandbox, with
+ * that developer's prefix), so two sandboxes never look like one.
+ */
+export async function planEveryStack(
+    program: () => Promise<Record<string, unknown>>,
+    projectDir: string,
+): Promise<Record<string, PlanDocument>> {
+    const plans: Record<string, PlanDocument> = {};
+    for (const stack of listStacks(projectDir)) {
+        plans[stack] = await buildPlan(program, { projectDir, stack, currentUser: `${stack}.deployer@example.com` });
+    }
+    return plans;
+}
+
+/** The problems of a project's grants across its stacks, one line each: empty when each grant has one writer. */
+export function grantProblems(plans: Record<string, PlanDocument>): string[] {
+    return [
+        ...sharedGrantSecurables(plans).map(
+            (s) =>
+                `${s.securable}: grants written by ${s.writers.map((w) => `${w.stack} (${w.urn.split("::").pop()})`).join(" and ")}; ` +
+                "give the securable one writer (one stack, one Grants resource)",
+        ),
+        ...promotionSourceProblems(plans),
+    ];
 }

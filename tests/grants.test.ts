@@ -3,9 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { SHARED_FILE } from "../config/load";
-import { promotionSourceProblems, sharedGrantSecurables } from "../plan/grants";
-import type { PlanDocument } from "../plan/plan";
-import { listStacks } from "../plan/stackConfig";
+import { grantProblems, planEveryStack, promotionSourceProblems, sharedGrantSecurables } from "../plan/grants";
+import { program } from "../program";
 import { PROJECT_DIR, planStack, SP } from "./harness";
 
 /** One writer per grant: no Unity Catalog securable's grants are written by two stacks (or two resources). */
@@ -23,33 +22,27 @@ function fixtureProject(name: string): string {
     return dir;
 }
 
-/**
- * The plans of every stack of a project folder. Each stack is deployed by an identity of its own
- * (a development-mode stack is one developer's): its development prefix differs from the others'.
- */
-async function planAll(projectDir: string): Promise<Record<string, PlanDocument>> {
-    const plans: Record<string, PlanDocument> = {};
-    for (const stack of listStacks(projectDir)) {
-        plans[stack] = (await planStack(stack, { projectDir, user: `${stack}.deployer@example.com` })).doc;
-    }
-    return plans;
-}
+/** The plans of every stack of a project folder, each deployed by an identity of its own. */
+const planAll = (projectDir: string) => planEveryStack(program, projectDir);
 
 describe("one writer per grant", () => {
     it("holds for the shipped stacks: no securable's grants written twice, every promotion granted by its source", async () => {
         const plans = await planAll(PROJECT_DIR);
         expect(Object.keys(plans).length).toBeGreaterThan(1);
-        expect(sharedGrantSecurables(plans)).toEqual([]);
-        expect(promotionSourceProblems(plans)).toEqual([]);
+        expect(grantProblems(plans)).toEqual([]);
     });
 
     it("fails two stacks that write the grants of the same schema and model", async () => {
-        const shared = sharedGrantSecurables(await planAll(fixtureProject("two-writers")));
+        const plans = await planAll(fixtureProject("two-writers"));
+        const shared = sharedGrantSecurables(plans);
         expect(shared.map((s) => [s.securable, s.writers.map((w) => w.stack)])).toEqual([
             ["model ml_catalog.ml_data.ml_model", ["prod", "staging"]],
             ["schema ml_catalog.ml_data", ["prod", "staging"]],
             ["volume ml_catalog.ml_data.input", ["prod", "staging"]],
         ]);
+        expect(grantProblems(plans)[1]).toBe(
+            "schema ml_catalog.ml_data: grants written by prod (ml-project-model-schema-grants) and staging (ml-project-model-schema-grants); give the securable one writer (one stack, one Grants resource)",
+        );
     });
 
     it("lets deploy-model read its source where the source is managed: staging grants prod's principal", async () => {
