@@ -10,16 +10,22 @@ const SCHEMA = "databricks:index/schema:Schema";
 describe("sandbox teardown", () => {
     it("deletes a development-mode schema with its contents (forceDestroy), unprotected", async () => {
         const run = await planStack("dev");
-        const [schema] = run.ofType(SCHEMA);
-        expect(schema.inputs).toMatchObject({ name: "dev_jane_doe_ml_data", forceDestroy: true });
-        expect(schema.protect).toBe(false);
+        const schemas = run.ofType(SCHEMA);
+        expect(schemas.length).toBeGreaterThan(0);
+        for (const schema of schemas) {
+            expect((schema.inputs as any).forceDestroy).toBe(true);
+            expect(schema.protect).toBe(false);
+        }
     });
 
     it("never force-destroys a production schema", async () => {
         const run = await planStack("prod");
-        const [schema] = run.ofType(SCHEMA);
-        expect(schema.inputs).not.toHaveProperty("forceDestroy");
-        expect(schema.protect).toBe(true);
+        const schemas = run.ofType(SCHEMA);
+        expect(schemas.length).toBeGreaterThan(0);
+        for (const schema of schemas) {
+            expect(schema.inputs).not.toHaveProperty("forceDestroy");
+            expect(schema.protect).toBe(true);
+        }
     });
 });
 
