@@ -715,7 +715,7 @@ export function deployModelInputIssues(
         name: string;
         deployment: string;
         inference: { inputTable?: string };
-        promotion?: { validationTable?: string };
+        promotion?: { sourceModel: string; validationTable?: string };
     },
     index: number,
 ): Issue[] {

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { liveRoutes } from "../components";
 import { diffPlans } from "../plan/diff";
 import { type PlanRun, planStack, PROJECT_DIR, stackFileConfig, tempProject } from "./harness";
 
@@ -201,4 +202,44 @@ describe("npm run plan", () => {
         expect(stdout).toContain(`warning: model ${PROD_MODEL} has no alias champion (it has challenger=2)`);
         expect(stdout).not.toContain("ModelServing");
     }, 60_000);
+});
+
+describe("liveRoutes", () => {
+    const ab = [
+        { alias: "champion", trafficPercentage: 80 },
+        { alias: "challenger", trafficPercentage: 20 },
+    ];
+    it.each([
+        [
+            "the configured split, when the live entities are exactly the configured routes",
+            [
+                { name: "m-champion", version: "3" },
+                { name: "m-challenger", version: "4" },
+            ],
+            [
+                { key: "champion", version: "3", trafficPercentage: 80 },
+                { key: "challenger", version: "4", trafficPercentage: 20 },
+            ],
+        ],
+        [
+            "all the traffic to the one live entity",
+            [{ name: "m-champion", version: "3" }],
+            [{ key: "champion", version: "3", trafficPercentage: 100 }],
+        ],
+        [
+            "an even split over entities the config does not name",
+            [
+                { name: "m-1", version: "1" },
+                { name: "other", version: "2" },
+                { name: "m-3", version: "3" },
+            ],
+            [
+                { key: "1", version: "1", trafficPercentage: 34 },
+                { key: "other", version: "2", trafficPercentage: 33 },
+                { key: "3", version: "3", trafficPercentage: 33 },
+            ],
+        ],
+    ])("gives %s", (_what, served, expected) => {
+        expect(liveRoutes(served, "m", ab)).toEqual(expected);
+    });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { deployModelInputIssues } from "../config/schema";
 import { planConfig, planError, planStack, rawStackFileConfig, stackFileConfig, tempProject } from "./harness";
 
 /** Deploy-model: what a production stack that promotes instead of training must be told. */
@@ -75,5 +76,36 @@ describe("inputs that something writes (deploy-model in production)", () => {
         expect(
             (run.named(JOB, "ml-project-inference").inputs as any).tasks[0].notebookTask.baseParameters.input_table,
         ).toBe("dev_catalog.dev_jane_doe_ml_data.customer_features");
+    });
+});
+
+describe("deployModelInputIssues", () => {
+    const project = (extra: Record<string, unknown> = {}) => ({
+        name: "p",
+        deployment: "model",
+        inference: {},
+        promotion: { sourceModel: SOURCE },
+        ...extra,
+    });
+    it.each([
+        [
+            "deploy-model in production, no tables",
+            "production",
+            project(),
+            ["inference.inputTable", "promotion.validationTable"],
+        ],
+        [
+            "deploy-model in production, both tables",
+            "production",
+            project({
+                inference: { inputTable: "c.s.t" },
+                promotion: { sourceModel: SOURCE, validationTable: "c.s.v" },
+            }),
+            [],
+        ],
+        ["deploy-model in development (it trains)", "development", project(), []],
+        ["deploy-code in production", "production", project({ deployment: "code" }), []],
+    ] as const)("%s: issues at %j", (_what, mode, p, keys) => {
+        expect(deployModelInputIssues(mode, p, 0).map((i) => i.path.slice(2).join("."))).toEqual(keys);
     });
 });
