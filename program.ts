@@ -97,11 +97,7 @@ export async function program(): Promise<Record<string, unknown>> {
             }
             const decision = decideServing(fullName, p.serving.routes, versions, aliases);
             if (!decision.serve) {
-                const name = ucNameFor(
-                    settings.mode,
-                    knownUser?.shortName ?? "",
-                    baseEndpointName(p.name, settings.environment),
-                );
+                const name = endpointNameOf(settings, p, knownUser);
                 // A workspace that does not exist yet has no endpoint.
                 const endpoint = canAsk ? await lookUpEndpoint(name, { provider }) : ({ kind: "absent" } as const);
                 const settled = settleMissing(decision.missing, name, endpoint, {
@@ -283,6 +279,14 @@ function whatToRun(settings: Settings, p: Settings["projects"][number], user: Cu
         `Run the training job "${job(`${p.name}-training-${env}`)}" (\`databricks jobs run-now <job id>\`, or drop a file into the training-data volume): ` +
         "it registers a version, and its evaluation sets challenger and champion when the version passes the thresholds"
     );
+}
+
+/** A project's serving endpoint name, as the mode names it (prefixed in development mode). */
+function endpointNameOf(settings: Settings, p: Settings["projects"][number], user: CurrentUser | undefined): string {
+    const base = baseEndpointName(p.name, settings.environment);
+    return user || settings.mode === "production"
+        ? ucNameFor(settings.mode, user?.shortName ?? "", base)
+        : `dev_<short_name>_${base}`;
 }
 
 /** `catalog.schema.model` of a project, as the mode names it (prefixed in development mode). */
