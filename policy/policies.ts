@@ -320,7 +320,7 @@ const STATEFUL_TYPES = [
 const statefulProtected: ResourceValidationPolicy = {
     name: "prod-stateful-protected",
     description:
-        "Stateful production resources (registered models, schemas, volumes, tables, experiments, storage, resource groups, workspaces) are protected.",
+        "Stateful production resources (registered models, schemas, volumes, tables, experiments, storage, resource groups, workspaces) are protected, and no production schema is force-destroyed.",
     configSchema: {
         properties: {
             ...productionSchema,
@@ -336,6 +336,13 @@ const statefulProtected: ResourceValidationPolicy = {
         if (!(config.types ?? STATEFUL_TYPES).includes(args.type) || !isProduction(config, args.urn)) return;
         if (!args.opts.protect) {
             report(`${args.name} holds data and is not protected: set the resource option protect: true.`);
+        }
+        // `force_destroy` deletes the schema with every table in it (terraform-provider-databricks
+        // catalog/resource_schema.go): for development sandboxes only.
+        if (args.type === T.schema && at(args.props, "forceDestroy") === true) {
+            report(
+                `${args.name} is a production schema with forceDestroy: deleting it would delete every table in it.`,
+            );
         }
     },
 };

@@ -199,6 +199,17 @@ describe("each policy fails on a plan made to break it", () => {
             ],
         ],
         [
+            "a force-destroyed production schema",
+            () =>
+                craft(prod, "databricks:index/schema:Schema", "ml-project-model-schema", (s) => {
+                    s.inputs.forceDestroy = true;
+                }),
+            "prod-stateful-protected",
+            [
+                "[mandatory] ml-project-model-schema: ml-project-model-schema is a production schema with forceDestroy: deleting it would delete every table in it.",
+            ],
+        ],
+        [
             "an Azure resource and a job cluster without the cost tag",
             () => {
                 const doc = craft(created, "azure-native:databricks:AccessConnector", "foundation-connector", (s) => {
