@@ -84,7 +84,7 @@ describe("a model that lacks what a route names", () => {
         expect(run.ofType(T.table)).toHaveLength(1);
         expect(jobs(run)).toContain("ml-project-retraining");
         expect(warnings(run)).toEqual([
-            `model ${PROD_MODEL} has no alias champion (it has no aliases): the serving endpoint ${PROD_ENDPOINT} keeps serving what it serves now (champion at version 1), unchanged until it does. Run the training job "ml-project-training-prod" (\`databricks jobs run-now <job id>\`, or drop a file into the training-data volume): it registers a version, and its evaluation sets challenger and champion when the version passes the thresholds; then run \`pulumi up\` again.`,
+            `model ${PROD_MODEL} has no alias champion (it has no aliases): the serving endpoint ${PROD_ENDPOINT} keeps serving what it serves now (champion at version 1), unchanged until the model has it. Run the training job "ml-project-training-prod" (\`databricks jobs run-now <job id>\`, or drop a file into the training-data volume): it registers a version, and its evaluation sets challenger and champion when the version passes the thresholds; then run \`pulumi up\` again.`,
         ]);
     });
 

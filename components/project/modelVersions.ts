@@ -177,7 +177,7 @@ export function settleMissing(
         action: "hold",
         routes,
         warning:
-            `${missing.what}: the serving endpoint ${endpointName} keeps serving what it serves now (${serving}), unchanged until it does. ` +
+            `${missing.what}: the serving endpoint ${endpointName} keeps serving what it serves now (${serving}), unchanged until the model has it. ` +
             then,
     };
 }
