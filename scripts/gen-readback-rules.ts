@@ -20,6 +20,7 @@
  * Not part of `npm test`: the upstream source is not on CI machines. The committed JSON is the data.
  */
 import { Command } from "commander";
+import { inputPaths } from "../plan/inputPaths";
 import { readbackStackPlans } from "../tests/readbackStacks";
 import { HAND_WRITTEN } from "./readbackRules/handWritten";
 import { type TfMarker, tfReadback } from "./readbackRules/tfReadback";
@@ -37,20 +38,6 @@ import {
     writeTable,
 } from "./replaceRules/upstream";
 import type { ReadbackRule } from "../plan/readbackRules";
-
-/** Dotted input paths of a value, lists transparent, not descending into the type's free-form maps. */
-function inputPaths(value: unknown, prefix: string, maps: Set<string>, out: Set<string>): void {
-    if (Array.isArray(value)) {
-        for (const v of value) inputPaths(v, prefix, maps, out);
-        return;
-    }
-    if (value === null || typeof value !== "object") return;
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const p = prefix ? `${prefix}.${k}` : k;
-        out.add(p);
-        if (!maps.has(p)) inputPaths(v, p, maps, out);
-    }
-}
 
 /** The kind a diff-suppress function stands for, by its name in the provider. */
 const SUPPRESS_FUNCTIONS: Record<string, ReadbackRule["kind"]> = {
@@ -105,7 +92,7 @@ async function main(): Promise<void> {
             if (!s.custom || s.type.startsWith("pulumi:providers:")) continue;
             const maps = new Set(sdkProperties(s.type, NODE_MODULES).maps);
             const paths = set.get(s.type) ?? new Set<string>();
-            inputPaths(s.inputs, "", maps, paths);
+            inputPaths(s.inputs, maps, "", paths);
             set.set(s.type, paths);
         }
     }

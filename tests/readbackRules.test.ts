@@ -1,25 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { inputPaths } from "../plan/inputPaths";
 import type { PlanDocument } from "../plan/plan";
 import { READBACK_RULES_SOURCES, readbackRulesFor } from "../plan/readbackRules";
 import { replaceRulesFor } from "../plan/replaceRules";
 import { PROJECT_DIR } from "./harness";
 import { readbackStackPlans } from "./readbackStacks";
-
-/** Dotted input paths of a value, lists transparent, not descending into the type's free-form maps. */
-function inputPaths(value: unknown, prefix: string, maps: Set<string>, out: Set<string>): void {
-    if (Array.isArray(value)) {
-        for (const v of value) inputPaths(v, prefix, maps, out);
-        return;
-    }
-    if (value === null || typeof value !== "object") return;
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const p = prefix ? `${prefix}.${k}` : k;
-        out.add(p);
-        if (!maps.has(p)) inputPaths(v, p, maps, out);
-    }
-}
 
 /** The custom types and input paths of a plan that no read-back rule covers. */
 export function uncovered(doc: PlanDocument): string[] {
@@ -32,7 +19,7 @@ export function uncovered(doc: PlanDocument): string[] {
             continue;
         }
         const paths = new Set<string>();
-        inputPaths(s.inputs, "", new Set(replaceRulesFor(s.type)?.maps ?? []), paths);
+        inputPaths(s.inputs, new Set(replaceRulesFor(s.type)?.maps ?? []), "", paths);
         for (const p of paths) if (!(rules.paths[p]?.length > 0)) missing.add(`${s.type} ${p}`);
     }
     return [...missing].sort();

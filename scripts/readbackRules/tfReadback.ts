@@ -298,6 +298,46 @@ function pluginFwMarkers(pkg: GoPackage, out: Markers): void {
     }
 }
 
+/**
+ * Where a resource's schema holds a Go SDK struct whose customizations another package registers
+ * (`common.RegisterResourceProvider(compute.ClusterSpec{}, ClusterSpec{})` in clusters/resource_cluster.go):
+ * the Go SDK is not in the checkout, so where it sits is written here; what it customizes is read.
+ * The job's cluster blocks: jobs/resource_job.go names them in `CustomizeSchema`
+ * (`common.MustSchemaMap(s.GetSchemaMap(), "job_cluster", "new_cluster")`, `"task", "new_cluster"`).
+ */
+const GO_SDK_EMBEDDINGS: Record<string, Record<string, string[]>> = {
+    databricks_job: { "compute.ClusterSpec": ["job_cluster.new_cluster.", "task.new_cluster."] },
+};
+
+/** The `CustomizeSchema` markers of the struct registered for a Go SDK type, under each prefix. */
+function registeredProviderMarkers(
+    src: Source,
+    pkg: GoPackage,
+    goType: string,
+    prefixes: string[],
+    out: Markers,
+    files: Set<string>,
+): void {
+    const dirs = [pkg.dir, ...pkg.imports.values()];
+    for (const dir of dirs) {
+        const owner = src.pkg(dir);
+        const m = new RegExp(
+            `common\\.RegisterResourceProvider\\(${goType.replace(".", "\\.")}\\{\\}, (\\w+)\\{\\}\\)`,
+        ).exec(owner.text);
+        if (!m) continue;
+        // `CustomizeSchemaResourceSpecific` applies only where the struct is the resource itself.
+        const body = methodBody(owner, m[1], "CustomizeSchema");
+        if (!body) continue;
+        files.add(owner.dir);
+        for (const prefix of prefixes) {
+            const scoped = new Markers();
+            customizationMarkers(src, owner, body, `${owner.dir} ${m[1]}.CustomizeSchema`, scoped);
+            for (const [p, markers] of scoped.map) for (const marker of markers) out.add(prefix + p, marker);
+        }
+        return;
+    }
+}
+
 /** The read-back markers of one TF resource, or undefined when the checkout does not define it. */
 export function tfReadback(root: string, tfName: string): TfReadback | undefined {
     const src = new Source(root);
@@ -355,6 +395,9 @@ export function tfReadback(root: string, tfName: string): TfReadback | undefined
                 const custom = name ? methodBody(reg.pkg, name, "CustomizeSchema") : undefined;
                 if (custom) customizationMarkers(src, reg.pkg, custom, `${reg.pkg.dir} ${name}.CustomizeSchema`, out);
             }
+        }
+        for (const [goType, prefixes] of Object.entries(GO_SDK_EMBEDDINGS[tfName] ?? {})) {
+            registeredProviderMarkers(src, reg.pkg, goType, prefixes, out, files);
         }
         sortMarkers(reg.pkg, out);
     }
