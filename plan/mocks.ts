@@ -70,6 +70,8 @@ export interface RecordedResource {
     aliases?: RecordedAlias[];
     /** The `retainOnDelete` option: removing the resource from the program leaves it in the cloud. */
     retainOnDelete?: boolean;
+    /** The `ignoreChanges` option: input paths whose differences the engine and provider ignore. */
+    ignoreChanges?: string[];
     /** The order of registration. */
     seq: number;
 }
@@ -243,6 +245,7 @@ interface RegisterRequest {
     getDependenciesList(): string[];
     getProvider(): string;
     getRetainondelete(): boolean;
+    getIgnorechangesList(): string[];
     getAliasesList(): AliasMessage[];
     getAliasurnsList(): string[];
 }
@@ -387,6 +390,7 @@ export function installMocks(
                     provider: req.getProvider(),
                     aliases: aliasesOf(req),
                     retainOnDelete: req.getRetainondelete() ?? false,
+                    ignoreChanges: [...(req.getIgnorechangesList() ?? [])].sort(),
                     seq: recorder.resources.length,
                 });
             }

@@ -24,6 +24,8 @@ export interface PlanStep {
         protect: boolean;
         /** Present (true) only when set, as `pulumi preview --json` omits it otherwise. */
         retainOnDelete?: boolean;
+        /** The `ignoreChanges` option, present only when set. */
+        ignoreChanges?: string[];
         /** The URNs of the `aliases` option (earlier identities), present only when there are some. */
         aliases?: string[];
         dependencies: string[];
@@ -331,6 +333,7 @@ function toDocument(
                 parent: r.parent || stackUrn,
                 protect: r.protect,
                 ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+                ...(r.ignoreChanges?.length ? { ignoreChanges: r.ignoreChanges } : {}),
                 ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
                 dependencies: r.dependencies,
                 ...(provider ? { provider } : {}),

@@ -63,6 +63,7 @@ function typedLike(value: string, like: unknown): unknown {
 }
 
 function typedDefault(value: string): unknown {
+    if (value.startsWith("{")) return JSON.parse(value) as unknown;
     if (/^-?\d+$/.test(value)) return Number(value);
     if (value === "true" || value === "false") return value === "true";
     return value;
@@ -169,9 +170,13 @@ export function providerView(
     type: string,
     planned: Record<string, unknown>,
     state: Record<string, unknown>,
+    ignoreChanges: string[] = [],
 ): { planned: Record<string, unknown>; state: Record<string, unknown> } {
     const rules = readbackRulesFor(type)?.paths ?? {};
     const walk = (p: unknown, s: unknown, rp: string): [unknown, unknown] => {
+        // `ignoreChanges`: the bridge drops the path from the provider's diff (pulumi-terraform-bridge
+        // tfbridge provider.go Diff, newIgnoreChanges), so the planned value is the state's.
+        if (ignoreChanges.includes(rp)) return [s, s];
         for (const rule of rules[rp] ?? []) if (suppressed(rule, p, s)) return [s, s];
         if ((rules[rp] ?? []).some((r) => r.kind === "set") && Array.isArray(p) && Array.isArray(s)) {
             const order = (a: unknown, b: unknown) => (canonical(a) < canonical(b) ? -1 : 1);
@@ -217,7 +222,7 @@ export function secondUp(doc: PlanDocument): SecondUpDocument {
         }
         const { state, fired } = readBack(s.type, s.inputs);
         firedBy.set(s.urn, fired);
-        const view = providerView(s.type, s.inputs, state);
+        const view = providerView(s.type, s.inputs, state, s.ignoreChanges);
         const withInputs = (inputs: Record<string, unknown>): PlanStep => ({
             ...step,
             newState: { ...s, inputs } as State,

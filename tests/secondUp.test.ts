@@ -10,7 +10,6 @@ import { everythingProd, generatedProjects } from "./readbackStacks";
 
 const JOB = "databricks:index/job:Job";
 const MONITOR = "databricks:index/qualityMonitor:QualityMonitor";
-const ENDPOINT = "databricks:index/modelServing:ModelServing";
 
 /** What a second `up` would change, as `resource path: rule` lines. */
 function changes(doc: PlanDocument): string[] {
@@ -91,17 +90,17 @@ describe("what a second up catches, with the rule named", () => {
         expect(changes(doc)).toEqual([]);
     });
 
-    it("a default the API fills: a served entity without a workload size", () => {
-        const doc = edited(prod, ENDPOINT, "ml-project-endpoint", (inputs) => {
-            for (const e of inputs.config.servedEntities) delete e.workloadSize;
-        });
-        const lines = changes(doc);
-        expect(lines.length).toBeGreaterThan(0);
-        for (const line of lines) {
-            expect(line).toMatch(
-                /^update ml-project-endpoint config\.servedEntities\[\d\]\.workloadSize: ModelServing config\.servedEntities\.workloadSize: apiDefault "Small", hand-written: /,
-            );
-        }
+    it("a default the API fills: Unity Catalog's own schema properties, unless the schema ignores them", () => {
+        const schema = "databricks:index/schema:Schema";
+        const step = prod.steps.find((s) => s.newState.type === schema && s.urn.endsWith("::ml-project-model-schema"));
+        expect(step?.newState.ignoreChanges).toEqual(["properties"]);
+        const doc = structuredClone(prod);
+        for (const s of doc.steps) if (s.newState.type === schema) delete s.newState.ignoreChanges;
+        expect(changes(doc)).toEqual([
+            expect.stringMatching(
+                /^update ml-project-model-schema properties: Schema properties: apiDefault "\{.*\}", hand-written: databricks\/cli bundle\/direct\/dresources\/resources\.yml/,
+            ),
+        ]);
     });
 
     it("leaves a path the provider keeps quiet alone: the API's run_as on a job that sets none", () => {

@@ -56,7 +56,10 @@ export class RegisteredModel extends pulumi.ComponentResource {
                 name: args.schema,
                 comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
             },
-            stateful,
+            // Unity Catalog adds system-managed keys to a schema's properties after it is created,
+            // and the provider reads them back (catalog/resource_schema.go Read): without this every
+            // preview would remove them. The program sets no schema properties of its own.
+            { ...stateful, ignoreChanges: ["properties"] },
         );
         new databricks.Grants(
             `${name}-schema-grants`,

@@ -30,7 +30,7 @@ const AZURE_LOCATION: HandWritten[] = [
 /** Unity Catalog keeps object names in lower case, and the API answers them so. */
 const UC_LOWER = (what: string): HandWritten => ({
     kind: "lowercased",
-    source: `Unity Catalog stores ${what} in lower case and its API returns them so (Databricks docs, "Names" in Unity Catalog: object names are case-insensitive and stored lower-case); the provider's EqualFoldDiffSuppress on the same attributes of catalog/resource_schema.go, resource_volume.go and resource_registered_model.go exists for this`,
+    source: `Unity Catalog stores ${what} in lower case and answers them so (databricks/cli bundle/direct/dresources/resources.yml, normalize_case "uc_case": "UC lowercases identifier names; remote returns myschema for config MySchema"); terraform-provider-databricks's EqualFoldDiffSuppress on these attributes in catalog/ exists for it`,
 });
 
 const azure = (paths: Record<string, HandWritten[]> = {}): Record<string, HandWritten[]> => ({
@@ -50,6 +50,16 @@ export const HAND_WRITTEN: Record<string, Record<string, HandWritten[]>> = {
     "databricks:index/schema:Schema": {
         name: [UC_LOWER("schema names")],
         catalogName: [UC_LOWER("catalog names")],
+        properties: [
+            {
+                kind: "apiDefault",
+                value: JSON.stringify({
+                    "unity.catalog.managed.delta.defaults.delta.enableRowTracking": "(set by Unity Catalog)",
+                    "unity.catalog.managed.iceberg.defaults.delta.feature.catalogManaged": "(set by Unity Catalog)",
+                }),
+                source: "databricks/cli bundle/direct/dresources/resources.yml (schemas, backend_defaults): Unity Catalog auto-populates these system-managed property keys after create; terraform-provider-databricks catalog/resource_schema.go reads properties back whole (StructToData) and properties is neither computed nor suppressed",
+            },
+        ],
     },
     "databricks:index/registeredModel:RegisteredModel": {
         name: [UC_LOWER("model names")],
@@ -89,15 +99,6 @@ export const HAND_WRITTEN: Record<string, Record<string, HandWritten[]>> = {
             {
                 kind: "set",
                 source: "terraform-provider-databricks permissions/resource_permissions.go: access_control is a TypeSet with its own Set hash",
-            },
-        ],
-    },
-    "databricks:index/modelServing:ModelServing": {
-        "config.servedEntities.workloadSize": [
-            {
-                kind: "apiDefault",
-                value: "Small",
-                source: "Databricks REST API serving-endpoints create: a served entity without workload_size runs as Small and the endpoint's config returns it; the provider marks only name and workload_type of served_entities computed (serving/resource_model_serving.go)",
             },
         ],
     },
