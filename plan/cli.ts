@@ -15,6 +15,7 @@ import {
     renderViolations,
 } from "./policy";
 import { renderDiff, renderTree } from "./render";
+import { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp } from "./secondUp";
 import { PlanInputError, readStackConfig } from "./stackConfig";
 
 /**
@@ -68,6 +69,10 @@ async function main(argv: string[]): Promise<number> {
             "show the diff against a base: a git ref (planned in a temporary worktree) or a plan saved with --json",
         )
         .option("--diff", "print every input of each resource (with --base: implied for changed resources)")
+        .option(
+            "--second-up",
+            `show what a second \`pulumi up\` right after the first would change (exit ${EXIT_SECOND_UP_CHANGES} when anything)`,
+        )
         .option("--fail-on-destroy", "with --base: exit 3 when a stateful resource would be replaced or deleted")
         .option("--out <file>", "write the output (the JSON document with --json) to this file instead of stdout")
         .option(
@@ -91,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
         base?: string;
         diff?: boolean;
         failOnDestroy?: boolean;
+        secondUp?: boolean;
         policyPack?: string;
         policyPackConfig?: string;
     }>();
@@ -131,6 +137,12 @@ async function main(argv: string[]): Promise<number> {
             aliases: opts.aliases,
             preview: opts.unknowns,
         });
+    if (opts.secondUp) {
+        if (opts.base !== undefined) throw new PlanInputError("--second-up: cannot be combined with --base");
+        const doc = secondUp(await planHead());
+        emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderSecondUp(doc, opts.stack, color));
+        return isQuiet(doc) ? 0 : EXIT_SECOND_UP_CHANGES;
+    }
     if (opts.base === undefined) {
         const doc = await planHead();
         const violations = await policies(doc);

@@ -77,7 +77,7 @@ export interface RecordedResource {
     aliases?: RecordedAlias[];
     /** The `retainOnDelete` option: removing the resource from the program leaves it in the cloud. */
     retainOnDelete?: boolean;
-    /** The `ignoreChanges` option: inputs the engine keeps as they are in the state. */
+    /** The `ignoreChanges` option: input paths whose differences the engine and provider ignore. */
     ignoreChanges?: string[];
     /** The order of registration. */
     seq: number;

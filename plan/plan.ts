@@ -24,10 +24,10 @@ export interface PlanStep {
         protect: boolean;
         /** Present (true) only when set, as `pulumi preview --json` omits it otherwise. */
         retainOnDelete?: boolean;
+        /** The `ignoreChanges` option, present only when set. */
+        ignoreChanges?: string[];
         /** The URNs of the `aliases` option (earlier identities), present only when there are some. */
         aliases?: string[];
-        /** The `ignoreChanges` option (inputs the engine keeps from the state), present only when set. */
-        ignoreChanges?: string[];
         dependencies: string[];
         provider?: string;
     };
@@ -333,8 +333,8 @@ function toDocument(
                 parent: r.parent || stackUrn,
                 protect: r.protect,
                 ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
-                ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
                 ...(r.ignoreChanges?.length ? { ignoreChanges: r.ignoreChanges } : {}),
+                ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
                 dependencies: r.dependencies,
                 ...(provider ? { provider } : {}),
             };

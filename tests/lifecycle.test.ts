@@ -42,13 +42,14 @@ describe("each project its own workload", () => {
         expect(contents("demand", "evaluate")).toContain('dbutils.widgets.text("min_r2"');
         expect(contents("ml-project", "evaluate")).not.toContain("min_r2");
         const training = run.named(JOB, "demand-training").inputs as any;
-        expect(training.tasks[2].notebookTask.notebookPath).toBe(
+        const evaluate = (job: any) => job.tasks.find((t: any) => t.taskKey === "evaluate_model");
+        expect(evaluate(training).notebookTask.notebookPath).toBe(
             "/Shared/.bundle/demand/prod/files/notebooks/evaluate",
         );
-        expect(training.tasks[2].notebookTask.baseParameters.min_r2).toBe("0.6");
-        expect(
-            (run.named(JOB, "ml-project-training").inputs as any).tasks[2].notebookTask.baseParameters,
-        ).not.toHaveProperty("min_r2");
+        expect(evaluate(training).notebookTask.baseParameters.min_r2).toBe("0.6");
+        expect(evaluate(run.named(JOB, "ml-project-training").inputs).notebookTask.baseParameters).not.toHaveProperty(
+            "min_r2",
+        );
     });
 
     it("refuses a workload folder without an entry point, naming the project and the file", async () => {

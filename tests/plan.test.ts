@@ -36,9 +36,11 @@ describe.concurrent("npm run plan", () => {
         for (const step of doc.steps) {
             // retainOnDelete is there only when set, as in `pulumi preview --json`.
             if ("retainOnDelete" in step.newState) expect(step.newState.retainOnDelete).toBe(true);
+            // ignoreChanges likewise (Pulumi's state omits an empty one).
+            if ("ignoreChanges" in step.newState) expect(step.newState.ignoreChanges?.length).toBeGreaterThan(0);
             expect(
                 Object.keys(step.newState)
-                    .filter((k) => k !== "retainOnDelete")
+                    .filter((k) => k !== "retainOnDelete" && k !== "ignoreChanges")
                     .sort(),
             ).toEqual(
                 step.newState.type === "pulumi:pulumi:Stack"

@@ -85,10 +85,11 @@ describe.each(["dev", "prod"] as const)("the shipped %s stack", (stack) => {
 
     it("runs the training tasks in order on the shared ML job cluster", () => {
         const inputs = run.named(T.job, "ml-project-training").inputs as any;
+        // The run order is the dependency chain; the list is in task-key order, as the provider reads it back.
         expect(inputs.tasks.map((t: any) => [t.taskKey, t.jobClusterKey, t.dependsOns?.[0]?.taskKey])).toEqual([
+            ["evaluate_model", "ml_cluster", "train_model"],
             ["feature_engineering", "ml_cluster", undefined],
             ["train_model", "ml_cluster", "feature_engineering"],
-            ["evaluate_model", "ml_cluster", "train_model"],
         ]);
         expect(inputs.jobClusters).toHaveLength(1);
         const cluster = inputs.jobClusters[0].newCluster;
@@ -103,12 +104,16 @@ describe.each(["dev", "prod"] as const)("the shipped %s stack", (stack) => {
             expect(run.named(T.job, "ml-project-training").dependencies).toContain(run.ofType(T.policy)[0].urn);
         }
         expect(inputs.trigger.fileArrival.url).toBe(`/Volumes/${uc.catalog}/${uc.schema}/input/training_data/`);
-        expect(inputs.tasks[1].notebookTask.baseParameters).toMatchObject({
+        const task = (key: string) => inputs.tasks.find((t: any) => t.taskKey === key);
+        expect(task("train_model").notebookTask.baseParameters).toMatchObject({
             catalog: uc.catalog,
             schema: uc.schema,
             model_name: `${uc.catalog}.${uc.schema}.${uc.model}`,
         });
-        expect(inputs.tasks[2].notebookTask.baseParameters).toMatchObject({ min_accuracy: "0.85", min_f1: "0.8" });
+        expect(task("evaluate_model").notebookTask.baseParameters).toMatchObject({
+            min_accuracy: "0.85",
+            min_f1: "0.8",
+        });
     });
 
     it("schedules batch inference hourly in UTC", () => {
@@ -199,9 +204,9 @@ describe.each(["dev", "prod"] as const)("the shipped %s stack", (stack) => {
         expect(paths).toHaveLength(6);
         const training = run.named(T.job, "ml-project-training").inputs as any;
         expect(training.tasks.map((t: any) => [t.taskKey, t.notebookTask.notebookPath.split("/").pop()])).toEqual([
+            ["evaluate_model", "evaluate"],
             ["feature_engineering", "features"],
             ["train_model", "train"],
-            ["evaluate_model", "evaluate"],
         ]);
         for (const task of training.tasks) expect(paths).toContain(task.notebookTask.notebookPath);
         for (const n of run.ofType(T.notebook)) {

@@ -54,7 +54,7 @@ describe("every optional setting reaches its resource", () => {
         });
         expect(training.tasks.map((t: any) => t.timeoutSeconds)).toEqual([3600, 3600, 3600]);
         expect(training.emailNotifications).toEqual({ onFailures: ["oncall@example.com"] });
-        expect(training.tasks[0].notebookTask.notebookPath).toBe(
+        expect(training.tasks.find((t: any) => t.taskKey === "feature_engineering").notebookTask.notebookPath).toBe(
             "/Shared/ml-dev/jane_doe/ml-project/dev/files/notebooks/features",
         );
 

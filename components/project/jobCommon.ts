@@ -35,15 +35,40 @@ export function commonJobInputs(args: CommonJobArgs): databricks.JobArgs {
     };
 }
 
-/** Declares the job and its access control list; returns the job. */
+/** A job task with a plain key and plain dependencies, as the components build them. */
+type PlainTask = Omit<databricks.types.input.JobTask, "taskKey" | "dependsOns"> & {
+    taskKey: string;
+    dependsOns?: { taskKey: string; outcome?: pulumi.Input<string> }[];
+};
+
+/** Go's `cmp.Compare` on strings: byte order, which is not the locale order of `localeCompare`. */
+function byteOrder(a: string, b: string): number {
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * Tasks in the order the provider reads them back: by task key, each task's `dependsOns` by task
+ * key too (terraform-provider-databricks jobs/jobs_api_go_sdk.go `adjustTasks`/`sortTasksByKey`).
+ * Declared in any other order, every preview shows an update of the job and every `up` resets it.
+ * The run order is the dependency graph's, never the list's.
+ */
+export function canonicalTasks<T extends PlainTask>(tasks: T[]): T[] {
+    return [...tasks]
+        .sort((a, b) => byteOrder(a.taskKey, b.taskKey))
+        .map((t) =>
+            t.dependsOns ? { ...t, dependsOns: [...t.dependsOns].sort((a, b) => byteOrder(a.taskKey, b.taskKey)) } : t,
+        );
+}
+
+/** Declares the job (its tasks in canonical order) and its access control list; returns the job. */
 export function declareJob(
     name: string,
-    inputs: databricks.JobArgs,
+    inputs: Omit<databricks.JobArgs, "tasks"> & { tasks: PlainTask[] },
     permissions: AccessControl[],
     parent: pulumi.Resource,
     opts: pulumi.CustomResourceOptions = {},
 ): databricks.Job {
-    const job = new databricks.Job(name, inputs, { ...opts, parent });
+    const job = new databricks.Job(name, { ...inputs, tasks: canonicalTasks(inputs.tasks) }, { ...opts, parent });
     new databricks.Permissions(`${name}-perms`, { jobId: job.id, accessControls: permissions }, { parent });
     return job;
 }

@@ -72,7 +72,10 @@ export class RegisteredModel extends pulumi.ComponentResource {
                 // Left out unless set, so that production schemas show no change.
                 forceDestroy: args.forceDestroy ? true : undefined,
             },
-            stateful,
+            // Unity Catalog adds system-managed keys to a schema's properties after it is created,
+            // and the provider reads them back (catalog/resource_schema.go Read): without this every
+            // preview would remove them. The program sets no schema properties of its own.
+            { ...stateful, ignoreChanges: ["properties"] },
         );
         new databricks.Grants(
             `${name}-schema-grants`,

@@ -30,7 +30,7 @@ export interface TrainingJobArgs extends CommonJobArgs {
     timeoutSeconds?: number;
 }
 
-/** The task keys, in run order. */
+/** The task keys, in run order (the job declares them in key order: see `canonicalTasks`). */
 export const TRAINING_TASKS = ["feature_engineering", "train_model", "evaluate_model"] as const;
 
 /**

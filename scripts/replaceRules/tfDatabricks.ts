@@ -41,7 +41,7 @@ function goFiles(dir: string): string[] {
 }
 
 /** The text from `open` (an index of `{` or `(`) to its matching closer, both included. */
-function balanced(text: string, open: number): string {
+export function balanced(text: string, open: number): string {
     const o = text[open];
     const c = o === "{" ? "}" : o === "(" ? ")" : "]";
     let depth = 0;
@@ -74,7 +74,7 @@ function stripComments(text: string): string {
     return text.replace(/^\s*\/\/.*$/gm, "");
 }
 
-class GoPackage {
+export class GoPackage {
     readonly files: string[];
     readonly text: string;
     readonly imports = new Map<string, string>();
@@ -113,7 +113,7 @@ class GoPackage {
     }
 }
 
-class Source {
+export class Source {
     private readonly packages = new Map<string, GoPackage>();
     constructor(readonly root: string) {}
     pkg(dir: string): GoPackage {
@@ -126,12 +126,12 @@ class Source {
     }
 }
 
-function stringArgs(args: string): string[] {
+export function stringArgs(args: string): string[] {
     return [...args.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
 }
 
 /** The rest of a chained statement that starts at `from` (continuation lines start or end with `.`). */
-function chain(text: string, from: number): string {
+export function chain(text: string, from: number): string {
     let end = from;
     for (;;) {
         const nl = text.indexOf("\n", end);
@@ -147,7 +147,7 @@ function chain(text: string, from: number): string {
 }
 
 /** Keys of `for k := range X` / `for _, v := range X` when the loop assigns `s[k]` or `s[v.field]`. */
-function rangeKeys(src: Source, pkg: GoPackage, text: string, at: number, keyExpr: string): string[] {
+export function rangeKeys(src: Source, pkg: GoPackage, text: string, at: number, keyExpr: string): string[] {
     const before = text.slice(0, at);
     const loops = [...before.matchAll(/for\s+(\w+)(?:,\s*(\w+))?\s*:=\s*range\s+([\w.]+)(\(\))?\s*\{/g)];
     const [base, field] = keyExpr.split(".");
@@ -185,8 +185,49 @@ function rangeKeys(src: Source, pkg: GoPackage, text: string, at: number, keyExp
     return keys;
 }
 
-/** `"key": {...}` / `"key": &schema.Schema{...}` entries of a schema map literal body, with ForceNew flags. */
-function schemaLiteral(body: string, prefix: string, out: Set<string>): void {
+/** The attributes an entry of a schema map literal sets at its own level (not inside its `Elem`): name -> value text. */
+export function ownFields(entry: string): Map<string, string> {
+    const out = new Map<string, string>();
+    let depth = 0;
+    for (let i = 0; i < entry.length; i++) {
+        const ch = entry[i];
+        if (ch === "{" || ch === "(" || ch === "[") depth++;
+        else if (ch === "}" || ch === ")" || ch === "]") depth--;
+        else if (ch === '"' || ch === "`") {
+            // Skip string literals, so that a `:` or a brace inside one counts for nothing.
+            let j = i + 1;
+            while (j < entry.length && entry[j] !== ch) j += entry[j] === "\\" && ch === '"' ? 2 : 1;
+            i = j;
+        } else if (depth === 1 && /[A-Z]/.test(ch) && /[\s{,]/.test(entry[i - 1] ?? "")) {
+            const m = /^([A-Z]\w*):\s*/.exec(entry.slice(i));
+            if (!m) continue;
+            const start = i + m[0].length;
+            let end = start;
+            let d = 0;
+            for (; end < entry.length; end++) {
+                const c = entry[end];
+                if (c === "{" || c === "(" || c === "[") d++;
+                else if (c === "}" || c === ")" || c === "]") {
+                    if (d === 0) break;
+                    d--;
+                } else if (c === '"') {
+                    let j = end + 1;
+                    while (j < entry.length && entry[j] !== '"') j += entry[j] === "\\" ? 2 : 1;
+                    end = j;
+                } else if ((c === "," || c === "\n") && d === 0) break;
+            }
+            out.set(m[1], entry.slice(start, end).trim());
+            i = end - 1;
+        }
+    }
+    return out;
+}
+
+/**
+ * Visits each `"key": {...}` / `"key": &schema.Schema{...}` entry of a schema map literal body, and
+ * the entries of its nested `Elem: &schema.Resource{Schema: ...}`, with its TF attribute path.
+ */
+export function schemaLiteral(body: string, prefix: string, visit: (path: string, entry: string) => void): void {
     const re = /"(\w+)":\s*(?:&schema\.Schema)?\{/g;
     let depth = 0;
     let last = 0;
@@ -197,36 +238,36 @@ function schemaLiteral(body: string, prefix: string, out: Set<string>): void {
         const entry = balanced(body, m.index + m[0].length - 1);
         re.lastIndex = m.index + m[0].length - 1 + entry.length;
         last = re.lastIndex;
-        schemaEntry(entry, prefix + m[1], out);
+        const p = prefix + m[1];
+        visit(p, entry);
+        const elem = /Elem:\s*&schema\.Resource\{\s*Schema:\s*map\[string\]\*schema\.Schema\{/.exec(entry);
+        if (elem) schemaLiteral(balanced(entry, elem.index + elem[0].length - 1), `${p}.`, visit);
     }
 }
 
-function schemaEntry(entry: string, p: string, out: Set<string>): void {
-    // ForceNew at the entry's own level (not inside its Elem).
-    let depth = 0;
-    for (let i = 0; i < entry.length; i++) {
-        if (entry[i] === "{") depth++;
-        else if (entry[i] === "}") depth--;
-        else if (depth === 1 && entry.startsWith("ForceNew:", i) && /^ForceNew:\s*true/.test(entry.slice(i)))
-            out.add(p);
-    }
-    const elem = /Elem:\s*&schema\.Resource\{\s*Schema:\s*map\[string\]\*schema\.Schema\{/.exec(entry);
-    if (elem) schemaLiteral(balanced(entry, elem.index + elem[0].length - 1), `${p}.`, out);
+function forceNewEntries(body: string, prefix: string, out: Set<string>): void {
+    schemaLiteral(body, prefix, (p, entry) => {
+        if (ownFields(entry).get("ForceNew") === "true") out.add(p);
+    });
 }
 
-function tagValue(tags: string, key: string): string | undefined {
+export function tagValue(tags: string, key: string): string | undefined {
     return new RegExp(`${key}:"([^"]*)"`).exec(tags)?.[1];
 }
 
-/** `tf:"force_new"` on the fields of a struct and the structs it nests (same checkout only). */
-function structForceNew(
+/**
+ * Visits the fields of a struct given to `common.StructToSchema` and of the structs it nests (same
+ * checkout only: a type of another module, the Go SDK, has no `tf` tags): each field's TF attribute
+ * path (embedded structs flattened, `tf:"alias:x"` honoured) and its `tf` tag.
+ */
+export function walkStruct(
     src: Source,
     pkg: GoPackage,
     typeName: string,
     prefix: string,
-    out: Set<string>,
+    visit: (path: string, tf: string) => void,
     files: Set<string>,
-    seen: Set<string>,
+    seen: Set<string> = new Set(),
     depth = 0,
 ): void {
     let owner = pkg;
@@ -256,7 +297,7 @@ function structForceNew(
         const baseType = type.replace(/^(\[\]|\*|map\[string\])+/, "");
         if (!m[1]) {
             // An embedded struct: its fields are flattened into this level.
-            structForceNew(src, owner, baseType, prefix, out, files, seen, depth + 1);
+            walkStruct(src, owner, baseType, prefix, visit, files, seen, depth + 1);
             continue;
         }
         if (embedded || !json) continue;
@@ -264,9 +305,23 @@ function structForceNew(
         const fieldName = alias ?? json.split(",")[0];
         if (!fieldName) continue;
         const p = prefix + fieldName;
-        if (/(?:^|,)force_new(?:,|$)/.test(tf)) out.add(p);
-        if (/^[A-Z]|\./.test(baseType)) structForceNew(src, owner, baseType, `${p}.`, out, files, seen, depth + 1);
+        visit(p, tf);
+        if (/^[A-Z]|\./.test(baseType)) walkStruct(src, owner, baseType, `${p}.`, visit, files, seen, depth + 1);
     }
+}
+
+/** `tf:"force_new"` on the fields of a struct and the structs it nests. */
+function structForceNew(src: Source, pkg: GoPackage, typeName: string, out: Set<string>, files: Set<string>): void {
+    walkStruct(
+        src,
+        pkg,
+        typeName,
+        "",
+        (p, tf) => {
+            if (/(?:^|,)force_new(?:,|$)/.test(tf)) out.add(p);
+        },
+        files,
+    );
 }
 
 /** ForceNew markers in the text of a schema definition (customization callbacks, literals, assignments). */
@@ -290,7 +345,7 @@ function scanText(src: Source, pkg: GoPackage, text: string, out: Set<string>, c
     for (const m of text.matchAll(/map\[string\]\*schema\.Schema\{/g)) {
         const before = text.slice(Math.max(0, m.index - 60), m.index);
         if (/Elem:\s*&schema\.Resource\{\s*Schema:\s*$/.test(before)) continue; // reached through its parent entry
-        schemaLiteral(balanced(text, m.index + m[0].length - 1), "", out);
+        forceNewEntries(balanced(text, m.index + m[0].length - 1), "", out);
     }
     for (const m of text.matchAll(/\bd\.ForceNew\("(\w+)"\)/g)) conditional.add(m[1]);
     if (/common\.NamespaceCustomizeDiff\(|NamespaceCustomizeSchemaMapImmutable\(/.test(text)) {
@@ -299,7 +354,7 @@ function scanText(src: Source, pkg: GoPackage, text: string, out: Set<string>, c
 }
 
 /** The functions and variables the resource's definition uses for its schema (one level deep, same package). */
-function schemaTexts(pkg: GoPackage, body: string): string[] {
+export function schemaTexts(pkg: GoPackage, body: string): string[] {
     const texts = [body];
     for (const m of body.matchAll(/Schema:\s*(\w+),/g)) {
         const v = pkg.variable(m[1]);
@@ -320,7 +375,7 @@ function schemaTexts(pkg: GoPackage, body: string): string[] {
     return texts;
 }
 
-function sdkv2Registration(src: Source, tfName: string): { pkg: GoPackage; func: string } | undefined {
+export function sdkv2Registration(src: Source, tfName: string): { pkg: GoPackage; func: string } | undefined {
     const reg = src.pkg("internal/providers/sdkv2");
     const funcs = [...reg.text.matchAll(/func (\w*Resources)\(\) map\[string\]\*schema\.Resource \{/g)].filter(
         (m) => !/DataSources/.test(m[1]),
@@ -337,7 +392,7 @@ function sdkv2Registration(src: Source, tfName: string): { pkg: GoPackage; func:
 }
 
 /** A plugin-framework resource that replaces its SDKv2 twin (`migratedResources`), or exists only there. */
-function pluginFwResource(src: Source, tfName: string): GoPackage | undefined {
+export function pluginFwResource(src: Source, tfName: string): GoPackage | undefined {
     const products = path.join(src.root, "internal/providers/pluginfw/products");
     const short = tfName.replace(/^databricks_/, "");
     const rollout = src.pkg("internal/providers/pluginfw");
@@ -396,7 +451,7 @@ export function tfRules(root: string, tfName: string): TfRules | undefined {
         for (const text of schemaTexts(reg.pkg, body)) {
             scanText(src, reg.pkg, text, out, conditional);
             for (const m of text.matchAll(/StructToSchema\(\s*([\w.]+)\{\}/g)) {
-                structForceNew(src, reg.pkg, m[1], "", out, files, new Set());
+                structForceNew(src, reg.pkg, m[1], out, files);
             }
         }
     }
