@@ -42,7 +42,12 @@ export function everythingProd(): Record<string, unknown> {
     model.experimentPath = "/Shared/promoted";
     model.modelName = "promoted_model";
     model.deployment = "model";
-    model.promotion = { sourceModel: "dev_catalog.dev_ml.dev_model", cron: "0 0 6 * * ?" };
+    model.promotion = {
+        sourceModel: "staging_catalog.ml.model",
+        cron: "0 0 6 * * ?",
+        validationTable: "prod_catalog.promoted_ml.labelled",
+    };
+    model.inference = { ...p.inference, inputTable: "prod_catalog.promoted_ml.features" };
     config[`${NS}:projects`] = [p, model];
     config[`${NS}:runAs`] = { servicePrincipalName: SP };
     return config;
