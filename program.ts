@@ -32,8 +32,16 @@ import {
     WORKLOAD_ENTRY_POINTS,
 } from "./components";
 import { azureNative } from "./components/workspace/azureNative";
-import { configProblem, type Locate, loadConfig } from "./config/load";
-import { baseEndpointName, ENDPOINT_NAME_MAX, type Settings } from "./config/schema";
+import {
+    type DeployProblem,
+    deployerProblem,
+    isOfflinePlan,
+    placeholderProblems,
+    providerSettingsOf,
+    templateProblem,
+} from "./config/deployChecks";
+import { ConfigError, configProblem, formatKey, type Locate, loadConfig, stackFileSource } from "./config/load";
+import { baseEndpointName, ENDPOINT_NAME_MAX, modelOwnerOf, principalHomes, type Settings } from "./config/schema";
 
 /** This program's folder: workload folders are relative to it. */
 const PROGRAM_DIR = __dirname;
@@ -45,6 +53,14 @@ const PROGRAM_DIR = __dirname;
  */
 export async function program(): Promise<Record<string, unknown>> {
     const { settings, locate } = loadConfig();
+    // Before the provider is asked anything: a placeholder host or id fails late and obscurely.
+    stopOn(
+        [
+            ...placeholderProblems(settings, providerSettingsOf(pulumi.runtime.allConfig())),
+            templateProblem(settings, pulumi.getStack()),
+        ],
+        locate,
+    );
     const workloadDirs = settings.projects.map((p, i) => workloadDir(p.name, p.workload.dir, i, locate));
     const access: AccessGroups = {
         managers: settings.managerGroups,
@@ -72,7 +88,10 @@ export async function program(): Promise<Record<string, unknown>> {
               databricks.getCurrentUserOutput({}, { provider }).apply(toCurrentUser),
           );
     const presets = new Presets(settings.mode, user);
-    if (knownUser) checkEndpointNames(settings, knownUser);
+    if (knownUser) {
+        checkEndpointNames(settings, knownUser);
+        stopOn([deployerProblem(settings, knownUser.userName)], locate);
+    }
 
     // Decide, per project, whether and what to serve (mlops-stacks#217): the configured versions
     // exist, the aliases resolve to versions.
@@ -114,9 +133,10 @@ export async function program(): Promise<Record<string, unknown>> {
 
     const shared = workspaceShared(settings, presets, access, providers);
 
-    const workspaceRootPath =
-        settings.workspaceRootPath ??
-        (settings.mode === "development" ? "/Users/${workspace.current_user.userName}/.bundle" : "/Shared/.bundle");
+    const workspaceRootPath = settings.workspaceRootPath ?? defaultWorkspaceRoot(settings);
+    const owner = modelOwnerOf(settings);
+    const modelOwner =
+        owner === "deployer" ? undefined : owner === "runAs" ? settings.runAs?.servicePrincipalName : owner.group;
 
     const projects: Record<string, unknown> = {};
     for (const [i, p] of settings.projects.entries()) {
@@ -138,6 +158,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 failureEmails: settings.failureEmails,
                 tags: settings.tags,
                 workspaceRootPath,
+                modelOwner,
                 workloadDir: workloadDirs[i],
                 landingUrl: workspace?.landing.url,
                 servedRoutes: served[i],
@@ -169,6 +190,41 @@ export async function program(): Promise<Record<string, unknown>> {
         sqlWarehouseId: shared.sqlWarehouseId,
         projects,
     };
+}
+
+/**
+ * The code root when the stack sets none: the deploying user's home in development mode; in
+ * production mode the `runAs` principal's own home, which only the principal and the workspace
+ * admins can write (Databricks Asset Bundles advise `/Workspace/Users/<principal>/.bundle/...`
+ * for production, databricks/cli `bundle/config/mutator/process_target_mode.go`, and warn of a
+ * root under /Shared, which every workspace user can change, `bundle/permissions/validate.go`).
+ */
+function defaultWorkspaceRoot(settings: Settings): string {
+    if (settings.mode === "development") return "/Users/${workspace.current_user.userName}/.bundle";
+    // The schema requires runAs in production mode.
+    return `${principalHomes(settings.runAs?.servicePrincipalName as string)[0]}/.bundle`;
+}
+
+/**
+ * Stops on the problems only a real deploy has (see config/deployChecks.ts), each named with its
+ * file and key. Under the offline plan's mocks they do not apply: the plan CLI notes them.
+ */
+function stopOn(found: (DeployProblem | undefined)[], locate: Locate): void {
+    const problems = found.filter((p): p is DeployProblem => p !== undefined);
+    if (problems.length === 0 || isOfflinePlan()) return;
+    const lines = problems.map((p) => `${locateProblem(p, locate)}: ${p.message}`);
+    throw new ConfigError(
+        `invalid stack configuration for a deploy (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n  ${lines.join("\n  ")}`,
+        lines,
+    );
+}
+
+/** Where a problem's key is set: a provider key (`databricks:host`) belongs in the stack file. */
+function locateProblem(p: DeployProblem, locate: Locate): string {
+    const key = String(p.path[0]);
+    if (!key.includes(":")) return locate(p.path);
+    const stack = pulumi.getStack();
+    return `${stackFileSource(stack, pulumi.getProject())(key)}: ${formatKey(key.split(":")[0], [key.split(":")[1]])}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, type MockWorkspace, type RecordedResource, Recorder, runProgram, SECRET_MASK } from "./mocks";
+import { setOfflinePlan } from "../config/deployChecks";
 import { settingsFromConfig } from "../config/load";
 import { aliasUrn } from "./urns";
 import { readStackConfig, type StackConfig } from "./stackConfig";
@@ -59,6 +60,12 @@ export interface PlanOptions {
      * so a test that must know a secret's value (a canary) passes it here.
      */
     secretConfig?: Record<string, string>;
+    /**
+     * Run the program's deploy checks as a real `pulumi preview` does: placeholder ids, a missing
+     * host, a deploying identity that cannot own the models and the development template are
+     * errors. Omitted: the offline plan, where they do not apply (the CLI notes them).
+     */
+    asDeployed?: boolean;
 }
 
 type Program = () => Promise<Record<string, unknown>>;
@@ -130,9 +137,11 @@ export async function buildPlan(program: Program, opts: PlanOptions): Promise<Pl
     const cwd = process.cwd();
     process.chdir(opts.projectDir); // as `pulumi up` runs the program in the project folder
     let outputs: Record<string, unknown>;
+    const wasOffline = setOfflinePlan(!opts.asDeployed);
     try {
         outputs = await runProgram(program, recorder);
     } finally {
+        setOfflinePlan(wasOffline);
         process.chdir(cwd);
     }
 

@@ -43,7 +43,7 @@ describe("each project its own workload", () => {
         expect(contents("ml-project", "evaluate")).not.toContain("min_r2");
         const training = run.named(JOB, "demand-training").inputs as any;
         expect(training.tasks[2].notebookTask.notebookPath).toBe(
-            "/Shared/.bundle/demand/prod/files/notebooks/evaluate",
+            `/Workspace/Users/${SP}/.bundle/demand/prod/files/notebooks/evaluate`,
         );
         expect(training.tasks[2].notebookTask.baseParameters.min_r2).toBe("0.6");
         expect(
