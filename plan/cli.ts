@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { forOfflinePlan } from "../declarationStacks";
 import { planBase } from "./base";
 import { diffPlans } from "./diff";
-import { buildPlan, defaultModelVersions, type PlanDocument } from "./plan";
+import { buildPlan, defaultModelVersions, deployNotes, type PlanDocument } from "./plan";
 import {
     EXIT_POLICY_VIOLATION,
     evaluatePolicies,
@@ -131,6 +131,13 @@ async function main(argv: string[]): Promise<number> {
             aliases: opts.aliases,
             preview: opts.unknowns,
         });
+    // Before the plan's own output, so that the plan's last line stays its summary.
+    const notes = deployNotes(projectDir, opts.stack);
+    if (notes.length > 0) {
+        process.stderr.write(
+            `note: the offline plan lets these pass; a real \`pulumi preview\` or \`pulumi up\` of ${opts.stack} stops on them:\n${notes.map((n) => `  ${n}\n`).join("")}`,
+        );
+    }
     if (opts.base === undefined) {
         const doc = await planHead();
         const violations = await policies(doc);

@@ -1,8 +1,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, type MockWorkspace, type RecordedResource, Recorder, runProgram, SECRET_MASK } from "./mocks";
-import { setOfflinePlan } from "../config/deployChecks";
-import { settingsFromConfig } from "../config/load";
+import { placeholderProblems, providerSettingsOf, setOfflinePlan, templateProblem } from "../config/deployChecks";
+import { configFromSource, settingsFromConfig } from "../config/load";
 import { aliasUrn } from "./urns";
 import { readStackConfig, type StackConfig } from "./stackConfig";
 
@@ -111,6 +111,41 @@ export function defaultModelVersions(
  * evaluation has promoted version 1 to `champion` and version 2 is the `challenger`.
  */
 export const DEFAULT_ALIASES: Record<string, string> = { champion: "1", challenger: "2" };
+
+/**
+ * What a real `pulumi preview` of the stack would refuse that the offline plan lets pass: the
+ * placeholder ids, a missing host, the development template (see config/deployChecks.ts). One
+ * line each, `<file>: <key>: <message>`; none when the config itself is invalid (the plan reports
+ * that). The deploying identity is not among them: offline, it is the mocked user.
+ */
+export function deployNotes(
+    projectDir: string,
+    stack: string,
+    env: Record<string, string | undefined> = process.env,
+): string[] {
+    const read = readStackConfig(projectDir, stack);
+    let parsed: ReturnType<typeof configFromSource>;
+    try {
+        parsed = configFromSource({
+            namespace: read.project,
+            stack,
+            config: read.config,
+            isSecret: (k) => read.secretKeys.includes(k),
+            projectDir,
+        });
+    } catch {
+        return [];
+    }
+    const problems = [
+        ...placeholderProblems(parsed.settings, providerSettingsOf(read.config, env)),
+        templateProblem(parsed.settings, stack),
+    ].filter((p) => p !== undefined);
+    return problems.map((p) => {
+        const key = String(p.path[0]);
+        const where = key.includes(":") ? `Pulumi.${stack}.yaml: ${key}` : parsed.locate(p.path);
+        return `${where}: ${p.message}`;
+    });
+}
 
 /** Runs the program under mocks with the stack's config and returns what it would create. */
 export async function buildPlan(program: Program, opts: PlanOptions): Promise<PlanDocument> {

@@ -75,7 +75,7 @@ describe.concurrent("npm run plan", () => {
         const { code, stderr } = await cli(["--stack", "qa"]);
         expect(code).toBe(2);
         expect(stderr).toBe(
-            "error: Pulumi.qa.yaml: no such stack file; the stacks of this project are azure-dev, dev, prod\n",
+            "error: Pulumi.qa.yaml: no such stack file; the stacks of this project are azure-dev, dev, prod, staging\n",
         );
     });
 });
