@@ -90,7 +90,7 @@ export async function program(): Promise<Record<string, unknown>> {
     const presets = new Presets(settings.mode, user);
     if (knownUser) {
         checkEndpointNames(settings, knownUser);
-        stopOn([deployerProblem(settings, knownUser.userName)], locate);
+        checkDeployer(settings, knownUser, locate);
     }
 
     // Decide, per project, whether and what to serve (mlops-stacks#217): the configured versions
@@ -216,6 +216,20 @@ function stopOn(found: (DeployProblem | undefined)[], locate: Locate): void {
     throw new ConfigError(
         `invalid stack configuration for a deploy (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n  ${lines.join("\n  ")}`,
         lines,
+    );
+}
+
+/**
+ * The deploying identity against `modelOwner`: `pulumi up` as another identity stops before any
+ * resource is declared; a preview only warns, since a read-only identity (a pull request's, the
+ * drift check's) may preview what only the principal deploys.
+ */
+function checkDeployer(settings: Settings, user: CurrentUser, locate: Locate): void {
+    const problem = deployerProblem(settings, user.userName);
+    if (problem === undefined || isOfflinePlan()) return;
+    if (!pulumi.runtime.isDryRun()) return stopOn([problem], locate);
+    void pulumi.log.warn(
+        `${locateProblem(problem, locate)}: this preview runs as ${user.userName}, who can preview but not deploy the stack: ${problem.message}`,
     );
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { placeholderProblems, type ProviderSettings } from "../config/deployChecks";
 import { settingsFromConfig } from "../config/load";
+import { promotableDifferences } from "../config/scopes";
 import { deployNotes } from "../plan/plan";
 import { readStackConfig } from "../plan/stackConfig";
 import { devStackName, UsageError, writeDevStack } from "../scripts/devStack";
@@ -62,6 +63,23 @@ describe.each(["prod", "staging"])("who may deploy the production stack %s", (st
         );
     });
 
+    it("lets another identity (the read-only previewer) preview, with a warning that it cannot deploy", async () => {
+        const reader = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+        const run = await planStack(stack, {
+            projectDir: tempProject(stack, realIds(stack)),
+            user: reader,
+            asDeployed: true,
+            preview: true,
+        });
+        expect(run.doc.diagnostics.map((d) => d.message)).toEqual([
+            expect.stringMatching(
+                new RegExp(
+                    `^Pulumi\\.${stack}\\.yaml: ${NS}:modelOwner: this preview runs as ${reader}, who can preview but not deploy the stack: expected the stack to be deployed as the runAs service principal`,
+                ),
+            ),
+        ]);
+    });
+
     it("passes a person when an account group owns the model", async () => {
         const config = realIds(stack, (c) => (c[`${NS}:modelOwner`] = { group: "ml-prod-owners" }));
         const run = await deployedAs(stack, "jane.doe@example.com", config);
@@ -76,6 +94,39 @@ describe.each(["prod", "staging"])("who may deploy the production stack %s", (st
         expect(err.message).toContain(
             `Pulumi.${stack}.yaml: ${NS}:modelOwner: expected runAs or { group: <account group> } in production mode`,
         );
+    });
+});
+
+describe("the team's stacks", () => {
+    const settingsOf = (stack: string) => {
+        const c = readStackConfig(PROJECT_DIR, stack);
+        return settingsFromConfig({
+            namespace: NS,
+            stack,
+            config: c.config,
+            isSecret: () => false,
+            projectDir: PROJECT_DIR,
+        });
+    };
+
+    it("staging is a production-mode rehearsal of prod with its own catalog and its own principal", () => {
+        const [staging, prod] = [settingsOf("staging"), settingsOf("prod")];
+        expect([staging.mode, prod.mode]).toEqual(["production", "production"]);
+        expect(staging.catalog).not.toBe(prod.catalog);
+        expect(staging.runAs?.servicePrincipalName).not.toBe(prod.runAs?.servicePrincipalName);
+        expect(staging.projects.map((p) => p.experimentPath)).not.toEqual(prod.projects.map((p) => p.experimentPath));
+    });
+
+    it("promotes dev to staging and staging to prod: the promotable settings line up by project", () => {
+        for (const [from, to] of [
+            ["dev", "staging"],
+            ["staging", "prod"],
+        ]) {
+            const differences = promotableDifferences(settingsOf(from), settingsOf(to));
+            for (const d of differences)
+                expect(d.project === undefined || settingsOf(to).projects.some((p) => p.name === d.project)).toBe(true);
+            expect(settingsOf(to).projects.map((p) => p.name)).toEqual(settingsOf(from).projects.map((p) => p.name));
+        }
     });
 });
 
