@@ -131,16 +131,19 @@ async function main(argv: string[]): Promise<number> {
             aliases: opts.aliases,
             preview: opts.unknowns,
         });
-    // Before the plan's own output, so that the plan's last line stays its summary.
-    const notes = deployNotes(projectDir, opts.stack);
-    if (notes.length > 0) {
+    // What a real run would refuse, noted once the plan has succeeded and before its output (so
+    // that the output's last line stays its summary); not with --json, whose reader wants JSON.
+    const note = () => {
+        const notes = opts.json ? [] : deployNotes(projectDir, opts.stack);
+        if (notes.length === 0) return;
         process.stderr.write(
             `note: the offline plan lets these pass; a real \`pulumi preview\` or \`pulumi up\` of ${opts.stack} stops on them:\n${notes.map((n) => `  ${n}\n`).join("")}`,
         );
-    }
+    };
     if (opts.base === undefined) {
         const doc = await planHead();
         const violations = await policies(doc);
+        note();
         emit(
             opts.json
                 ? `${JSON.stringify(violations ? { ...doc, policyViolations: violations } : doc, null, 2)}\n`
@@ -162,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
     });
     const diff = diffPlans(base.doc, head);
     const violations = await policies(head);
+    note();
     emit(
         opts.json
             ? `${JSON.stringify(violations ? { ...diff, policyViolations: violations } : diff, null, 2)}\n`

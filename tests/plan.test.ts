@@ -61,6 +61,18 @@ describe.concurrent("npm run plan", () => {
         expect(stdout).toContain("+ 34 to create");
     });
 
+    it("notes on stderr what a real run of the stack would refuse, and still plans", async () => {
+        const { code, stdout, stderr } = await cli(["--stack", "staging"]);
+        expect(code).toBe(0);
+        expect(stdout).toContain("to create");
+        expect(stderr).toMatch(
+            /^note: the offline plan lets these pass; a real `pulumi preview` or `pulumi up` of staging stops on them:\n {2}Pulumi\.staging\.yaml: databricks-mlops:runAs\.servicePrincipalName: expected the application id of your service principal, found the placeholder/,
+        );
+        // Not with --json: its reader wants the document alone.
+        const json = await cli(["--stack", "staging", "--json"]);
+        expect(json.stderr).toBe("");
+    });
+
     it("rejects bad config with the message and exit 2, no stack trace", async () => {
         const config = stackFileConfig("dev");
         const dir = tempProject("dev", { ...config, "databricks-mlops:mode": "staging" });
