@@ -128,7 +128,9 @@ export function placeholderProblems(s: Settings, provider: ProviderSettings): De
  * The deploying identity against `modelOwner`: with `runAs` the stack must be deployed as that
  * principal (an identity that is not the owner cannot read the model back after the ownership
  * transfer, so the first `pulumi up` fails after creating it and every later preview's alias
- * lookup is refused). The service principal's user name is its application id.
+ * lookup is refused). A service principal's user name is its application id (the provider's
+ * current user is `CurrentUser.Me`'s `user_name`, terraform-provider-databricks
+ * `scim/data_current_user.go`).
  */
 export function deployerProblem(s: Settings, deployingUser: string): DeployProblem | undefined {
     const sp = s.runAs?.servicePrincipalName;
