@@ -22,11 +22,14 @@ describe("stable URNs of the shipped stacks", () => {
         }
     });
 
-    it.each(["azure-dev", "dev", "prod", "staging"])("plans %s with every listed URN, or an alias for it", async (stack) => {
-        const { doc } = await planStack(stack);
-        const file = path.relative(PROJECT_DIR, urnListFile(stack));
-        expect(urnProblems(file, checkUrns(readList(stack), doc))).toBe("");
-    });
+    it.each(["azure-dev", "dev", "prod", "staging"])(
+        "plans %s with every listed URN, or an alias for it",
+        async (stack) => {
+            const { doc } = await planStack(stack);
+            const file = path.relative(PROJECT_DIR, urnListFile(stack));
+            expect(urnProblems(file, checkUrns(readList(stack), doc))).toBe("");
+        },
+    );
 });
 
 /**
