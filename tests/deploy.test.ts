@@ -254,3 +254,24 @@ describe("placeholder ids", () => {
         ]);
     });
 });
+
+describe("the deploying and drift pages", () => {
+    it("call only npm scripts that package.json defines, and name only stacks that exist", () => {
+        const scripts = Object.keys(
+            (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: object })
+                .scripts,
+        );
+        for (const page of ["deploying.md", "drift.md"]) {
+            const text = fs.readFileSync(path.join(PROJECT_DIR, "docs", page), "utf8");
+            const called = [...text.matchAll(/npm run (?:-s )?([\w:.-]+)/g)].map((m) => m[1]);
+            expect(called.length, page).toBeGreaterThan(0);
+            for (const script of called) expect(scripts, `${page}: npm run ${script}`).toContain(script);
+            const stacks = [...text.matchAll(/(?<!run )(?:-s|--stack|--from|--to) (\w[\w-]*)/g)].map((m) => m[1]);
+            for (const stack of stacks.filter((st) => !st.startsWith("dev-") && st !== "jane")) {
+                expect(fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`)), `${page}: stack ${stack}`).toBe(
+                    true,
+                );
+            }
+        }
+    });
+});
