@@ -35,8 +35,16 @@ import {
     WORKLOAD_ENTRY_POINTS,
 } from "./components";
 import { azureNative } from "./components/workspace/azureNative";
-import { configProblem, type Locate, loadConfig } from "./config/load";
-import { baseEndpointName, ENDPOINT_NAME_MAX, type Settings } from "./config/schema";
+import {
+    type DeployProblem,
+    deployerProblem,
+    isOfflinePlan,
+    placeholderProblems,
+    providerSettingsOf,
+    templateProblem,
+} from "./config/deployChecks";
+import { ConfigError, configProblem, formatKey, type Locate, loadConfig, stackFileSource } from "./config/load";
+import { baseEndpointName, ENDPOINT_NAME_MAX, modelOwnerOf, principalHomes, type Settings } from "./config/schema";
 
 /** This program's folder: workload folders are relative to it. */
 const PROGRAM_DIR = __dirname;
@@ -48,6 +56,14 @@ const PROGRAM_DIR = __dirname;
  */
 export async function program(): Promise<Record<string, unknown>> {
     const { settings, locate } = loadConfig();
+    // Before the provider is asked anything: a placeholder host or id fails late and obscurely.
+    stopOn(
+        [
+            ...placeholderProblems(settings, providerSettingsOf(pulumi.runtime.allConfig())),
+            templateProblem(settings, pulumi.getStack()),
+        ],
+        locate,
+    );
     const workloadDirs = settings.projects.map((p, i) => workloadDir(p.name, p.workload.dir, i, locate));
     const access: AccessGroups = {
         managers: settings.managerGroups,
@@ -75,7 +91,10 @@ export async function program(): Promise<Record<string, unknown>> {
               databricks.getCurrentUserOutput({}, { provider }).apply(toCurrentUser),
           );
     const presets = new Presets(settings.mode, user);
-    if (knownUser) checkEndpointNames(settings, knownUser);
+    if (knownUser) {
+        checkEndpointNames(settings, knownUser);
+        checkDeployer(settings, knownUser, locate);
+    }
 
     // Decide, per project, whether and what to serve (mlops-stacks#217): the configured versions
     // exist, the aliases resolve to versions. Where the model lacks what a route names, a new
@@ -121,9 +140,10 @@ export async function program(): Promise<Record<string, unknown>> {
 
     const shared = workspaceShared(settings, presets, access, providers);
 
-    const workspaceRootPath =
-        settings.workspaceRootPath ??
-        (settings.mode === "development" ? "/Users/${workspace.current_user.userName}/.bundle" : "/Shared/.bundle");
+    const workspaceRootPath = settings.workspaceRootPath ?? defaultWorkspaceRoot(settings);
+    const owner = modelOwnerOf(settings);
+    const modelOwner =
+        owner === "deployer" ? undefined : owner === "runAs" ? settings.runAs?.servicePrincipalName : owner.group;
 
     const projects: Record<string, unknown> = {};
     for (const [i, p] of settings.projects.entries()) {
@@ -145,6 +165,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 failureEmails: settings.failureEmails,
                 tags: settings.tags,
                 workspaceRootPath,
+                modelOwner,
                 workloadDir: workloadDirs[i],
                 landingUrl: workspace?.landing.url,
                 servedRoutes: served[i].routes,
@@ -177,6 +198,55 @@ export async function program(): Promise<Record<string, unknown>> {
         sqlWarehouseId: shared.sqlWarehouseId,
         projects,
     };
+}
+
+/**
+ * The code root when the stack sets none: the deploying user's home in development mode; in
+ * production mode the `runAs` principal's own home, which only the principal and the workspace
+ * admins can write (Databricks Asset Bundles advise `/Workspace/Users/<principal>/.bundle/...`
+ * for production, databricks/cli `bundle/config/mutator/process_target_mode.go`, and warn of a
+ * root under /Shared, which every workspace user can change, `bundle/permissions/validate.go`).
+ */
+function defaultWorkspaceRoot(settings: Settings): string {
+    if (settings.mode === "development") return "/Users/${workspace.current_user.userName}/.bundle";
+    // The schema requires runAs in production mode.
+    return `${principalHomes(settings.runAs?.servicePrincipalName as string)[0]}/.bundle`;
+}
+
+/**
+ * Stops on the problems only a real deploy has (see config/deployChecks.ts), each named with its
+ * file and key. Under the offline plan's mocks they do not apply: the plan CLI notes them.
+ */
+function stopOn(found: (DeployProblem | undefined)[], locate: Locate): void {
+    const problems = found.filter((p): p is DeployProblem => p !== undefined);
+    if (problems.length === 0 || isOfflinePlan()) return;
+    const lines = problems.map((p) => `${locateProblem(p, locate)}: ${p.message}`);
+    throw new ConfigError(
+        `invalid stack configuration for a deploy (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n  ${lines.join("\n  ")}`,
+        lines,
+    );
+}
+
+/**
+ * The deploying identity against `modelOwner`: `pulumi up` as another identity stops before any
+ * resource is declared; a preview only warns, since a read-only identity (a pull request's, the
+ * drift check's) may preview what only the principal deploys.
+ */
+function checkDeployer(settings: Settings, user: CurrentUser, locate: Locate): void {
+    const problem = deployerProblem(settings, user.userName);
+    if (problem === undefined || isOfflinePlan()) return;
+    if (!pulumi.runtime.isDryRun()) return stopOn([problem], locate);
+    void pulumi.log.warn(
+        `${locateProblem(problem, locate)}: this preview runs as ${user.userName}, who can preview but not deploy the stack: ${problem.message}`,
+    );
+}
+
+/** Where a problem's key is set: a provider key (`databricks:host`) belongs in the stack file. */
+function locateProblem(p: DeployProblem, locate: Locate): string {
+    const key = String(p.path[0]);
+    if (!key.includes(":")) return locate(p.path);
+    const stack = pulumi.getStack();
+    return `${stackFileSource(stack, pulumi.getProject())(key)}: ${formatKey(key.split(":")[0], [key.split(":")[1]])}`;
 }
 
 /**

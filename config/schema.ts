@@ -456,6 +456,9 @@ function sharedResourceIssues(r: { mode: string; id?: string }, what: string, ct
     }
 }
 
+/** A cluster policy id: 16 hex characters (`databricks cluster-policies list`). */
+export const CLUSTER_POLICY_ID = /^[0-9A-Fa-f]{16}$/;
+
 /**
  * The workspace's cluster policy for the ML job clusters, shared by every project of the stack.
  * `created`: this stack declares it (only workspace admins may create policies). `existing`: the
@@ -465,10 +468,7 @@ const clusterPolicySchema = z
     .object({
         mode: z.enum(["created", "existing"]),
         /** Id of the existing policy (16 hex characters; `databricks cluster-policies list`). */
-        id: z
-            .string()
-            .regex(/^[0-9A-Fa-f]{16}$/, "expected a cluster policy id (16 hex characters)")
-            .optional(),
+        id: z.string().regex(CLUSTER_POLICY_ID, "expected a cluster policy id (16 hex characters)").optional(),
     })
     .strict()
     .superRefine((r, ctx) => sharedResourceIssues(r, "cluster policy", ctx));
@@ -521,6 +521,9 @@ const PRODUCTION_NAMES = /^(prod|production|prd|live)$/;
 const DEVELOPMENT_NAMES = /^(dev|development|sandbox)$/;
 
 export const MODES = ["development", "production"] as const;
+
+/** Who may own the registered models, besides an account group (see `modelOwner`). */
+export const MODEL_OWNERS = ["runAs", "deployer"] as const;
 
 /** The settings of one stack: everything in the project's config namespace. */
 export const settingsSchema = z
@@ -584,6 +587,31 @@ export const settingsSchema = z
             .strict()
             .optional()
             .meta(E),
+        /**
+         * Who owns the registered models. Unity Catalog lets only a model's owner (or a metastore
+         * admin) set its aliases, create its versions and read it back after an ownership transfer
+         * (databricks-sdk-go `service/catalog` RegisteredModels Get and SetAlias), and the
+         * provider reads the model back right after it transfers the ownership
+         * (terraform-provider-databricks `catalog/resource_registered_model.go`, Read after Create
+         * in `common/resource.go`). `runAs` (the production default): the `runAs` principal owns
+         * them, so the stack must be deployed as that principal (CI's identity; the transfer is then
+         * a no-op), which a real preview checks. `deployer` (the development default): the
+         * deploying identity creates and keeps them; refused in production mode, where the jobs
+         * (running as `runAs`) set the aliases. `{ group }`: an account group owns them; put both
+         * the deploying identity and the `runAs` principal in it.
+         */
+        modelOwner: z
+            .union([
+                z.enum(MODEL_OWNERS),
+                z
+                    .object({
+                        /** The account group that owns the models (its name, as grants take it). */
+                        group: groupName,
+                    })
+                    .strict(),
+            ])
+            .optional()
+            .meta(E),
         /** The workspace's cluster policy for the job clusters: created by this stack, or an existing one. */
         clusterPolicy: clusterPolicySchema.default({ mode: "created" }).meta(E),
         /** The workspace's SQL warehouse for table DDL and monitor dashboards: created, or an existing one. */
@@ -593,7 +621,13 @@ export const settingsSchema = z
          * Off by default: `environment: prod` with `mode: development` is almost always a mistake.
          */
         allowModeMismatch: z.boolean().default(false).meta(E),
-        /** Root folder of the uploaded code; omitted: per-user in development, /Shared in production. */
+        /**
+         * Root folder of the uploaded code. Omitted: the deploying user's home in development mode
+         * (`/Users/${workspace.current_user.userName}/.bundle`); in production mode the `runAs`
+         * principal's own home (`/Workspace/Users/<application id>/.bundle`), which only it and
+         * the workspace admins can change, as Databricks Asset Bundles advise for production
+         * (databricks/cli `bundle/permissions/validate.go` warns of a root under /Shared).
+         */
         workspaceRootPath: workspacePath.optional().meta(E),
         /** Email addresses told when a job run fails. */
         failureEmails: z.array(z.email("expected an email address")).default([]).meta(E),
@@ -699,7 +733,7 @@ export const settingsSchema = z
             });
         }
         const issues = s.mode === "production" ? productionModeIssues(s) : developmentModeIssues(s);
-        for (const issue of issues) ctx.addIssue(issue);
+        for (const issue of [...issues, ...modelOwnerIssues(s)]) ctx.addIssue(issue);
     });
 
 type Issue = { code: "custom"; path: (string | number)[]; message: string; input: unknown };
@@ -773,12 +807,72 @@ export function productionModeIssues(s: {
             });
         }
     };
-    check(["workspaceRootPath"], s.workspaceRootPath);
+    // The code root may be the principal's own home: only it and the workspace admins can write there.
+    const root = s.workspaceRootPath;
+    const home = s.runAs && root !== undefined && isUnder(root, principalHomes(s.runAs.servicePrincipalName));
+    if (root !== undefined && !home && userScoped(root)) {
+        issues.push({
+            code: "custom",
+            path: ["workspaceRootPath"],
+            message: `expected a shared path in production mode, or the runAs principal's own home${s.runAs ? ` ${principalHomes(s.runAs.servicePrincipalName)[0]}` : ""} (not another user's folder, and without the current user)`,
+            input: root,
+        });
+    }
     s.projects.forEach((p, i) => {
         check(["projects", i, "experimentPath"], p.experimentPath);
         check(["projects", i, "monitor", "assetsDir"], p.monitor.assetsDir);
     });
     return issues;
+}
+
+/** A principal's home folder, both ways a path may spell it (`/Workspace/Users/<id>`, `/Users/<id>`). */
+export function principalHomes(applicationId: string): string[] {
+    return [`/Workspace/Users/${applicationId}`, `/Users/${applicationId}`];
+}
+
+function isUnder(p: string, folders: string[]): boolean {
+    return folders.some((f) => p === f || p.startsWith(`${f}/`));
+}
+
+/** The owner of the registered models: what `modelOwner` says, else `runAs` in production and `deployer` in development. */
+export type ModelOwner = (typeof MODEL_OWNERS)[number] | { group: string };
+
+export function modelOwnerOf(s: { mode: Mode; modelOwner?: ModelOwner }): ModelOwner {
+    return s.modelOwner ?? (s.mode === "production" ? "runAs" : "deployer");
+}
+
+/**
+ * `modelOwner` against the rest: `runAs` needs a principal, and production refuses `deployer`
+ * (the jobs run as `runAs` and move the aliases, which only the owner may).
+ */
+export function modelOwnerIssues(s: {
+    mode: Mode;
+    modelOwner?: ModelOwner;
+    runAs?: { servicePrincipalName: string };
+}): Issue[] {
+    const owner = modelOwnerOf(s);
+    if (owner === "runAs" && !s.runAs && s.modelOwner !== undefined) {
+        return [
+            {
+                code: "custom",
+                path: ["modelOwner"],
+                message: "expected runAs.servicePrincipalName too: modelOwner runAs makes that principal the owner",
+                input: s.modelOwner,
+            },
+        ];
+    }
+    if (owner === "deployer" && s.mode === "production") {
+        return [
+            {
+                code: "custom",
+                path: ["modelOwner"],
+                message:
+                    "expected runAs or { group: <account group> } in production mode: the jobs run as runAs and set the models' aliases, which Unity Catalog lets only the owner do",
+                input: s.modelOwner,
+            },
+        ];
+    }
+    return [];
 }
 
 /**

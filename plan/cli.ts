@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { forOfflinePlan } from "../declarationStacks";
 import { planBase } from "./base";
 import { diffPlans } from "./diff";
-import { buildPlan, defaultModelVersions, type PlanDocument } from "./plan";
+import { buildPlan, defaultModelVersions, deployNotes, type PlanDocument } from "./plan";
 import {
     EXIT_POLICY_VIOLATION,
     evaluatePolicies,
@@ -137,6 +137,15 @@ async function main(argv: string[]): Promise<number> {
             aliases: opts.aliases,
             preview: opts.unknowns,
         });
+    // What a real run would refuse, noted once the plan has succeeded and before its output (so
+    // that the output's last line stays its summary); not with --json, whose reader wants JSON.
+    const note = () => {
+        const notes = opts.json ? [] : deployNotes(projectDir, opts.stack);
+        if (notes.length === 0) return;
+        process.stderr.write(
+            `note: the offline plan lets these pass; a real \`pulumi preview\` or \`pulumi up\` of ${opts.stack} stops on them:\n${notes.map((n) => `  ${n}\n`).join("")}`,
+        );
+    };
     if (opts.secondUp) {
         if (opts.base !== undefined) throw new PlanInputError("--second-up: cannot be combined with --base");
         const doc = secondUp(await planHead());
@@ -146,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
     if (opts.base === undefined) {
         const doc = await planHead();
         const violations = await policies(doc);
+        note();
         emit(
             opts.json
                 ? `${JSON.stringify(violations ? { ...doc, policyViolations: violations } : doc, null, 2)}\n`
@@ -167,6 +177,7 @@ async function main(argv: string[]): Promise<number> {
     });
     const diff = diffPlans(base.doc, head);
     const violations = await policies(head);
+    note();
     emit(
         opts.json
             ? `${JSON.stringify(violations ? { ...diff, policyViolations: violations } : diff, null, 2)}\n`

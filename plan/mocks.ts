@@ -182,6 +182,9 @@ function computedState(
             };
         case "databricks:index/modelServing:ModelServing":
             return { id: s("name"), state: { ...inputs, servingEndpointId: `se-${id}` } };
+        case "databricks:index/clusterPolicy:ClusterPolicy":
+            // Cluster policy ids are 16 upper-case hex digits, as `clusterPolicy.id` requires.
+            return { id: createHash("sha256").update(name).digest("hex").slice(0, 16).toUpperCase(), state: inputs };
         case "databricks:index/job:Job":
             return { id: String(Number.parseInt(id.slice(0, 10), 16)), state: inputs };
         case "azure-native:resources:ResourceGroup":

@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, type MockWorkspace, type RecordedResource, Recorder, runProgram, SECRET_MASK } from "./mocks";
-import { settingsFromConfig } from "../config/load";
+import { placeholderProblems, providerSettingsOf, setOfflinePlan, templateProblem } from "../config/deployChecks";
+import { configFromSource, settingsFromConfig } from "../config/load";
 import { aliasUrn } from "./urns";
 import { readStackConfig, type StackConfig } from "./stackConfig";
 
@@ -61,6 +62,12 @@ export interface PlanOptions {
      * so a test that must know a secret's value (a canary) passes it here.
      */
     secretConfig?: Record<string, string>;
+    /**
+     * Run the program's deploy checks as a real `pulumi preview` does: placeholder ids, a missing
+     * host, a deploying identity that cannot own the models and the development template are
+     * errors. Omitted: the offline plan, where they do not apply (the CLI notes them).
+     */
+    asDeployed?: boolean;
 }
 
 type Program = () => Promise<Record<string, unknown>>;
@@ -107,6 +114,41 @@ export function defaultModelVersions(
  */
 export const DEFAULT_ALIASES: Record<string, string> = { champion: "1", challenger: "2" };
 
+/**
+ * What a real `pulumi preview` of the stack would refuse that the offline plan lets pass: the
+ * placeholder ids, a missing host, the development template (see config/deployChecks.ts). One
+ * line each, `<file>: <key>: <message>`; none when the config itself is invalid (the plan reports
+ * that). The deploying identity is not among them: offline, it is the mocked user.
+ */
+export function deployNotes(
+    projectDir: string,
+    stack: string,
+    env: Record<string, string | undefined> = process.env,
+): string[] {
+    const read = readStackConfig(projectDir, stack);
+    let parsed: ReturnType<typeof configFromSource>;
+    try {
+        parsed = configFromSource({
+            namespace: read.project,
+            stack,
+            config: read.config,
+            isSecret: (k) => read.secretKeys.includes(k),
+            projectDir,
+        });
+    } catch {
+        return [];
+    }
+    const problems = [
+        ...placeholderProblems(parsed.settings, providerSettingsOf(read.config, env)),
+        templateProblem(parsed.settings, stack),
+    ].filter((p) => p !== undefined);
+    return problems.map((p) => {
+        const key = String(p.path[0]);
+        const where = key.includes(":") ? `Pulumi.${stack}.yaml: ${key}` : parsed.locate(p.path);
+        return `${where}: ${p.message}`;
+    });
+}
+
 /** Runs the program under mocks with the stack's config and returns what it would create. */
 export async function buildPlan(program: Program, opts: PlanOptions): Promise<PlanDocument> {
     const read = readStackConfig(opts.projectDir, opts.stack);
@@ -132,9 +174,11 @@ export async function buildPlan(program: Program, opts: PlanOptions): Promise<Pl
     const cwd = process.cwd();
     process.chdir(opts.projectDir); // as `pulumi up` runs the program in the project folder
     let outputs: Record<string, unknown>;
+    const wasOffline = setOfflinePlan(!opts.asDeployed);
     try {
         outputs = await runProgram(program, recorder);
     } finally {
+        setOfflinePlan(wasOffline);
         process.chdir(cwd);
     }
 

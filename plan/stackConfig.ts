@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isScalar, parseDocument } from "yaml";
+import { DEVELOPER_STACK } from "../config/deployChecks";
 
 /**
  * Reads a stack's configuration the way the Pulumi CLI hands it to the program: the project's
@@ -61,6 +62,14 @@ export function listStacks(projectDir: string): string[] {
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
+}
+
+/**
+ * The stacks this repository ships (committed stack files): every stack but the developers' own
+ * `dev-<name>` stacks, which `npm run dev-stack` writes and git ignores.
+ */
+export function shippedStacks(projectDir: string): string[] {
+    return listStacks(projectDir).filter((s) => !DEVELOPER_STACK.test(s));
 }
 
 function qualify(project: string, key: string): string {

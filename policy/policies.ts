@@ -33,6 +33,9 @@ export const T = {
     resourceGroup: "azure-native:resources:ResourceGroup",
     rgLock: "azure-native:authorization:ManagementLockAtResourceGroupLevel",
     workspace: "azure-native:databricks:Workspace",
+    notebook: "databricks:index/notebook:Notebook",
+    workspaceFile: "databricks:index/workspaceFile:WorkspaceFile",
+    permissions: "databricks:index/permissions:Permissions",
 } as const;
 
 /** Stack names that mean production when a policy's config does not say (as the program's own check reads them). */
@@ -388,6 +391,47 @@ const costTags: ResourceValidationPolicy = {
     },
 };
 
+/** A workspace path without the `/Workspace` prefix the API accepts on either spelling. */
+function workspacePath(p: string): string {
+    return p.startsWith("/Workspace/") ? p.slice("/Workspace".length) : p;
+}
+
+/** Levels that let a principal change a folder's code (`CAN_RUN` only runs notebooks). */
+const WRITE_LEVELS = ["CAN_EDIT", "CAN_MANAGE"];
+
+const prodCodeRestricted: StackValidationPolicy = {
+    name: "prod-code-root-restricted",
+    description:
+        "Production code (notebooks, workspace files) is not under /Shared, which every workspace user can change, unless a databricks.Permissions on its folder restricts it: the code runs as the service principal.",
+    configSchema: { properties: { ...productionSchema } },
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const config = args.getConfig<{ production?: boolean }>();
+        // Folders with a Permissions that gives the account-wide groups no write access.
+        const restricted = args.resources
+            .filter((r) => r.type === T.permissions && typeof r.props.directoryPath === "string")
+            .filter(
+                (r) =>
+                    !list(r.props.accessControls).some(
+                        (a) =>
+                            ["users", "account users"].includes(String(at(a, "groupName")).toLowerCase()) &&
+                            WRITE_LEVELS.includes(String(at(a, "permissionLevel"))),
+                    ),
+            )
+            .map((r) => workspacePath(String(r.props.directoryPath)).replace(/\/+$/, ""));
+        for (const r of args.resources) {
+            if ((r.type !== T.notebook && r.type !== T.workspaceFile) || !isProduction(config, r.urn)) continue;
+            if (typeof r.props.path !== "string") continue;
+            const p = workspacePath(r.props.path);
+            if (!p.startsWith("/Shared/")) continue;
+            if (restricted.some((dir) => p.startsWith(`${dir}/`))) continue;
+            report(
+                `${r.name} (${r.props.path}) is production code under /Shared, which every workspace user can change: set workspaceRootPath to the runAs principal's home (the default), or declare a databricks.Permissions on its folder.`,
+                r.urn,
+            );
+        }
+    },
+};
+
 /** The pack's policies, in the order `pulumi preview` reports them. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     runAsServicePrincipal,
@@ -400,5 +444,6 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     storageSecure,
     deleteLock,
     statefulProtected,
+    prodCodeRestricted,
     costTags,
 ];

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildPlan } from "../plan/plan";
-import { listStacks } from "../plan/stackConfig";
+import { shippedStacks } from "../plan/stackConfig";
 import { planUrns } from "../plan/urns";
 import { program } from "../program";
 
@@ -19,7 +19,7 @@ export function urnListFile(stack: string): string {
 }
 
 async function main(): Promise<void> {
-    for (const stack of listStacks(PROJECT_DIR)) {
+    for (const stack of shippedStacks(PROJECT_DIR)) {
         const doc = await buildPlan(program, { projectDir: PROJECT_DIR, stack, currentUser: "jane.doe@example.com" });
         const file = urnListFile(stack);
         fs.mkdirSync(path.dirname(file), { recursive: true });

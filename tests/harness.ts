@@ -43,6 +43,8 @@ export async function planStack(
         preview?: boolean;
         aliases?: Record<string, string>;
         mock?: Partial<MockWorkspace>;
+        /** Check as a real `pulumi preview` does (see `PlanOptions.asDeployed`). */
+        asDeployed?: boolean;
     } = {},
 ): Promise<PlanRun> {
     return wrap(
@@ -54,6 +56,7 @@ export async function planStack(
             preview: opts.preview,
             aliases: opts.aliases,
             mock: opts.mock,
+            asDeployed: opts.asDeployed,
         }),
     );
 }

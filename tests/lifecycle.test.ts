@@ -44,7 +44,7 @@ describe("each project its own workload", () => {
         const training = run.named(JOB, "demand-training").inputs as any;
         const evaluate = (job: any) => job.tasks.find((t: any) => t.taskKey === "evaluate_model");
         expect(evaluate(training).notebookTask.notebookPath).toBe(
-            "/Shared/.bundle/demand/prod/files/notebooks/evaluate",
+            `/Workspace/Users/${SP}/.bundle/demand/prod/files/notebooks/evaluate`,
         );
         expect(evaluate(training).notebookTask.baseParameters.min_r2).toBe("0.6");
         expect(evaluate(run.named(JOB, "ml-project-training").inputs).notebookTask.baseParameters).not.toHaveProperty(

@@ -63,6 +63,16 @@ describe.concurrent("npm run plan", () => {
         expect(stdout).toContain("+ 34 to create");
     });
 
+    it("notes on stderr what a real run of the stack would refuse, and still plans", async () => {
+        const { code, stdout, stderr } = await cli(["--stack", "staging"]);
+        expect(code).toBe(0);
+        expect(stdout).toContain("to create");
+        expect(stderr).toMatch(
+            /^note: the offline plan lets these pass; a real `pulumi preview` or `pulumi up` of staging stops on them:\n {2}Pulumi\.staging\.yaml: databricks-mlops:runAs\.servicePrincipalName: expected the application id of your service principal, found the placeholder/,
+        );
+        // Not with --json: its reader wants the document alone (secrets.test.ts parses stdout and stderr as one).
+    });
+
     it("rejects bad config with the message and exit 2, no stack trace", async () => {
         const config = stackFileConfig("dev");
         const dir = tempProject("dev", { ...config, "databricks-mlops:mode": "staging" });
@@ -77,7 +87,7 @@ describe.concurrent("npm run plan", () => {
         const { code, stderr } = await cli(["--stack", "qa"]);
         expect(code).toBe(2);
         expect(stderr).toBe(
-            "error: Pulumi.qa.yaml: no such stack file; the stacks of this project are azure-dev, dev, prod\n",
+            "error: Pulumi.qa.yaml: no such stack file; the stacks of this project are azure-dev, dev, prod, staging\n",
         );
     });
 });

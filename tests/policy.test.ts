@@ -58,6 +58,7 @@ describe("the policy pack", () => {
             "storage-account-secure",
             "prod-resource-group-delete-lock",
             "prod-stateful-protected",
+            "prod-code-root-restricted",
             "cost-tags",
         ]);
         for (const p of pack.policies) expect(p.description.length).toBeGreaterThan(30);
@@ -70,10 +71,11 @@ describe("the policy pack", () => {
         ["dev", "dev"],
         ["azure-dev", "dev"],
         ["prod", "prod"],
+        ["staging", "prod"],
     ])("finds no violation in the shipped %s stack", async (stack, env) => {
         const { doc } = await planStack(stack);
         expect(await evaluatePolicies(doc, pack, env === "prod" ? prodConfig : devConfig)).toEqual([]);
-        // Without a config, production is read from the stack name.
+        // Without a config, production is read from the stack name (staging does not read as such).
         expect(await evaluatePolicies(doc, pack)).toEqual([]);
     });
 
@@ -341,5 +343,62 @@ describe("npm run plan --policy-pack", () => {
         expect(section).toContain(
             "    [advisory]  mlops-guardrails v0.1.0  prod-serving-no-scale-to-zero  (databricks:index/modelServing:ModelServing: ml-project-endpoint)",
         );
+    });
+});
+
+describe("production code that only its owners can change", () => {
+    const POLICY = "prod-code-root-restricted";
+    const PERMISSIONS = "databricks:index/permissions:Permissions";
+    const shared = async () => {
+        const config = structuredClone(stackFileConfig("prod")) as Record<string, any>;
+        config[`${NS}:workspaceRootPath`] = "/Shared/.bundle";
+        return (await planConfig("prod", config)).doc;
+    };
+    /** The plan with a Permissions on the code root's folder, as a program may declare. */
+    const withFolderPermissions = (doc: PlanDocument, accessControls: unknown[]): PlanDocument => {
+        const copy = structuredClone(doc);
+        const urn = "urn:pulumi:prod::databricks-mlops::databricks:index/permissions:Permissions::code-root-perms";
+        copy.steps.push({
+            op: "create",
+            urn,
+            newState: {
+                urn,
+                custom: true,
+                id: "",
+                type: PERMISSIONS,
+                inputs: { directoryPath: "/Workspace/Shared/.bundle/ml-project", accessControls },
+                protect: false,
+                dependencies: [],
+            },
+        });
+        return copy;
+    };
+
+    it("fails a production code root under /Shared, which every workspace user can change", async () => {
+        const violations = of(await evaluatePolicies(await shared(), pack, prodConfig), POLICY);
+        expect(violations.length).toBeGreaterThan(0);
+        expect(violations[0]).toMatch(
+            /^\[mandatory\] ml-project-code-[\w-]+: ml-project-code-[\w-]+ \(\/Shared\/\.bundle\/ml-project\/prod\/files\/.+\) is production code under \/Shared/,
+        );
+    });
+
+    it("passes it with a Permissions on its folder that gives everyone no write access", async () => {
+        const doc = withFolderPermissions(await shared(), [
+            { groupName: "ml-engineers", permissionLevel: "CAN_MANAGE" },
+            { groupName: "users", permissionLevel: "CAN_READ" },
+        ]);
+        expect(of(await evaluatePolicies(doc, pack, prodConfig), POLICY)).toEqual([]);
+    });
+
+    it("fails it still when that Permissions lets every user edit", async () => {
+        const doc = withFolderPermissions(await shared(), [{ groupName: "users", permissionLevel: "CAN_MANAGE" }]);
+        expect(of(await evaluatePolicies(doc, pack, prodConfig), POLICY).length).toBeGreaterThan(0);
+    });
+
+    it("leaves development stacks alone", async () => {
+        const config = structuredClone(stackFileConfig("dev")) as Record<string, any>;
+        config[`${NS}:workspaceRootPath`] = "/Shared/ml-dev/${workspace.current_user.short_name}";
+        const { doc } = await planConfig("dev", config);
+        expect(of(await evaluatePolicies(doc, pack, devConfig), POLICY)).toEqual([]);
     });
 });

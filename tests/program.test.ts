@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { CLUSTER_POLICY_ID } from "../config/schema";
 import { type PlanRun, planConfig, planStack, stackFileConfig, SP } from "./harness";
 
 const T = {
@@ -15,6 +16,7 @@ const T = {
     permissions: "databricks:index/permissions:Permissions",
     grants: "databricks:index/grants:Grants",
     notebook: "databricks:index/notebook:Notebook",
+    workspaceFile: "databricks:index/workspaceFile:WorkspaceFile",
     table: "databricks:index/sqlTable:SqlTable",
     warehouse: "databricks:index/sqlEndpoint:SqlEndpoint",
 };
@@ -100,7 +102,8 @@ describe.each(["dev", "prod"] as const)("the shipped %s stack", (stack) => {
         if (stack === "dev") {
             expect(cluster.policyId).toBe("0123456789ABCDEF"); // the workspace's, by id
         } else {
-            expect(cluster.policyId).toMatch(/^[0-9a-f]{12}$/);
+            // The created policy's id, as the offline mocks answer it: it passes the config's own rule.
+            expect(cluster.policyId).toMatch(CLUSTER_POLICY_ID);
             expect(run.named(T.job, "ml-project-training").dependencies).toContain(run.ofType(T.policy)[0].urn);
         }
         expect(inputs.trigger.fileArrival.url).toBe(`/Volumes/${uc.catalog}/${uc.schema}/input/training_data/`);
@@ -319,10 +322,12 @@ describe("production mode (prod stack)", () => {
         expect(inputs.config.servedEntities[0].scaleToZeroEnabled).toBe(false);
     });
 
-    it("uses the shared experiment path and a shared code root", () => {
+    it("uses the shared experiment path, and the code root in the runAs principal's own home", () => {
         expect((run.ofType(T.experiment)[0].inputs as any).name).toBe("/Shared/ml-project");
-        for (const n of run.ofType(T.notebook))
-            expect((n.inputs as any).path).toMatch(/^\/Shared\/\.bundle\/ml-project\/prod\//);
+        const paths = [...run.ofType(T.notebook), ...run.ofType(T.workspaceFile)].map((n) => (n.inputs as any).path);
+        expect(paths.length).toBeGreaterThan(0);
+        // Not /Shared, which every workspace user can change, while the code runs as the principal.
+        for (const p of paths) expect(p).toMatch(new RegExp(`^/Workspace/Users/${SP}/\\.bundle/ml-project/prod/`));
     });
 
     it("protects exactly the stateful resources", () => {

@@ -83,7 +83,7 @@ describe("settings are marked promotable or environment-scoped", () => {
 
 describe("the shipped stack files", () => {
     it("hold no project definition of their own, only overrides", () => {
-        for (const stack of ["dev", "prod", "azure-dev"]) {
+        for (const stack of ["dev", "staging", "prod", "azure-dev"]) {
             expect(rawStackFileConfig(stack)).not.toHaveProperty(`${NS}:projects`);
         }
         expect(Object.keys(rawStackFileConfig("prod")).sort()).toEqual(
@@ -92,6 +92,7 @@ describe("the shipped stack files", () => {
                 `${NS}:clusterPolicy`,
                 `${NS}:environment`,
                 `${NS}:mode`,
+                `${NS}:modelOwner`,
                 `${NS}:projectOverrides`,
                 `${NS}:runAs`,
                 `${NS}:sqlWarehouse`,

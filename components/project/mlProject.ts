@@ -49,6 +49,12 @@ export interface MlProjectArgs {
     /** Parent folder of the project's uploaded code; may hold the current-user variables. */
     workspaceRootPath: string;
     /**
+     * Owner of the registered model: the `runAs` principal's application id or an account group,
+     * so that the jobs can register versions and set aliases, which Unity Catalog lets only the
+     * owner do. Omitted: the deploying identity creates and keeps it.
+     */
+    modelOwner?: string;
+    /**
      * URL of the landing zone's external location (`abfss://...`); the training-data volume is
      * an external volume in `<url><project>/input`. Omitted: a managed volume.
      */
@@ -137,9 +143,7 @@ export class MlProject extends pulumi.ComponentResource {
                 modelName: presets.ucName(p.modelName),
                 comment: p.modelComment ?? `Model of ${p.name} (${env}), trained by the ${p.name} training job.`,
                 volumeName: INPUT_VOLUME,
-                // In production the jobs' service principal registers versions and sets aliases,
-                // which Unity Catalog allows the model's owner only.
-                owner: presets.development ? undefined : args.access.runAsServicePrincipal,
+                owner: args.modelOwner,
                 // Each developer's external volume has a folder of its own: Unity Catalog refuses two
                 // volumes on one location.
                 volumeStorageLocation: args.landingUrl
