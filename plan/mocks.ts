@@ -70,6 +70,8 @@ export interface RecordedResource {
     aliases?: RecordedAlias[];
     /** The `retainOnDelete` option: removing the resource from the program leaves it in the cloud. */
     retainOnDelete?: boolean;
+    /** The `import` option: the id of the deployed object the resource adopts instead of creating it. */
+    importId?: string;
     /** The order of registration. */
     seq: number;
 }
@@ -245,6 +247,7 @@ interface RegisterRequest {
     getRetainondelete(): boolean;
     getAliasesList(): AliasMessage[];
     getAliasurnsList(): string[];
+    getImportid(): string;
 }
 type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
 interface Monitor {
@@ -271,9 +274,12 @@ export function installMocks(
             // In a preview the engine gives a provider whose settings are not all known an
             // unknown id, and answers every invoke on it with nothing.
             const unknownProvider = args.type.startsWith("pulumi:providers:") && containsUnknown(args.inputs);
-            return workspace.preview && (unknownProvider || (workspace.pendingUpdates?.includes(args.type) ?? true))
-                ? { id: "", state: args.inputs }
-                : computedState(args.type, args.name, args.inputs);
+            if (workspace.preview && (unknownProvider || (workspace.pendingUpdates?.includes(args.type) ?? true))) {
+                // An adopted object has its id in a preview too: the engine reads it by that id.
+                return { id: args.id ?? "", state: args.inputs };
+            }
+            const computed = computedState(args.type, args.name, args.inputs);
+            return args.id ? { ...computed, id: args.id } : computed;
         },
         call: (args) => {
             // The engine answers an invoke on a provider it cannot configure yet with nothing
@@ -387,6 +393,7 @@ export function installMocks(
                     provider: req.getProvider(),
                     aliases: aliasesOf(req),
                     retainOnDelete: req.getRetainondelete() ?? false,
+                    ...(req.getImportid() ? { importId: req.getImportid() } : {}),
                     seq: recorder.resources.length,
                 });
             }

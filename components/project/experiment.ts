@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccessControl } from "../access";
+import { adoptOptions } from "./adopt";
 
 export interface ExperimentArgs {
     /** Workspace path of the experiment (resolved and prefixed by the caller). */
@@ -13,6 +14,8 @@ export interface ExperimentArgs {
     protect: boolean;
     /** Leave the experiment and its runs in the workspace when it leaves the program; default: `protect`. */
     retainOnDelete?: boolean;
+    /** Id of a deployed experiment to adopt (Pulumi `import`) instead of creating one; omitted: created. */
+    adoptId?: string;
 }
 
 /** The project's MLflow experiment and its permissions. */
@@ -28,7 +31,10 @@ export class Experiment extends pulumi.ComponentResource {
         const experiment = new databricks.MlflowExperiment(
             name,
             { name: args.path, description: args.description },
-            { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
+            pulumi.mergeOptions(
+                { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
+                adoptOptions(args.adoptId),
+            ),
         );
         new databricks.Permissions(
             `${name}-perms`,

@@ -139,6 +139,7 @@ export class MlProject extends pulumi.ComponentResource {
                 volumeStorageLocation: args.landingUrl
                     ? joinUrl(args.landingUrl, p.name, presets.ucName(INPUT_VOLUME))
                     : undefined,
+                adopt: { schema: p.adopt?.schema, model: p.adopt?.registeredModel, volume: p.adopt?.volume },
                 grants: {
                     schema: schemaGrants(args.access),
                     model: modelGrants(args.access),
@@ -156,6 +157,7 @@ export class MlProject extends pulumi.ComponentResource {
                 description: `Training runs of ${p.name} (${env}).`,
                 permissions: experimentPermissions(args.access),
                 protect: presets.protect,
+                adoptId: p.adopt?.experiment,
             },
             child,
         );
@@ -215,6 +217,7 @@ export class MlProject extends pulumi.ComponentResource {
                       minTimeBetweenTriggersSeconds: p.training.trigger.minTimeBetweenTriggersSeconds,
                       waitAfterLastChangeSeconds: p.training.trigger.waitAfterLastChangeSeconds,
                       timeoutSeconds: p.training.timeoutSeconds,
+                      adoptId: p.adopt?.trainingJob,
                   },
                   child,
               );
@@ -237,6 +240,7 @@ export class MlProject extends pulumi.ComponentResource {
                 cron: p.inference.cron,
                 timezone: p.inference.timezone,
                 pauseStatus: presets.pauseStatus(p.inference.pauseStatus),
+                adoptId: p.adopt?.inferenceJob,
             },
             child,
         );
@@ -277,6 +281,7 @@ export class MlProject extends pulumi.ComponentResource {
                     scaleToZero: p.serving.scaleToZero ?? presets.development,
                     inferenceTable: { catalog, schema: schemaName, prefix: p.serving.inferenceTablePrefix },
                     permissions: servingPermissions(args.access),
+                    adoptId: p.adopt?.servingEndpoint,
                 },
                 child,
             );
@@ -309,6 +314,7 @@ export class MlProject extends pulumi.ComponentResource {
                     },
                     sqlWarehouseId: args.sqlWarehouseId,
                     protect: presets.protect,
+                    adoptId: p.adopt?.qualityMonitor,
                 },
                 child,
             );

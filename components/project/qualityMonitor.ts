@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MonitorSettings, PauseStatus } from "../../config/schema";
 import { type CommonJobArgs, commonJobInputs, declareJob } from "./jobCommon";
 import { ML_CLUSTER_KEY } from "./mlCluster";
+import { adoptOptions } from "./adopt";
 
 export interface QualityMonitorArgs {
     /** The endpoint's raw inference table (`<prefix>_payload`), derived from the endpoint. */
@@ -47,6 +48,8 @@ export interface QualityMonitorArgs {
     protect: boolean;
     /** Leave the processed table and its rows in the workspace when it leaves the program; default: `protect`. */
     retainOnDelete?: boolean;
+    /** Table name of a deployed monitor to adopt (Pulumi `import`) instead of creating one; omitted: created. */
+    adoptId?: string;
 }
 
 /** The processed table's columns, named by the monitor's settings. */
@@ -151,7 +154,7 @@ export class QualityMonitor extends pulumi.ComponentResource {
                     ? { quartzCronExpression: args.schedule.cron, timezoneId: args.schedule.timezone }
                     : undefined,
             },
-            { parent: this },
+            pulumi.mergeOptions({ parent: this }, adoptOptions(args.adoptId)),
         );
 
         this.tableName = monitor.tableName;

@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { Grant } from "../access";
+import { adoptOptions } from "./adopt";
 
 export interface RegisteredModelArgs {
     /** The environment's catalog (it must exist; this program does not own catalogs). */
@@ -31,6 +32,8 @@ export interface RegisteredModelArgs {
      * that `pulumi destroy` cleans a developer's sandbox.
      */
     retainOnDelete?: boolean;
+    /** Ids of deployed objects to adopt (Pulumi `import`) instead of creating them; omitted: created. */
+    adopt?: { schema?: string; model?: string; volume?: string };
 }
 
 /**
@@ -56,7 +59,7 @@ export class RegisteredModel extends pulumi.ComponentResource {
                 name: args.schema,
                 comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
             },
-            stateful,
+            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.schema)),
         );
         new databricks.Grants(
             `${name}-schema-grants`,
@@ -73,7 +76,7 @@ export class RegisteredModel extends pulumi.ComponentResource {
                 comment: args.comment,
                 owner: args.owner,
             },
-            stateful,
+            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.model)),
         );
         new databricks.Grants(`${name}-grants`, { model: model.id, grants: args.grants.model }, { parent: this });
 
@@ -87,7 +90,7 @@ export class RegisteredModel extends pulumi.ComponentResource {
                 storageLocation: args.volumeStorageLocation,
                 comment: "Landing zone for training data; new files start the training job.",
             },
-            stateful,
+            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.volume)),
         );
         new databricks.Grants(
             `${name}-volume-grants`,

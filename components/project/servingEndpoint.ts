@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccessControl } from "../access";
+import { adoptOptions } from "./adopt";
 
 /** One served model version and its share of the traffic. */
 export interface ServedRoute {
@@ -33,6 +34,8 @@ export interface ServingEndpointArgs {
     inferenceTable: InferenceTableLocation;
     /** Access control list of the endpoint. */
     permissions: AccessControl[];
+    /** Name of a deployed endpoint to adopt (Pulumi `import`) instead of creating one; omitted: created. */
+    adoptId?: string;
 }
 
 /** Where the AI Gateway writes the inference table. */
@@ -98,7 +101,7 @@ export class ServingEndpoint extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            pulumi.mergeOptions({ parent: this }, adoptOptions(args.adoptId)),
         );
         new databricks.Permissions(
             `${name}-perms`,
