@@ -28,12 +28,13 @@ export class Experiment extends pulumi.ComponentResource {
     constructor(name: string, args: ExperimentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:Experiment", name, {}, opts);
 
+        const inputs = { name: args.path, description: args.description };
         const experiment = new databricks.MlflowExperiment(
             name,
-            { name: args.path, description: args.description },
+            inputs,
             pulumi.mergeOptions(
                 { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
-                adoptOptions(args.adoptId),
+                adoptOptions(args.adoptId, inputs),
             ),
         );
         new databricks.Permissions(

@@ -47,7 +47,11 @@ export function declareJob(
     opts: pulumi.CustomResourceOptions = {},
     adoptId?: string,
 ): databricks.Job {
-    const job = new databricks.Job(name, inputs, pulumi.mergeOptions({ ...opts, parent }, adoptOptions(adoptId)));
+    const job = new databricks.Job(
+        name,
+        inputs,
+        pulumi.mergeOptions({ ...opts, parent }, adoptOptions(adoptId, inputs)),
+    );
     new databricks.Permissions(`${name}-perms`, { jobId: job.id, accessControls: permissions }, { parent });
     return job;
 }

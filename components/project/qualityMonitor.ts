@@ -134,27 +134,28 @@ export class QualityMonitor extends pulumi.ComponentResource {
             this,
         );
 
+        const monitorInputs: databricks.QualityMonitorArgs = {
+            tableName,
+            outputSchemaName: pulumi.interpolate`${args.catalog}.${args.schema}`,
+            assetsDir: args.assetsDir,
+            inferenceLog: {
+                problemType: log.problemType,
+                predictionCol: log.predictionCol,
+                labelCol: log.labelCol,
+                modelIdCol: log.modelIdCol,
+                timestampCol: log.timestampCol,
+                granularities: log.granularities,
+            },
+            slicingExprs: args.slicingExprs,
+            warehouseId: args.sqlWarehouseId,
+            schedule: args.schedule
+                ? { quartzCronExpression: args.schedule.cron, timezoneId: args.schedule.timezone }
+                : undefined,
+        };
         const monitor = new databricks.QualityMonitor(
             name,
-            {
-                tableName,
-                outputSchemaName: pulumi.interpolate`${args.catalog}.${args.schema}`,
-                assetsDir: args.assetsDir,
-                inferenceLog: {
-                    problemType: log.problemType,
-                    predictionCol: log.predictionCol,
-                    labelCol: log.labelCol,
-                    modelIdCol: log.modelIdCol,
-                    timestampCol: log.timestampCol,
-                    granularities: log.granularities,
-                },
-                slicingExprs: args.slicingExprs,
-                warehouseId: args.sqlWarehouseId,
-                schedule: args.schedule
-                    ? { quartzCronExpression: args.schedule.cron, timezoneId: args.schedule.timezone }
-                    : undefined,
-            },
-            pulumi.mergeOptions({ parent: this }, adoptOptions(args.adoptId)),
+            monitorInputs,
+            pulumi.mergeOptions({ parent: this }, adoptOptions(args.adoptId, monitorInputs)),
         );
 
         this.tableName = monitor.tableName;

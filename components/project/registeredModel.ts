@@ -52,14 +52,15 @@ export class RegisteredModel extends pulumi.ComponentResource {
         super("mlops:databricks:RegisteredModel", name, {}, opts);
         const stateful = { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect };
 
+        const schemaInputs: databricks.SchemaArgs = {
+            catalogName: args.catalog,
+            name: args.schema,
+            comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
+        };
         const schema = new databricks.Schema(
             `${name}-schema`,
-            {
-                catalogName: args.catalog,
-                name: args.schema,
-                comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
-            },
-            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.schema)),
+            schemaInputs,
+            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.schema, schemaInputs)),
         );
         new databricks.Grants(
             `${name}-schema-grants`,
@@ -67,30 +68,32 @@ export class RegisteredModel extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const modelInputs: databricks.RegisteredModelArgs = {
+            catalogName: schema.catalogName,
+            schemaName: schema.name,
+            name: args.modelName,
+            comment: args.comment,
+            owner: args.owner,
+        };
         const model = new databricks.RegisteredModel(
             name,
-            {
-                catalogName: schema.catalogName,
-                schemaName: schema.name,
-                name: args.modelName,
-                comment: args.comment,
-                owner: args.owner,
-            },
-            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.model)),
+            modelInputs,
+            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.model, modelInputs)),
         );
         new databricks.Grants(`${name}-grants`, { model: model.id, grants: args.grants.model }, { parent: this });
 
+        const volumeInputs: databricks.VolumeArgs = {
+            catalogName: schema.catalogName,
+            schemaName: schema.name,
+            name: args.volumeName,
+            volumeType: args.volumeStorageLocation ? "EXTERNAL" : "MANAGED",
+            storageLocation: args.volumeStorageLocation,
+            comment: "Landing zone for training data; new files start the training job.",
+        };
         const volume = new databricks.Volume(
             `${name}-volume`,
-            {
-                catalogName: schema.catalogName,
-                schemaName: schema.name,
-                name: args.volumeName,
-                volumeType: args.volumeStorageLocation ? "EXTERNAL" : "MANAGED",
-                storageLocation: args.volumeStorageLocation,
-                comment: "Landing zone for training data; new files start the training job.",
-            },
-            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.volume)),
+            volumeInputs,
+            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.volume, volumeInputs)),
         );
         new databricks.Grants(
             `${name}-volume-grants`,

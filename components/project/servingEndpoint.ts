@@ -73,35 +73,36 @@ export class ServingEndpoint extends pulumi.ComponentResource {
     constructor(name: string, args: ServingEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:ServingEndpoint", name, {}, opts);
 
-        const endpoint = new databricks.ModelServing(
-            name,
-            {
-                name: args.endpointName,
-                config: {
-                    servedEntities: args.routes.map((r) => ({
-                        name: servedEntityName(args.modelName, r.key),
-                        entityName: args.modelFullName,
-                        entityVersion: r.version,
-                        workloadSize: args.workloadSize,
-                        scaleToZeroEnabled: args.scaleToZero,
+        const inputs: databricks.ModelServingArgs = {
+            name: args.endpointName,
+            config: {
+                servedEntities: args.routes.map((r) => ({
+                    name: servedEntityName(args.modelName, r.key),
+                    entityName: args.modelFullName,
+                    entityVersion: r.version,
+                    workloadSize: args.workloadSize,
+                    scaleToZeroEnabled: args.scaleToZero,
+                })),
+                trafficConfig: {
+                    routes: args.routes.map((r) => ({
+                        servedEntityName: servedEntityName(args.modelName, r.key),
+                        trafficPercentage: r.trafficPercentage,
                     })),
-                    trafficConfig: {
-                        routes: args.routes.map((r) => ({
-                            servedEntityName: servedEntityName(args.modelName, r.key),
-                            trafficPercentage: r.trafficPercentage,
-                        })),
-                    },
-                },
-                aiGateway: {
-                    inferenceTableConfig: {
-                        enabled: true,
-                        catalogName: args.inferenceTable.catalog,
-                        schemaName: args.inferenceTable.schema,
-                        tableNamePrefix: args.inferenceTable.prefix,
-                    },
                 },
             },
-            pulumi.mergeOptions({ parent: this }, adoptOptions(args.adoptId)),
+            aiGateway: {
+                inferenceTableConfig: {
+                    enabled: true,
+                    catalogName: args.inferenceTable.catalog,
+                    schemaName: args.inferenceTable.schema,
+                    tableNamePrefix: args.inferenceTable.prefix,
+                },
+            },
+        };
+        const endpoint = new databricks.ModelServing(
+            name,
+            inputs,
+            pulumi.mergeOptions({ parent: this }, adoptOptions(args.adoptId, inputs)),
         );
         new databricks.Permissions(
             `${name}-perms`,
