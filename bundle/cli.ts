@@ -43,7 +43,9 @@ export interface ImportOutcome {
 
 /** The project name of this program: the namespace of its config keys. */
 function namespace(): string {
-    const doc = parseDocument(fs.readFileSync(path.join(PROGRAM_ROOT, "Pulumi.yaml"), "utf8")).toJS() as { name: string };
+    const doc = parseDocument(fs.readFileSync(path.join(PROGRAM_ROOT, "Pulumi.yaml"), "utf8")).toJS() as {
+        name: string;
+    };
     return doc.name;
 }
 
@@ -55,7 +57,8 @@ export async function importBundle(opts: ImportOptions): Promise<ImportOutcome> 
     } catch (err) {
         if (err instanceof BundleError || err instanceof NothingToImport) {
             if (err instanceof NothingToImport) entries.push(...err.entries);
-            const report = renderReport(`Import of ${opts.bundleDir}: nothing imported`, [], entries) + `\n${err.message}\n`;
+            const report =
+                renderReport(`Import of ${opts.bundleDir}: nothing imported`, [], entries) + `\n${err.message}\n`;
             return { exitCode: 2, report, entries, error: err.message };
         }
         throw err;
@@ -70,7 +73,10 @@ async function run(opts: ImportOptions, entries: ReportEntry[]): Promise<ImportO
     // A bundle without targets deploys to the target `default` (bundle/config/mutator/default_target.go).
     const targets = names.length > 0 ? names : ["default"];
     for (const t of Object.keys(opts.states)) {
-        if (!targets.includes(t)) throw new BundleError(`--state ${t}=...: expected one of the bundle's targets (${targets.join(", ")}), found ${t}`);
+        if (!targets.includes(t))
+            throw new BundleError(
+                `--state ${t}=...: expected one of the bundle's targets (${targets.join(", ")}), found ${t}`,
+            );
     }
     const mapped: MappedTarget[] = [];
     let nothing: NothingToImport | undefined;
@@ -93,7 +99,15 @@ async function run(opts: ImportOptions, entries: ReportEntry[]): Promise<ImportO
         const draft = compose(mapped, ns, defaults, new Map());
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-import-"));
         try {
-            writeOut(dir, draft, { bundleName: String(bundle.config.bundle && (bundle.config.bundle as Record<string, unknown>).name), rootFile: bundle.rootFile }, []);
+            writeOut(
+                dir,
+                draft,
+                {
+                    bundleName: String(bundle.config.bundle && (bundle.config.bundle as Record<string, unknown>).name),
+                    rootFile: bundle.rootFile,
+                },
+                [],
+            );
             for (const [target, file] of Object.entries(opts.states)) {
                 const m = mapped.find((x) => x.target === target);
                 if (!m) continue;
@@ -105,12 +119,16 @@ async function run(opts: ImportOptions, entries: ReportEntry[]): Promise<ImportO
     }
 
     const result = compose(mapped, ns, defaults, adopt);
-    const meta = { bundleName: String((bundle.config.bundle as Record<string, unknown>).name), rootFile: path.join(path.relative(process.cwd(), bundle.dir) || ".", bundle.rootFile) };
+    const meta = {
+        bundleName: String((bundle.config.bundle as Record<string, unknown>).name),
+        rootFile: path.join(path.relative(process.cwd(), bundle.dir) || ".", bundle.rootFile),
+    };
     writeOut(opts.out, result, meta, entries);
     // Each generated stack is checked as the program will check it; a problem is the user's to fix.
     for (const target of result.stacks.keys()) {
         const problems = stackProblems(opts.out, ns, target);
-        for (const p of problems) entries.push({ target, kind: "unresolved", path: `Pulumi.${target}.yaml`, message: p });
+        for (const p of problems)
+            entries.push({ target, kind: "unresolved", path: `Pulumi.${target}.yaml`, message: p });
     }
     if (opts.writeInto) writeInto(opts.writeInto, ns, result, meta, entries);
     const report = renderReport(
@@ -119,7 +137,8 @@ async function run(opts: ImportOptions, entries: ReportEntry[]): Promise<ImportO
         entries,
     );
     fs.writeFileSync(path.join(opts.out, "import-report.md"), report);
-    if (opts.writeInto) fs.writeFileSync(path.join(opts.writeInto, "workloads", result.project, "import-report.md"), report);
+    if (opts.writeInto)
+        fs.writeFileSync(path.join(opts.writeInto, "workloads", result.project, "import-report.md"), report);
     return { exitCode: 0, report, entries, result };
 }
 
@@ -153,7 +172,12 @@ async function adoptions(
     const deployed = readDeploymentState(file);
     const problems = stackProblems(dir, ns, target);
     if (problems.length > 0) {
-        entries.push({ target, kind: "differs", path: file, message: `nothing adopted: the generated stack does not pass the config check (${problems[0]})` });
+        entries.push({
+            target,
+            kind: "differs",
+            path: file,
+            message: `nothing adopted: the generated stack does not pass the config check (${problems[0]})`,
+        });
         return {};
     }
     const { buildPlan } = await import("../plan/plan");
@@ -168,21 +192,46 @@ async function adoptions(
         const role = m.roles.get(obj.key);
         const where = `resources.${obj.key}`;
         if (!role) {
-            entries.push({ target, kind: "differs", path: where, message: `deployed as ${obj.id}; not a resource the project adopts: it stays the bundle's (or unbind it and manage it elsewhere)` });
+            const mapped = m.entries.some(
+                (e) => e.path.startsWith(where) && (e.kind === "imported" || e.kind === "differs"),
+            );
+            entries.push({
+                target,
+                kind: "differs",
+                path: where,
+                message: mapped
+                    ? `deployed as ${obj.id}, not adopted (the program declares its own, see above): it stays in the workspace; \`databricks bundle deployment unbind ${obj.key.split(".")[1]} -t ${target}\` leaves it there unmanaged, or delete it once the program's replacement runs`
+                    : `deployed as ${obj.id}; not a resource of the project: it stays the bundle's`,
+            });
             continue;
         }
         const identity = IDENTITY[role as AdoptKey];
-        const step = doc.steps.find((s) => s.newState.type === identity.type && s.urn.endsWith(`::${project}${identity.urn}`));
+        const step = doc.steps.find(
+            (s) => s.newState.type === identity.type && s.urn.endsWith(`::${project}${identity.urn}`),
+        );
         if (!step) {
-            entries.push({ target, kind: "differs", path: where, message: `deployed as ${obj.id}; the stack declares no such object, so it is not adopted` });
+            entries.push({
+                target,
+                kind: "differs",
+                path: where,
+                message: `deployed as ${obj.id}; the stack declares no such object, so it is not adopted`,
+            });
             continue;
         }
         const diffs = identity.fields
-            .map(([deployedKey, declaredKey]) => [deployedKey, obj.attributes[deployedKey], step.newState.inputs[declaredKey]] as const)
+            .map(
+                ([deployedKey, declaredKey]) =>
+                    [deployedKey, obj.attributes[deployedKey], step.newState.inputs[declaredKey]] as const,
+            )
             .filter(([, a, b]) => a !== undefined && a !== b);
         const what = diffs.map(([k, a, b]) => `${k} "${String(a)}" deployed, "${String(b)}" declared`).join("; ");
         if (diffs.length > 0 && identity.replaces) {
-            entries.push({ target, kind: "differs", path: where, message: `deployed as ${obj.id}, not adopted: ${what} (a change that replaces it; the program would create its own)` });
+            entries.push({
+                target,
+                kind: "differs",
+                path: where,
+                message: `deployed as ${obj.id}, not adopted: ${what} (a change that replaces it; the program would create its own)`,
+            });
             continue;
         }
         ids[role] = obj.id;
@@ -208,11 +257,23 @@ async function main(argv: string[]): Promise<number> {
         .name("import-bundle")
         .description("Import a Databricks Asset Bundle as a project and stacks of this program.")
         .argument("<bundle>", "the bundle folder (holding databricks.yml)")
-        .requiredOption("--out <folder>", "write the project folder here (it plans as is: npm run plan -- --stack <target> --project-dir <folder>)")
+        .requiredOption(
+            "--out <folder>",
+            "write the project folder here (it plans as is: npm run plan -- --stack <target> --project-dir <folder>)",
+        )
         .option("--write", "also add the project to this checkout's shared.yaml and stack files (comments kept)")
         .option("--project-dir <dir>", "with --write: the project folder to add to", PROGRAM_ROOT)
-        .option("--state <target=file>", "the bundle's deployment state of a target (terraform.tfstate or resources.json): adopt what it deployed; repeatable", parseState, {})
-        .option("--user <userName>", "the deploying user of development targets, whose prefixed names the state holds", "dev.user@example.com")
+        .option(
+            "--state <target=file>",
+            "the bundle's deployment state of a target (terraform.tfstate or resources.json): adopt what it deployed; repeatable",
+            parseState,
+            {},
+        )
+        .option(
+            "--user <userName>",
+            "the deploying user of development targets, whose prefixed names the state holds",
+            "dev.user@example.com",
+        )
         .exitOverride()
         .showHelpAfterError();
     try {
@@ -221,7 +282,13 @@ async function main(argv: string[]): Promise<number> {
         if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
         throw err;
     }
-    const o = cli.opts<{ out: string; write?: boolean; projectDir: string; state: Record<string, string>; user: string }>();
+    const o = cli.opts<{
+        out: string;
+        write?: boolean;
+        projectDir: string;
+        state: Record<string, string>;
+        user: string;
+    }>();
     const outcome = await importBundle({
         bundleDir: path.resolve(cli.args[0]),
         out: path.resolve(o.out),
@@ -243,7 +310,9 @@ if (require.main === module) {
         (err: unknown) => {
             // Input problems are BundleErrors (exit 2); anything else is a bug, reported as one line.
             const message = err instanceof Error ? err.message : String(err);
-            process.stderr.write(`error: ${err instanceof BundleError ? "" : "the import failed unexpectedly: "}${message}\n`);
+            process.stderr.write(
+                `error: ${err instanceof BundleError ? "" : "the import failed unexpectedly: "}${message}\n`,
+            );
             process.exitCode = err instanceof BundleError ? 2 : 1;
         },
     );

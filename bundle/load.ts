@@ -105,7 +105,9 @@ function isPathField(parent: string | undefined, key: string): boolean {
 }
 
 function isRelativeLocal(v: string): boolean {
-    return v !== "" && !v.startsWith("/") && !v.startsWith("${") && !/^[a-z][a-z0-9+.-]*:/i.test(v) && !v.startsWith("~");
+    return (
+        v !== "" && !v.startsWith("/") && !v.startsWith("${") && !/^[a-z][a-z0-9+.-]*:/i.test(v) && !v.startsWith("~")
+    );
 }
 
 /**
@@ -214,10 +216,13 @@ export function loadBundle(dir: string): LoadedBundle {
     }
     const files = [rootFile];
     for (const entry of includes as string[]) {
-        if (path.isAbsolute(entry)) throw new BundleError(`${rootFile}: include: ${entry}: includes must be relative paths`);
+        if (path.isAbsolute(entry))
+            throw new BundleError(`${rootFile}: include: ${entry}: includes must be relative paths`);
         const matches = glob(dir, entry).filter((f) => !files.includes(f));
         if (matches.length === 0 && !/[*?[]/.test(entry) && !files.includes(path.normalize(entry))) {
-            throw new BundleError(`${rootFile}: include: ${entry} defined in 'include' section does not match any files`);
+            throw new BundleError(
+                `${rootFile}: include: ${entry} defined in 'include' section does not match any files`,
+            );
         }
         for (const rel of matches) {
             if (![".yml", ".yaml", ".json"].includes(path.extname(rel))) {

@@ -50,7 +50,15 @@ const PROGRAM_PARAMETERS: Record<EntryPoint, string[]> = {
 };
 
 /** Resource types this program models, and what each becomes. */
-const MODELLED = ["jobs", "experiments", "registered_models", "model_serving_endpoints", "quality_monitors", "schemas", "volumes"];
+const MODELLED = [
+    "jobs",
+    "experiments",
+    "registered_models",
+    "model_serving_endpoints",
+    "quality_monitors",
+    "schemas",
+    "volumes",
+];
 
 const MANAGE_LEVELS = ["CAN_MANAGE", "IS_OWNER"];
 const RUN_LEVELS = ["CAN_RUN", "CAN_MANAGE_RUN", "CAN_QUERY", "CAN_USE"];
@@ -90,7 +98,8 @@ class Tracker {
     /** Reports each leaf of an imported resource that nothing used. */
     unused(value: unknown, p: string, reason = "no place in this program's config"): void {
         if (this.isUsed(p)) return;
-        if (Array.isArray(value) && value.length > 0) return value.forEach((v, i) => this.unused(v, `${p}[${i}]`, reason));
+        if (Array.isArray(value) && value.length > 0)
+            return value.forEach((v, i) => this.unused(v, `${p}[${i}]`, reason));
         if (isRecord(value) && Object.keys(value).length > 0) {
             for (const [k, v] of Object.entries(value)) this.unused(v, `${p}.${k}`, reason);
             return;
@@ -130,7 +139,11 @@ export function projectName(bundleName: string): string {
 
 /** A target name as an environment name: lower case letters and digits, at most 16. */
 export function environmentName(target: string): string {
-    const n = target.toLowerCase().replace(/[^a-z0-9]/g, "").replace(/^[0-9]+/, "").slice(0, 16);
+    const n = target
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, "")
+        .replace(/^[0-9]+/, "")
+        .slice(0, 16);
     return n === "" ? "env" : n;
 }
 
@@ -169,7 +182,9 @@ function taskFile(task: Record<string, unknown>): { file?: string; field?: strin
         const [a, b] = field.split(".");
         const v = isRecord(task[a]) ? (task[a] as Record<string, unknown>)[b] : undefined;
         if (v === undefined) continue;
-        return typeof v === "string" && v.startsWith(LOCAL) ? { file: v.slice(LOCAL.length), field, value: v } : { field, value: v };
+        return typeof v === "string" && v.startsWith(LOCAL)
+            ? { file: v.slice(LOCAL.length), field, value: v }
+            : { field, value: v };
     }
     return {};
 }
@@ -184,12 +199,19 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const bundleSection = config.bundle as Record<string, unknown>;
     const bundleName = String(bundleSection.name);
     const name = projectName(bundleName);
-    if (name !== bundleName) tr.add("note", "bundle.name", `"${bundleName}" is the project name "${name}" (lower case, digits and '-')`);
+    if (name !== bundleName)
+        tr.add("note", "bundle.name", `"${bundleName}" is the project name "${name}" (lower case, digits and '-')`);
     const env = environmentName(t.name);
-    if (env !== t.name) tr.add("note", `targets.${t.name}`, `the environment name is "${env}" (lower case letters and digits, at most 16)`);
+    if (env !== t.name)
+        tr.add(
+            "note",
+            `targets.${t.name}`,
+            `the environment name is "${env}" (lower case letters and digits, at most 16)`,
+        );
 
     const resources = isRecord(config.resources) ? config.resources : {};
-    const byType = (type: string) => (isRecord(resources[type]) ? (resources[type] as Record<string, Record<string, unknown>>) : {});
+    const byType = (type: string) =>
+        isRecord(resources[type]) ? (resources[type] as Record<string, Record<string, unknown>>) : {};
     const roles = new Map<string, AdoptKey>();
     const imported: string[] = [];
 
@@ -197,11 +219,19 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     for (const [type, byKey] of Object.entries(resources)) {
         if (MODELLED.includes(type) || !isRecord(byKey)) continue;
         for (const key of Object.keys(byKey)) {
-            tr.add("not-imported", `resources.${type}.${key}`, `the resource type ${type} is not modelled by this program (defined in ${bundle.origins.get(`${type}.${key}`) ?? bundle.rootFile})`);
+            tr.add(
+                "not-imported",
+                `resources.${type}.${key}`,
+                `the resource type ${type} is not modelled by this program (defined in ${bundle.origins.get(`${type}.${key}`) ?? bundle.rootFile})`,
+            );
         }
     }
     // Resources defined in Python: only the Python code knows them.
-    const python = isRecord(config.python) ? config.python : isRecord((config.experimental as Record<string, unknown> | undefined)?.python) ? ((config.experimental as Record<string, unknown>).python as Record<string, unknown>) : undefined;
+    const python = isRecord(config.python)
+        ? config.python
+        : isRecord((config.experimental as Record<string, unknown> | undefined)?.python)
+          ? ((config.experimental as Record<string, unknown>).python as Record<string, unknown>)
+          : undefined;
     if (python) {
         const where = isRecord(config.python) ? "python" : "experimental.python";
         for (const key of ["resources", "mutators"] as const) {
@@ -232,18 +262,28 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
 
     const jobs = byType("jobs");
     const jobKeys = Object.keys(jobs);
-    const tasksOf = (j: Record<string, unknown>) => (Array.isArray(j.tasks) ? (j.tasks as Record<string, unknown>[]) : []);
+    const tasksOf = (j: Record<string, unknown>) =>
+        Array.isArray(j.tasks) ? (j.tasks as Record<string, unknown>[]) : [];
     const trainingKey =
-        jobKeys.find((k) => isRecord(jobs[k].trigger) && isRecord((jobs[k].trigger as Record<string, unknown>).file_arrival)) ??
-        jobKeys.find((k) => tasksOf(jobs[k]).some((task) => roleOf(task, taskFile(task).file) === "train"));
+        jobKeys.find(
+            (k) => isRecord(jobs[k].trigger) && isRecord((jobs[k].trigger as Record<string, unknown>).file_arrival),
+        ) ?? jobKeys.find((k) => tasksOf(jobs[k]).some((task) => roleOf(task, taskFile(task).file) === "train"));
     const inferenceKey =
-        jobKeys.find((k) => k !== trainingKey && isRecord(jobs[k].schedule) && /infer|predict|scor|batch/i.test(`${k} ${String(jobs[k].name)}`)) ??
-        jobKeys.find((k) => k !== trainingKey && isRecord(jobs[k].schedule));
+        jobKeys.find(
+            (k) =>
+                k !== trainingKey &&
+                isRecord(jobs[k].schedule) &&
+                /infer|predict|scor|batch/i.test(`${k} ${String(jobs[k].name)}`),
+        ) ?? jobKeys.find((k) => k !== trainingKey && isRecord(jobs[k].schedule));
 
     if (!model && !experiment && !trainingKey) {
         for (const type of MODELLED) {
             for (const key of Object.keys(byType(type))) {
-                tr.add("not-imported", `resources.${type}.${key}`, "no ML project to put it in: the bundle has no registered model, experiment or training job");
+                tr.add(
+                    "not-imported",
+                    `resources.${type}.${key}`,
+                    "no ML project to put it in: the bundle has no registered model, experiment or training job",
+                );
             }
         }
         throw new NothingToImport(
@@ -276,7 +316,8 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const runners = new Set<string>();
     const viewers = new Set<string>();
     const runAs = isRecord(config.run_as) ? config.run_as : undefined;
-    const runAsSp = runAs && typeof runAs.service_principal_name === "string" ? runAs.service_principal_name : undefined;
+    const runAsSp =
+        runAs && typeof runAs.service_principal_name === "string" ? runAs.service_principal_name : undefined;
     const permissions = (list: unknown, p: string, perResource: boolean) => {
         if (!Array.isArray(list)) return;
         tr.use(p);
@@ -286,11 +327,25 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             const group = typeof entry.group_name === "string" ? entry.group_name : undefined;
             const principal = group ?? str(entry.user_name) ?? str(entry.service_principal_name);
             if (principal !== undefined && principal === runAsSp) return;
-            const set = MANAGE_LEVELS.includes(level) ? managers : RUN_LEVELS.includes(level) ? runners : VIEW_LEVELS.includes(level) ? viewers : undefined;
+            const set = MANAGE_LEVELS.includes(level)
+                ? managers
+                : RUN_LEVELS.includes(level)
+                  ? runners
+                  : VIEW_LEVELS.includes(level)
+                    ? viewers
+                    : undefined;
             if (!group) {
-                tr.add("unmapped", `${p}[${i}]`, `${level} for ${principal}: this program grants groups only (managerGroups, runnerGroups, viewerGroups) and the jobs' service principal`);
+                tr.add(
+                    "unmapped",
+                    `${p}[${i}]`,
+                    `${level} for ${principal}: this program grants groups only (managerGroups, runnerGroups, viewerGroups) and the jobs' service principal`,
+                );
             } else if (!set) {
-                tr.add("unmapped", `${p}[${i}]`, `level ${level} of ${group}: expected one of CAN_MANAGE, CAN_RUN, CAN_MANAGE_RUN, CAN_QUERY, CAN_VIEW, CAN_READ`);
+                tr.add(
+                    "unmapped",
+                    `${p}[${i}]`,
+                    `level ${level} of ${group}: expected one of CAN_MANAGE, CAN_RUN, CAN_MANAGE_RUN, CAN_QUERY, CAN_VIEW, CAN_READ`,
+                );
             } else set.add(group);
             if (perResource && group && set) void 0;
         });
@@ -304,11 +359,16 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             const principal = entry.principal;
             if (principal === runAsSp) return;
             if (principal.includes("@") || GUID.test(principal)) {
-                tr.add("unmapped", `${p}[${i}]`, `${privileges.join(", ")} for ${principal}: this program grants groups only, and the jobs' service principal`);
+                tr.add(
+                    "unmapped",
+                    `${p}[${i}]`,
+                    `${privileges.join(", ")} for ${principal}: this program grants groups only, and the jobs' service principal`,
+                );
                 return;
             }
             if (privileges.includes("ALL_PRIVILEGES") || privileges.includes("MANAGE")) managers.add(principal);
-            else if (privileges.some((x) => ["MODIFY", "WRITE_VOLUME", "CREATE_TABLE", "CREATE_MODEL"].includes(x))) runners.add(principal);
+            else if (privileges.some((x) => ["MODIFY", "WRITE_VOLUME", "CREATE_TABLE", "CREATE_MODEL"].includes(x)))
+                runners.add(principal);
             else viewers.add(principal);
         });
     };
@@ -327,14 +387,26 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         tr.use("bundle.mode");
     } else {
         stack.mode = runAsSp || /^(prod|production|prd|live)$/.test(env) ? "production" : "development";
-        tr.add("note", `targets.${t.name}.mode`, `${mode === undefined ? "no mode" : `mode "${mode}"`}: DAB then applies no presets; this program has two modes, and deploys this target in ${String(stack.mode)} mode`);
+        tr.add(
+            "note",
+            `targets.${t.name}.mode`,
+            `${mode === undefined ? "no mode" : `mode "${mode}"`}: DAB then applies no presets; this program has two modes, and deploys this target in ${String(stack.mode)} mode`,
+        );
     }
-    if (/^(prod|production|prd|live)$/.test(env) !== (stack.mode === "production") && /^(prod|production|prd|live|dev|development|sandbox)$/.test(env)) {
+    if (
+        /^(prod|production|prd|live)$/.test(env) !== (stack.mode === "production") &&
+        /^(prod|production|prd|live|dev|development|sandbox)$/.test(env)
+    ) {
         stack.allowModeMismatch = true;
         tr.add("note", `targets.${t.name}.mode`, `the target's name and its mode disagree: allowModeMismatch is set`);
     }
     const catalog = str(model?.catalog_name) ?? str(schema?.catalog_name);
-    if (catalog === undefined) tr.add("added", "resources.registered_models", "no catalog named by a model or schema: catalog is `main`, set it in the stack file");
+    if (catalog === undefined)
+        tr.add(
+            "added",
+            "resources.registered_models",
+            "no catalog named by a model or schema: catalog is `main`, set it in the stack file",
+        );
     stack.catalog = catalog ?? "main";
     stack.workspace = { mode: "existing" };
     const ws = isRecord(config.workspace) ? config.workspace : {};
@@ -343,10 +415,17 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     for (const k of ["file_path", "resource_path", "artifact_path", "state_path"]) tr.use(`workspace.${k}`);
     const rootPath = str(ws.root_path) ?? "";
     tr.use("workspace.root_path");
-    const strippedRoot = rootPath.replace(/^\/Workspace(?=\/)/, "").replace(new RegExp(`/${escapeRe(bundleName)}/${escapeRe(t.name)}$`), "");
-    const defaultRoot = stack.mode === "development" ? "/Users/${workspace.current_user.userName}/.bundle" : "/Shared/.bundle";
+    const strippedRoot = rootPath
+        .replace(/^\/Workspace(?=\/)/, "")
+        .replace(new RegExp(`/${escapeRe(bundleName)}/${escapeRe(t.name)}$`), "");
+    const defaultRoot =
+        stack.mode === "development" ? "/Users/${workspace.current_user.userName}/.bundle" : "/Shared/.bundle";
     if (!rootPath.endsWith(`/${bundleName}/${t.name}`)) {
-        tr.add("note", "workspace.root_path", `${rootPath}: this program uploads the code to <workspaceRootPath>/${name}/${env}; workspaceRootPath is ${strippedRoot}`);
+        tr.add(
+            "note",
+            "workspace.root_path",
+            `${rootPath}: this program uploads the code to <workspaceRootPath>/${name}/${env}; workspaceRootPath is ${strippedRoot}`,
+        );
     }
     if (strippedRoot !== defaultRoot) stack.workspaceRootPath = strippedRoot;
     if (runAs) {
@@ -354,9 +433,17 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         if (runAsSp && GUID.test(runAsSp)) stack.runAs = { servicePrincipalName: runAsSp };
         else if (runAsSp) {
             stack.runAs = { servicePrincipalName: runAsSp };
-            tr.add("unresolved", "run_as.service_principal_name", `"${runAsSp}" is not an application id: set runAs.servicePrincipalName to the service principal's application id (a GUID; \`databricks service-principals list\`) and runAs.displayName to "${runAsSp}"`);
+            tr.add(
+                "unresolved",
+                "run_as.service_principal_name",
+                `"${runAsSp}" is not an application id: set runAs.servicePrincipalName to the service principal's application id (a GUID; \`databricks service-principals list\`) and runAs.displayName to "${runAsSp}"`,
+            );
         } else {
-            tr.add("unmapped", "run_as", `${JSON.stringify(runAs)}: this program runs the jobs as the deploying identity, or as a service principal (runAs.servicePrincipalName)`);
+            tr.add(
+                "unmapped",
+                "run_as",
+                `${JSON.stringify(runAs)}: this program runs the jobs as the deploying identity, or as a service principal (runAs.servicePrincipalName)`,
+            );
         }
     }
     const presets = isRecord(config.presets) ? config.presets : {};
@@ -365,7 +452,14 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     tr.use("presets.tags");
     const triggerPause = str(presets.trigger_pause_status);
     if (triggerPause) tr.use("presets.trigger_pause_status");
-    tr.unused(Object.fromEntries(Object.entries(presets).filter(([k]) => k !== "tags" && k !== "trigger_pause_status")), "presets", "a preset this program does not have (its mode sets names, pauses and limits)");
+    for (const [k, v] of Object.entries(presets)) {
+        if (k !== "tags" && k !== "trigger_pause_status")
+            tr.unused(
+                v,
+                `presets.${k}`,
+                "a preset this program does not have (its mode sets names, pauses and limits)",
+            );
+    }
     const failureEmails = new Set<string>();
 
     // The project.
@@ -381,7 +475,12 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         if (schema.comment !== undefined) tr.take(schema, sBase, "comment");
         perResourceAcl(schema, sBase);
     }
-    if (schemaName === undefined) tr.add("added", "resources.schemas", `no schema named by the bundle: the project's schema is "${name.replace(/-/g, "_")}"`);
+    if (schemaName === undefined)
+        tr.add(
+            "added",
+            "resources.schemas",
+            `no schema named by the bundle: the project's schema is "${name.replace(/-/g, "_")}"`,
+        );
     project.schema = schemaName ?? name.replace(/-/g, "_");
 
     if (experiment) {
@@ -397,8 +496,13 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             tr.add("note", `${eBase}.description`, "the program writes its own description");
         }
     } else {
-        project.experimentPath = stack.mode === "development" ? `/Users/\${workspace.current_user.userName}/${name}` : `/Shared/${name}`;
-        tr.add("added", "resources.experiments", `no experiment: the program declares one at ${String(project.experimentPath)}`);
+        project.experimentPath =
+            stack.mode === "development" ? `/Users/\${workspace.current_user.userName}/${name}` : `/Shared/${name}`;
+        tr.add(
+            "added",
+            "resources.experiments",
+            `no experiment: the program declares one at ${String(project.experimentPath)}`,
+        );
     }
 
     if (model) {
@@ -409,23 +513,38 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         tr.take(model, mBase, "schema_name");
         const modelName = str(tr.take(model, mBase, "name")) ?? "";
         project.modelName = modelName.includes(".") ? modelName.split(".").pop() : modelName;
-        if (modelName.includes(".")) tr.add("note", `${mBase}.name`, `a three-level name: the model is ${String(project.modelName)} in the project's schema`);
+        if (modelName.includes("."))
+            tr.add(
+                "note",
+                `${mBase}.name`,
+                `a three-level name: the model is ${String(project.modelName)} in the project's schema`,
+            );
         const comment = str(tr.take(model, mBase, "comment"));
         if (comment !== undefined) project.modelComment = comment;
         perResourceAcl(model, mBase);
     } else {
         project.modelName = `${name.replace(/-/g, "_")}_model`;
-        tr.add("added", "resources.registered_models", `no registered model: the program declares ${String(project.modelName)}`);
+        tr.add(
+            "added",
+            "resources.registered_models",
+            `no registered model: the program declares ${String(project.modelName)}`,
+        );
     }
     const modelFull = `${String(stack.catalog)}.${String(project.schema)}.${String(project.modelName)}`;
 
     // Volumes: the training-data volume of the project's schema.
     const volumes = byType("volumes");
-    const volumeKey = Object.keys(volumes).find((k) => volumes[k].schema_name === project.schema && volumes[k].name === "input") ?? Object.keys(volumes).find((k) => volumes[k].schema_name === project.schema);
+    const volumeKey =
+        Object.keys(volumes).find((k) => volumes[k].schema_name === project.schema && volumes[k].name === "input") ??
+        Object.keys(volumes).find((k) => volumes[k].schema_name === project.schema);
     for (const key of Object.keys(volumes)) {
         const vBase = `resources.volumes.${key}`;
         if (key !== volumeKey) {
-            tr.add("not-imported", vBase, "a project has one volume, `input` in its schema (the training data lands there)");
+            tr.add(
+                "not-imported",
+                vBase,
+                "a project has one volume, `input` in its schema (the training data lands there)",
+            );
             continue;
         }
         const v = volumes[key];
@@ -437,7 +556,11 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             roles.set(`volumes.${key}`, "volume");
             tr.add("imported", vBase, "the project's training-data volume");
         } else {
-            tr.add("differs", vBase, `the program's training-data volume is named input, the bundle's ${volumeName}: the program declares a new one and does not adopt this one`);
+            tr.add(
+                "differs",
+                vBase,
+                `the program's training-data volume is named input, the bundle's ${volumeName}: the program declares a new one and does not adopt this one`,
+            );
         }
         if (v.volume_type === "MANAGED" || v.volume_type === undefined) tr.take(v, vBase, "volume_type");
         if (v.comment !== undefined) tr.take(v, vBase, "comment");
@@ -448,7 +571,12 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     let cluster: Record<string, unknown> | undefined;
     const jobCommon = (j: Record<string, unknown>, base: string, programName: string) => {
         const jn = str(tr.take(j, base, "name"));
-        if (jn !== programName) tr.add("note", `${base}.name`, `"${jn}": the program names the job "${programName}" (renamed in place if adopted)`);
+        if (jn !== programName)
+            tr.add(
+                "note",
+                `${base}.name`,
+                `"${jn}": the program names the job "${programName}" (renamed in place if adopted)`,
+            );
         if (j.description !== undefined) tr.take(j, base, "description");
         for (const [k, v] of Object.entries(isRecord(j.tags) ? j.tags : {})) tags[k] = String(v);
         if (j.tags !== undefined) tr.use(`${base}.tags`);
@@ -480,7 +608,11 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             } else if (JSON.stringify(nc) === JSON.stringify(cluster)) {
                 tr.use(nBase);
             } else {
-                tr.add("note", nBase, "the program runs every job of a project on one cluster spec: the training job's");
+                tr.add(
+                    "note",
+                    nBase,
+                    "the program runs every job of a project on one cluster spec: the training job's",
+                );
                 tr.use(nBase);
             }
         });
@@ -489,13 +621,23 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         const sv = str(tr.take(nc, nBase, "spark_version"));
         if (sv && /^\d+\.\d+\.x-(cpu-|gpu-)?ml-(gpu-)?scala\d+\.\d+$/.test(sv)) {
             if (sv !== defaults.sparkVersion) stack.sparkVersion = sv;
-        } else if (sv) tr.add("unmapped", `${nBase}.spark_version`, `"${sv}": expected an ML runtime such as 15.4.x-ml-scala2.12; the default ${String(defaults.sparkVersion)} is kept`);
+        } else if (sv)
+            tr.add(
+                "unmapped",
+                `${nBase}.spark_version`,
+                `"${sv}": expected an ML runtime such as 15.4.x-ml-scala2.12; the default ${String(defaults.sparkVersion)} is kept`,
+            );
         const nt = str(tr.take(nc, nBase, "node_type_id"));
         if (nt && /^Standard_[A-Za-z0-9_]+$/.test(nt)) {
             if (nt !== defaults.nodeType) stack.nodeType = nt;
             const allowed = (defaults.nodeTypes as string[] | undefined) ?? [];
             if (!allowed.includes(nt)) stack.nodeTypes = [...allowed, nt];
-        } else if (nt) tr.add("unmapped", `${nBase}.node_type_id`, `"${nt}" is not an Azure node type: the default ${String(defaults.nodeType)} is kept`);
+        } else if (nt)
+            tr.add(
+                "unmapped",
+                `${nBase}.node_type_id`,
+                `"${nt}" is not an Azure node type: the default ${String(defaults.nodeType)} is kept`,
+            );
         const driver = str(nc.driver_node_type_id);
         if (driver !== undefined && driver === nt) tr.use(`${nBase}.driver_node_type_id`);
         const nw = nc.num_workers;
@@ -511,7 +653,12 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         const policy = str(tr.take(nc, nBase, "policy_id"));
         if (policy !== undefined) {
             if (/^[0-9A-Fa-f]{16}$/.test(policy)) stack.clusterPolicy = { mode: "existing", id: policy };
-            else tr.add("unresolved", `${nBase}.policy_id`, `${policy}: set clusterPolicy to {mode: existing, id: <the policy's id>} (\`databricks cluster-policies list\`)`);
+            else
+                tr.add(
+                    "unresolved",
+                    `${nBase}.policy_id`,
+                    `${policy}: set clusterPolicy to {mode: existing, id: <the policy's id>} (\`databricks cluster-policies list\`)`,
+                );
         }
         if (nc.data_security_mode === "SINGLE_USER") tr.use(`${nBase}.data_security_mode`);
         if (isRecord(nc.custom_tags)) {
@@ -543,12 +690,24 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         const f = taskFile(task);
         if (f.file) {
             tr.use(`${tBase}.${f.field}`);
-            if (!fs.existsSync(f.file)) tr.add("added", `${tBase}.${f.field}`, `${path.relative(bundle.dir, f.file)} does not exist in the bundle: a placeholder notebook is written`);
+            if (!fs.existsSync(f.file))
+                tr.add(
+                    "added",
+                    `${tBase}.${f.field}`,
+                    `${path.relative(bundle.dir, f.file)} does not exist in the bundle: a placeholder notebook is written`,
+                );
             else notebooks[role] = f.file;
         } else if (f.field) {
-            tr.add("unmapped", `${tBase}.${f.field}`, `${JSON.stringify(f.value)} is not a file of the bundle: this program uploads the project's own notebooks; a placeholder is written`);
+            tr.add(
+                "unmapped",
+                `${tBase}.${f.field}`,
+                `${JSON.stringify(f.value)} is not a file of the bundle: this program uploads the project's own notebooks; a placeholder is written`,
+            );
         }
-        if (isRecord(task.notebook_task) && (task.notebook_task.source === undefined || task.notebook_task.source === "WORKSPACE")) {
+        if (
+            isRecord(task.notebook_task) &&
+            (task.notebook_task.source === undefined || task.notebook_task.source === "WORKSPACE")
+        ) {
             tr.use(`${tBase}.notebook_task.source`);
         }
         taskParams(task, tBase, role);
@@ -578,14 +737,19 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             const tBase = `${base}.tasks[${i}]`;
             const role = assigned.get(i);
             if (!role) {
-                tr.add("unmapped", tBase, `task ${String(tasks[i].task_key)}: the program's training job has three tasks (feature_engineering, train_model, evaluate_model)`);
+                tr.add(
+                    "unmapped",
+                    tBase,
+                    `task ${String(tasks[i].task_key)}: the program's training job has three tasks (feature_engineering, train_model, evaluate_model)`,
+                );
                 return;
             }
             mapTask(tasks[i], tBase, role);
         });
         const timeouts = tasks.map((task) => task.timeout_seconds).filter((x) => typeof x === "number");
         if (timeouts.length > 0 && timeouts.every((x) => x === timeouts[0])) {
-            (project.training ??= {} as Record<string, unknown>) && ((project.training as Record<string, unknown>).timeoutSeconds = timeouts[0]);
+            (project.training ??= {} as Record<string, unknown>) &&
+                ((project.training as Record<string, unknown>).timeoutSeconds = timeouts[0]);
             tasks.forEach((_, i) => tr.use(`${base}.tasks[${i}].timeout_seconds`));
         }
         const trigger = isRecord(j.trigger) ? j.trigger : undefined;
@@ -595,21 +759,38 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             const url = str(tr.take(fa, `${base}.trigger.file_arrival`, "url"));
             const expected = `/Volumes/${String(stack.catalog)}/${String(project.schema)}/input/training_data/`;
             if (url !== expected && url?.replace(/\/?$/, "/") !== expected) {
-                tr.add("note", `${base}.trigger.file_arrival.url`, `${url}: the program's trigger watches ${expected} (the training_data folder of the project's input volume)`);
+                tr.add(
+                    "note",
+                    `${base}.trigger.file_arrival.url`,
+                    `${url}: the program's trigger watches ${expected} (the training_data folder of the project's input volume)`,
+                );
             }
             const minT = tr.take(fa, `${base}.trigger.file_arrival`, "min_time_between_triggers_seconds");
             if (typeof minT === "number") tt.minTimeBetweenTriggersSeconds = minT;
             const wait = tr.take(fa, `${base}.trigger.file_arrival`, "wait_after_last_change_seconds");
             if (typeof wait === "number") tt.waitAfterLastChangeSeconds = wait;
         } else {
-            tr.add("added", `${base}.trigger`, "no file-arrival trigger: the program starts training when files land in the project's volume");
+            tr.add(
+                "added",
+                `${base}.trigger`,
+                "no file-arrival trigger: the program starts training when files land in the project's volume",
+            );
         }
         const pause = str(trigger ? tr.take(trigger, `${base}.trigger`, "pause_status") : undefined) ?? triggerPause;
         if (pause) tt.pauseStatus = pause;
         if (Object.keys(tt).length > 0) project.training = { ...((project.training as object) ?? {}), trigger: tt };
-        if (isRecord(j.schedule)) tr.add("unmapped", `${base}.schedule`, "the program's training job is started by new files, not by a schedule");
+        if (isRecord(j.schedule))
+            tr.add(
+                "unmapped",
+                `${base}.schedule`,
+                "the program's training job is started by new files, not by a schedule",
+            );
     } else {
-        tr.add("added", "resources.jobs", "no training job: the program declares one (features, train, evaluate) with placeholder notebooks");
+        tr.add(
+            "added",
+            "resources.jobs",
+            "no training job: the program declares one (features, train, evaluate) with placeholder notebooks",
+        );
     }
 
     if (inferenceKey) {
@@ -623,15 +804,35 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         tasks.forEach((task, i) => {
             const tBase = `${base}.tasks[${i}]`;
             if (i > 0) {
-                tr.add("unmapped", tBase, `task ${String(task.task_key)}: the program's batch inference job has one task (run_inference)`);
+                tr.add(
+                    "unmapped",
+                    tBase,
+                    `task ${String(task.task_key)}: the program's batch inference job has one task (run_inference)`,
+                );
                 return;
             }
-            if (task.job_cluster_key === undefined) tr.add("note", tBase, "no job cluster (serverless or the workspace default): the program runs it on the project's ML job cluster");
+            if (task.job_cluster_key === undefined)
+                tr.add(
+                    "note",
+                    tBase,
+                    "no job cluster (serverless or the workspace default): the program runs it on the project's ML job cluster",
+                );
             mapTask(task, tBase, "batchInference");
-            const params = isRecord(task.notebook_task) && isRecord(task.notebook_task.base_parameters) ? task.notebook_task.base_parameters : {};
+            const params =
+                isRecord(task.notebook_task) && isRecord(task.notebook_task.base_parameters)
+                    ? task.notebook_task.base_parameters
+                    : {};
             const inf: Record<string, unknown> = {};
-            if (typeof params.input_table === "string" && /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2}$/.test(params.input_table)) inf.inputTable = params.input_table;
-            if (typeof params.output_table === "string" && /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2}$/.test(params.output_table)) inf.outputTable = params.output_table;
+            if (
+                typeof params.input_table === "string" &&
+                /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2}$/.test(params.input_table)
+            )
+                inf.inputTable = params.input_table;
+            if (
+                typeof params.output_table === "string" &&
+                /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2}$/.test(params.output_table)
+            )
+                inf.outputTable = params.output_table;
             project.inference = inf;
         });
         const sched = isRecord(j.schedule) ? j.schedule : {};
@@ -643,18 +844,33 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         if (pause) inf.pauseStatus = pause;
     } else {
         project.inference = { cron: "0 0 * * * ?", timezone: "UTC" };
-        tr.add("added", "resources.jobs", "no batch inference job with a schedule: the program declares one, hourly (inference.cron: 0 0 * * * ?)");
+        tr.add(
+            "added",
+            "resources.jobs",
+            "no batch inference job with a schedule: the program declares one, hourly (inference.cron: 0 0 * * * ?)",
+        );
     }
 
     // The serving endpoint.
     const endpoints = byType("model_serving_endpoints");
-    const endpointKey = Object.keys(endpoints).find((k) => {
-        const c = endpoints[k].config;
-        const entities = isRecord(c) ? [...(Array.isArray(c.served_entities) ? c.served_entities : []), ...(Array.isArray(c.served_models) ? c.served_models : [])] : [];
-        return entities.some((e) => isRecord(e) && (e.entity_name === modelFull || e.model_name === modelFull));
-    }) ?? firstKey(endpoints);
+    const endpointKey =
+        Object.keys(endpoints).find((k) => {
+            const c = endpoints[k].config;
+            const entities = isRecord(c)
+                ? [
+                      ...(Array.isArray(c.served_entities) ? c.served_entities : []),
+                      ...(Array.isArray(c.served_models) ? c.served_models : []),
+                  ]
+                : [];
+            return entities.some((e) => isRecord(e) && (e.entity_name === modelFull || e.model_name === modelFull));
+        }) ?? firstKey(endpoints);
     for (const key of Object.keys(endpoints)) {
-        if (key !== endpointKey) tr.add("not-imported", `resources.model_serving_endpoints.${key}`, "a project has one serving endpoint, for its registered model");
+        if (key !== endpointKey)
+            tr.add(
+                "not-imported",
+                `resources.model_serving_endpoints.${key}`,
+                "a project has one serving endpoint, for its registered model",
+            );
     }
     let prefix = "inference_logs";
     if (endpointKey) {
@@ -667,7 +883,11 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             roles.set(`model_serving_endpoints.${endpointKey}`, "servingEndpoint");
             tr.add("imported", base, "the project's serving endpoint");
         } else {
-            tr.add("differs", `${base}.name`, `"${en}": the program names the endpoint "${programName}"; an endpoint's name is its id, so the deployed one is not adopted (the program creates its own)`);
+            tr.add(
+                "differs",
+                `${base}.name`,
+                `"${en}": the program names the endpoint "${programName}"; an endpoint's name is its id, so the deployed one is not adopted (the program creates its own)`,
+            );
         }
         perResourceAcl(e, base);
         const c = isRecord(e.config) ? e.config : {};
@@ -682,19 +902,30 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             const entityName = str(tr.take(ent, eBase, legacy ? "model_name" : "entity_name"));
             const version = str(tr.take(ent, eBase, legacy ? "model_version" : "entity_version"));
             if (entityName !== modelFull || version === undefined || !/^[1-9][0-9]*$/.test(version)) {
-                tr.add("unmapped", eBase, `serves ${entityName} version ${version}: the program's endpoint serves versions (or aliases) of the project's model ${modelFull}`);
+                tr.add(
+                    "unmapped",
+                    eBase,
+                    `serves ${entityName} version ${version}: the program's endpoint serves versions (or aliases) of the project's model ${modelFull}`,
+                );
                 tr.use(eBase);
                 return;
             }
             const size = str(tr.take(ent, eBase, "workload_size"));
-            if (size && ["Small", "Medium", "Large"].includes(size)) (project.serving ??= {} as Record<string, unknown>) && ((project.serving as Record<string, unknown>).workloadSize ??= size);
+            if (size && ["Small", "Medium", "Large"].includes(size))
+                (project.serving ??= {} as Record<string, unknown>) &&
+                    ((project.serving as Record<string, unknown>).workloadSize ??= size);
             const stz = tr.take(ent, eBase, "scale_to_zero_enabled");
-            const stzBool = stz === true || stz === "true" ? true : stz === false || stz === "false" ? false : undefined;
-            if (stzBool !== undefined && stzBool !== (stack.mode === "development")) (project.serving as Record<string, unknown>).scaleToZero = stzBool;
+            const stzBool =
+                stz === true || stz === "true" ? true : stz === false || stz === "false" ? false : undefined;
+            if (stzBool !== undefined && stzBool !== (stack.mode === "development"))
+                (project.serving as Record<string, unknown>).scaleToZero = stzBool;
             const entName = str(tr.take(ent, eBase, "name")) ?? `${entityName.split(".").pop()}-${version}`;
             routes.push({ version, trafficPercentage: 0, entity: entName });
         });
-        const tc = isRecord(c.traffic_config) && Array.isArray(c.traffic_config.routes) ? (c.traffic_config.routes as Record<string, unknown>[]) : undefined;
+        const tc =
+            isRecord(c.traffic_config) && Array.isArray(c.traffic_config.routes)
+                ? (c.traffic_config.routes as Record<string, unknown>[])
+                : undefined;
         if (tc) {
             tr.use(`${cBase}.traffic_config`);
             for (const r of tc) {
@@ -703,15 +934,32 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             }
         } else if (routes.length === 1) routes[0].trafficPercentage = 100;
         else if (routes.length > 1) {
-            routes.forEach((r, i) => (r.trafficPercentage = i === 0 ? 100 - Math.floor(100 / routes.length) * (routes.length - 1) : Math.floor(100 / routes.length)));
-            tr.add("added", `${cBase}.traffic_config`, "no traffic config for several served entities: the traffic is split evenly");
+            routes.forEach(
+                (r, i) =>
+                    (r.trafficPercentage =
+                        i === 0
+                            ? 100 - Math.floor(100 / routes.length) * (routes.length - 1)
+                            : Math.floor(100 / routes.length)),
+            );
+            tr.add(
+                "added",
+                `${cBase}.traffic_config`,
+                "no traffic config for several served entities: the traffic is split evenly",
+            );
         }
         const serving = (project.serving ??= {}) as Record<string, unknown>;
         serving.workloadSize ??= "Small";
-        serving.routes = routes.length > 0 ? routes.map((r) => ({ version: r.version, trafficPercentage: r.trafficPercentage })) : [{ version: "1", trafficPercentage: 100 }];
-        if (routes.length === 0) tr.add("added", cBase, "no served version of the project's model: the endpoint serves version 1");
+        serving.routes =
+            routes.length > 0
+                ? routes.map((r) => ({ version: r.version, trafficPercentage: r.trafficPercentage }))
+                : [{ version: "1", trafficPercentage: 100 }];
+        if (routes.length === 0)
+            tr.add("added", cBase, "no served version of the project's model: the endpoint serves version 1");
         const capture = isRecord(c.auto_capture_config) ? c.auto_capture_config : undefined;
-        const gateway = isRecord(e.ai_gateway) && isRecord(e.ai_gateway.inference_table_config) ? e.ai_gateway.inference_table_config : undefined;
+        const gateway =
+            isRecord(e.ai_gateway) && isRecord(e.ai_gateway.inference_table_config)
+                ? e.ai_gateway.inference_table_config
+                : undefined;
         const tables = capture ?? gateway;
         const tBase = capture ? `${cBase}.auto_capture_config` : `${base}.ai_gateway.inference_table_config`;
         if (tables) {
@@ -720,18 +968,39 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             const cat = str(tr.take(tables, tBase, "catalog_name"));
             const sch = str(tr.take(tables, tBase, "schema_name"));
             if ((cat && cat !== stack.catalog) || (sch && sch !== project.schema)) {
-                tr.add("note", tBase, `${cat}.${sch}: the program writes the inference tables to the project's schema ${String(stack.catalog)}.${String(project.schema)}`);
+                tr.add(
+                    "note",
+                    tBase,
+                    `${cat}.${sch}: the program writes the inference tables to the project's schema ${String(stack.catalog)}.${String(project.schema)}`,
+                );
             }
-            if (tables.enabled === false) tr.add("unmapped", `${tBase}.enabled`, "false: the program always logs inference tables (the quality monitor reads them)");
+            if (tables.enabled === false)
+                tr.add(
+                    "unmapped",
+                    `${tBase}.enabled`,
+                    "false: the program always logs inference tables (the quality monitor reads them)",
+                );
             else if (tables.enabled !== undefined) tr.use(`${tBase}.enabled`);
             if (capture) {
-                tr.add("note", tBase, "legacy auto_capture_config (retired by Databricks) mapped to AI Gateway inference tables (ai_gateway.inference_table_config), table <prefix>_payload");
+                tr.add(
+                    "note",
+                    tBase,
+                    "legacy auto_capture_config (retired by Databricks) mapped to AI Gateway inference tables (ai_gateway.inference_table_config), table <prefix>_payload",
+                );
             }
         }
         serving.inferenceTablePrefix = prefix;
     } else {
-        project.serving = { workloadSize: "Small", routes: [{ version: "1", trafficPercentage: 100 }], inferenceTablePrefix: prefix };
-        tr.add("added", "resources.model_serving_endpoints", "no serving endpoint: the program declares one serving version 1 of the model (serving.routes)");
+        project.serving = {
+            workloadSize: "Small",
+            routes: [{ version: "1", trafficPercentage: 100 }],
+            inferenceTablePrefix: prefix,
+        };
+        tr.add(
+            "added",
+            "resources.model_serving_endpoints",
+            "no serving endpoint: the program declares one serving version 1 of the model (serving.routes)",
+        );
     }
 
     // The quality monitor.
@@ -739,7 +1008,12 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const monitorKey = Object.keys(monitors).find((k) => isRecord(monitors[k].inference_log)) ?? firstKey(monitors);
     const processed = `${String(stack.catalog)}.${String(project.schema)}.${prefix}_processed`;
     for (const key of Object.keys(monitors)) {
-        if (key !== monitorKey) tr.add("not-imported", `resources.quality_monitors.${key}`, "a project has one quality monitor, on what its endpoint serves");
+        if (key !== monitorKey)
+            tr.add(
+                "not-imported",
+                `resources.quality_monitors.${key}`,
+                "a project has one quality monitor, on what its endpoint serves",
+            );
     }
     const monitor: Record<string, unknown> = {};
     if (monitorKey) {
@@ -751,17 +1025,31 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             roles.set(`quality_monitors.${monitorKey}`, "qualityMonitor");
             tr.add("imported", base, "the project's quality monitor");
         } else {
-            tr.add("differs", `${base}.table_name`, `${table}: the program monitors ${processed}, the processed table it fills from the endpoint's inference table; a monitor is named by its table, so the deployed one is not adopted (delete it, or keep it outside the program)`);
+            tr.add(
+                "differs",
+                `${base}.table_name`,
+                `${table}: the program monitors ${processed}, the processed table it fills from the endpoint's inference table; a monitor is named by its table, so the deployed one is not adopted (delete it, or keep it outside the program)`,
+            );
         }
         const out = str(tr.take(m, base, "output_schema_name"));
-        if (out && out !== `${String(stack.catalog)}.${String(project.schema)}`) tr.add("note", `${base}.output_schema_name`, `${out}: the program writes the metric tables to the project's schema`);
+        if (out && out !== `${String(stack.catalog)}.${String(project.schema)}`)
+            tr.add(
+                "note",
+                `${base}.output_schema_name`,
+                `${out}: the program writes the metric tables to the project's schema`,
+            );
         const assets = str(tr.take(m, base, "assets_dir"));
         const defaultAssets = `${rootPath}/monitoring`;
         if (assets && assets !== defaultAssets) monitor.assetsDir = assets.replace(/^\/Workspace(?=\/)/, "");
         const warehouse = str(tr.take(m, base, "warehouse_id"));
         if (warehouse) {
             if (/^[0-9a-f]{16}$/.test(warehouse)) stack.sqlWarehouse = { mode: "existing", id: warehouse };
-            else tr.add("unresolved", `${base}.warehouse_id`, `${warehouse}: set sqlWarehouse to {mode: existing, id: <the warehouse's id>} (\`databricks warehouses list\`)`);
+            else
+                tr.add(
+                    "unresolved",
+                    `${base}.warehouse_id`,
+                    `${warehouse}: set sqlWarehouse to {mode: existing, id: <the warehouse's id>} (\`databricks warehouses list\`)`,
+                );
         }
         const log = isRecord(m.inference_log) ? m.inference_log : undefined;
         const lBase = `${base}.inference_log`;
@@ -775,7 +1063,11 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             const g = tr.take(log, lBase, "granularities");
             monitor.granularities = Array.isArray(g) ? g.map(String) : undefined;
         } else {
-            tr.add("unmapped", base, "not an inference-log monitor: the program's monitor profiles the endpoint's inference log");
+            tr.add(
+                "unmapped",
+                base,
+                "not an inference-log monitor: the program's monitor profiles the endpoint's inference log",
+            );
         }
         const slicing = tr.take(m, base, "slicing_exprs");
         if (Array.isArray(slicing)) monitor.slicingExprs = slicing.map(String);
@@ -801,7 +1093,11 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     for (const [k, v] of need) {
         if (monitor[k] === undefined) {
             monitor[k] = v;
-            tr.add("added", monitorKey ? `resources.quality_monitors.${monitorKey}` : "resources.quality_monitors", `monitor.${k}: the program needs it; written ${JSON.stringify(v)}`);
+            tr.add(
+                "added",
+                monitorKey ? `resources.quality_monitors.${monitorKey}` : "resources.quality_monitors",
+                `monitor.${k}: the program needs it; written ${JSON.stringify(v)}`,
+            );
         }
     }
     if (!Array.isArray(monitor.slicingExprs)) delete monitor.slicingExprs;
@@ -829,23 +1125,47 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     stack.clusterPolicy ??= { mode: "created" };
     stack.sqlWarehouse ??= { mode: "created" };
     if (stack.clusterPolicy && (stack.clusterPolicy as Record<string, unknown>).mode === "created") {
-        tr.add("note", "policy_id", "no cluster policy named by the job clusters: the program creates one (needs a workspace admin; set clusterPolicy to {mode: existing, id} otherwise)");
+        tr.add(
+            "note",
+            "policy_id",
+            "no cluster policy named by the job clusters: the program creates one (needs a workspace admin; set clusterPolicy to {mode: existing, id} otherwise)",
+        );
     }
     if ((stack.sqlWarehouse as Record<string, unknown>).mode === "created") {
-        tr.add("note", "warehouse_id", "no SQL warehouse named by the monitor: the program creates a serverless one (set sqlWarehouse to {mode: existing, id} otherwise)");
+        tr.add(
+            "note",
+            "warehouse_id",
+            "no SQL warehouse named by the monitor: the program creates a serverless one (set sqlWarehouse to {mode: existing, id} otherwise)",
+        );
     }
 
     // Lookups and references the workspace answers.
     for (const [v, l] of t.lookups) {
-        tr.add("unresolved", `variables.${v}.lookup`, `looks up the ${l.kind} "${l.lookupName}" in the workspace: set its id in the stack's config where it is used (${l.kind === "cluster_policy" ? "clusterPolicy.id" : l.kind === "warehouse" ? "sqlWarehouse.id" : l.kind === "service_principal" ? "runAs.servicePrincipalName" : "the setting that uses it"})`);
+        tr.add(
+            "unresolved",
+            `variables.${v}.lookup`,
+            `looks up the ${l.kind} "${l.lookupName}" in the workspace: set its id in the stack's config where it is used (${l.kind === "cluster_policy" ? "clusterPolicy.id" : l.kind === "warehouse" ? "sqlWarehouse.id" : l.kind === "service_principal" ? "runAs.servicePrincipalName" : "the setting that uses it"})`,
+        );
     }
     for (const u of t.unresolved) {
-        if (imported.some((p) => u.path.startsWith(p)) || u.path.startsWith("run_as") || u.path.startsWith("permissions")) {
-            tr.add("unresolved", u.path, `${u.reference}: a value only the workspace or a deployment knows; the program computes its own`);
+        if (
+            imported.some((p) => u.path.startsWith(p)) ||
+            u.path.startsWith("run_as") ||
+            u.path.startsWith("permissions")
+        ) {
+            tr.add(
+                "unresolved",
+                u.path,
+                `${u.reference}: a value only the workspace or a deployment knows; the program computes its own`,
+            );
         }
     }
     for (const n of t.notReferences) {
-        tr.add("note", n.path, `${JSON.stringify(n.text)}: not a reference the Databricks CLI resolves (it keeps it as text)`);
+        tr.add(
+            "note",
+            n.path,
+            `${JSON.stringify(n.text)}: not a reference the Databricks CLI resolves (it keeps it as text)`,
+        );
     }
 
     // Every setting of an imported resource nothing used.

@@ -33,7 +33,7 @@ export interface ReportEntry {
 const HEADINGS: Record<EntryKind, string> = {
     imported: "Imported",
     adopted: "Adopted (Pulumi import by id)",
-    differs: "Deployed, not adopted: the program declares it differently",
+    differs: "Not adopted: the program declares it differently",
     "not-imported": "Not imported",
     unmapped: "Settings not mapped",
     unresolved: "Unresolved (set in config)",
@@ -41,7 +41,16 @@ const HEADINGS: Record<EntryKind, string> = {
     note: "Notes",
 };
 
-const ORDER: EntryKind[] = ["imported", "adopted", "differs", "not-imported", "unmapped", "unresolved", "added", "note"];
+const ORDER: EntryKind[] = [
+    "imported",
+    "adopted",
+    "differs",
+    "not-imported",
+    "unmapped",
+    "unresolved",
+    "added",
+    "note",
+];
 
 /** The report as Markdown: a section per target, a list per kind. */
 export function renderReport(title: string, targets: string[], entries: ReportEntry[]): string {

@@ -97,7 +97,9 @@ export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarge
     const targets = isRecord(rootConfig.targets) ? rootConfig.targets : {};
     const target = targets[name];
     if (target !== undefined && target !== null && !isRecord(target)) {
-        throw new BundleError(`${bundle.rootFile}: targets.${name}: expected a mapping, found ${JSON.stringify(target)}`);
+        throw new BundleError(
+            `${bundle.rootFile}: targets.${name}: expected a mapping, found ${JSON.stringify(target)}`,
+        );
     }
     const t = (target ?? {}) as Record<string, unknown>;
     let config: Record<string, unknown> = { ...rootConfig };
@@ -159,7 +161,8 @@ export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarge
     const home = "/Workspace/Users/${workspace.current_user.userName}";
     let root = typeof ws.root_path === "string" ? ws.root_path : `~/.bundle/\${bundle.name}/\${bundle.target}`;
     if (root.startsWith("~/")) root = `${home}/${root.slice(2)}`;
-    if (!root.startsWith("/Workspace/") && !root.startsWith("/Volumes/") && root.startsWith("/")) root = `/Workspace${root}`;
+    if (!root.startsWith("/Workspace/") && !root.startsWith("/Volumes/") && root.startsWith("/"))
+        root = `/Workspace${root}`;
     ws.root_path = root;
     ws.file_path ??= "${workspace.root_path}/files";
     ws.resource_path ??= "${workspace.root_path}/resources";

@@ -44,12 +44,16 @@ export function readDeploymentState(file: string): DeployedObject[] {
         throw new BundleError(`--state: ${file}: expected a bundle deployment state (JSON): ${(err as Error).message}`);
     }
     if (isRecord(doc) && Array.isArray(doc.resources) && typeof doc.version === "number") {
-        if (doc.version !== 4) throw new BundleError(`--state: ${file}: expected a Terraform state of version 4, found version ${doc.version}`);
+        if (doc.version !== 4)
+            throw new BundleError(
+                `--state: ${file}: expected a Terraform state of version 4, found version ${doc.version}`,
+            );
         const out: DeployedObject[] = [];
         for (const r of doc.resources) {
             if (!isRecord(r) || r.mode !== "managed" || typeof r.type !== "string") continue;
             const type = TERRAFORM_TYPES[r.type];
-            const attributes = Array.isArray(r.instances) && isRecord(r.instances[0]) ? r.instances[0].attributes : undefined;
+            const attributes =
+                Array.isArray(r.instances) && isRecord(r.instances[0]) ? r.instances[0].attributes : undefined;
             if (!type || !isRecord(attributes) || typeof attributes.id !== "string") continue;
             out.push({ key: `${type}.${String(r.name)}`, id: attributes.id, attributes });
         }
@@ -73,28 +77,65 @@ export function readDeploymentState(file: string): DeployedObject[] {
 }
 
 /** The inputs that name an object, per adopt key: deployed value (snake_case) against declared (camelCase). */
-export const IDENTITY: Record<AdoptKey, { fields: [string, string][]; replaces: boolean; urn: string; type: string }> = {
-    trainingJob: { fields: [["name", "name"]], replaces: false, urn: "-training", type: "databricks:index/job:Job" },
-    inferenceJob: { fields: [["name", "name"]], replaces: false, urn: "-inference", type: "databricks:index/job:Job" },
-    experiment: { fields: [["name", "name"]], replaces: false, urn: "-experiment", type: "databricks:index/mlflowExperiment:MlflowExperiment" },
-    schema: {
-        fields: [["catalog_name", "catalogName"], ["name", "name"]],
-        replaces: true,
-        urn: "-model-schema",
-        type: "databricks:index/schema:Schema",
-    },
-    registeredModel: {
-        fields: [["catalog_name", "catalogName"], ["schema_name", "schemaName"], ["name", "name"]],
-        replaces: true,
-        urn: "-model",
-        type: "databricks:index/registeredModel:RegisteredModel",
-    },
-    volume: {
-        fields: [["catalog_name", "catalogName"], ["schema_name", "schemaName"], ["name", "name"]],
-        replaces: true,
-        urn: "-model-volume",
-        type: "databricks:index/volume:Volume",
-    },
-    servingEndpoint: { fields: [["name", "name"]], replaces: true, urn: "-endpoint", type: "databricks:index/modelServing:ModelServing" },
-    qualityMonitor: { fields: [["table_name", "tableName"]], replaces: true, urn: "-monitor", type: "databricks:index/qualityMonitor:QualityMonitor" },
-};
+export const IDENTITY: Record<AdoptKey, { fields: [string, string][]; replaces: boolean; urn: string; type: string }> =
+    {
+        trainingJob: {
+            fields: [["name", "name"]],
+            replaces: false,
+            urn: "-training",
+            type: "databricks:index/job:Job",
+        },
+        inferenceJob: {
+            fields: [["name", "name"]],
+            replaces: false,
+            urn: "-inference",
+            type: "databricks:index/job:Job",
+        },
+        experiment: {
+            fields: [["name", "name"]],
+            replaces: false,
+            urn: "-experiment",
+            type: "databricks:index/mlflowExperiment:MlflowExperiment",
+        },
+        schema: {
+            fields: [
+                ["catalog_name", "catalogName"],
+                ["name", "name"],
+            ],
+            replaces: true,
+            urn: "-model-schema",
+            type: "databricks:index/schema:Schema",
+        },
+        registeredModel: {
+            fields: [
+                ["catalog_name", "catalogName"],
+                ["schema_name", "schemaName"],
+                ["name", "name"],
+            ],
+            replaces: true,
+            urn: "-model",
+            type: "databricks:index/registeredModel:RegisteredModel",
+        },
+        volume: {
+            fields: [
+                ["catalog_name", "catalogName"],
+                ["schema_name", "schemaName"],
+                ["name", "name"],
+            ],
+            replaces: true,
+            urn: "-model-volume",
+            type: "databricks:index/volume:Volume",
+        },
+        servingEndpoint: {
+            fields: [["name", "name"]],
+            replaces: true,
+            urn: "-endpoint",
+            type: "databricks:index/modelServing:ModelServing",
+        },
+        qualityMonitor: {
+            fields: [["table_name", "tableName"]],
+            replaces: true,
+            urn: "-monitor",
+            type: "databricks:index/qualityMonitor:QualityMonitor",
+        },
+    };

@@ -88,12 +88,18 @@ export function compose(
     adopt: Map<string, Record<string, string>>,
 ): ImportResult {
     const base =
-        mapped.find((m) => m.stack.mode === "production") ?? mapped.find((m) => m.target === mapped[0].target) ?? mapped[0];
+        mapped.find((m) => m.stack.mode === "production") ??
+        mapped.find((m) => m.target === mapped[0].target) ??
+        mapped[0];
     const project = base.project;
     const shared: Record<string, unknown> = {};
     for (const key of OBJECT_SETTINGS) {
         const values = mapped.map((m) => m.stack[key]);
-        if (values.every((v) => isDeepStrictEqual(v, values[0])) && isRecord(values[0]) && Object.keys(values[0]).length > 0) {
+        if (
+            values.every((v) => isDeepStrictEqual(v, values[0])) &&
+            isRecord(values[0]) &&
+            Object.keys(values[0]).length > 0
+        ) {
             shared[key] = values[0];
         }
     }
@@ -106,14 +112,16 @@ export function compose(
             if (v === undefined || key in shared) continue;
             if (key in defaults && isDeepStrictEqual(v, defaults[key])) continue;
             if (!(key in defaults) && Array.isArray(v) && v.length === 0) continue;
-            if (!(key in defaults) && isRecord(v) && Object.keys(v).length === 0 && OBJECT_SETTINGS.includes(key)) continue;
+            if (!(key in defaults) && isRecord(v) && Object.keys(v).length === 0 && OBJECT_SETTINGS.includes(key))
+                continue;
             config[`${namespace}:${key}`] = v;
         }
         if (m.host) config["databricks:host"] = m.host;
         const override = overrideOf(m.project, project);
         const ids = adopt.get(m.target);
         if (ids && Object.keys(ids).length > 0) override.adopt = ids;
-        if (Object.keys(override).length > 0) config[`${namespace}:projectOverrides`] = { [String(project.name)]: override };
+        if (Object.keys(override).length > 0)
+            config[`${namespace}:projectOverrides`] = { [String(project.name)]: override };
         stacks.set(m.target, config);
     }
     // The notebooks: the base target's, else any target's.
@@ -129,7 +137,7 @@ function placeholder(project: string, file: string): string {
         "# Databricks notebook source",
         `# Placeholder for ${file} of ${project}: the bundle's job has no such notebook. Replace it with`,
         "# the project's code (see docs/migrating-from-bundles.md).",
-        'raise NotImplementedError("' + file + ' of ' + project + ' is a placeholder")',
+        'raise NotImplementedError("' + file + " of " + project + ' is a placeholder")',
         "",
     ].join("\n");
 }
@@ -178,7 +186,7 @@ export function writeOut(
     const project = parseDocument(fs.readFileSync(path.join(PROGRAM_ROOT, "Pulumi.yaml"), "utf8"));
     // `pulumi up` in this folder runs this program (its index.ts), wherever the folder is.
     project.set("main", path.relative(out, PROGRAM_ROOT) || ".");
-    fs.writeFileSync(path.join(out, "Pulumi.yaml"), project.toString());
+    fs.writeFileSync(path.join(out, "Pulumi.yaml"), project.toString({ lineWidth: 0 }));
     const shared = new Document(result.shared);
     shared.commentBefore = ` The bundle ${meta.bundleName} (${meta.rootFile}) as one ML project, imported by \`npm run import-bundle\`:\n the values of its target ${result.baseTarget}; each stack file holds what its target changes.`;
     fs.writeFileSync(path.join(out, SHARED_FILE), shared.toString());
@@ -205,14 +213,19 @@ export function writeInto(
     entries: ReportEntry[],
 ): void {
     const sharedFile = path.join(dir, SHARED_FILE);
-    const shared = fs.existsSync(sharedFile) ? parseDocument(fs.readFileSync(sharedFile, "utf8")) : parseDocument("{}\n");
-    if (shared.errors.length > 0) throw new BundleError(`${SHARED_FILE}: invalid YAML: ${shared.errors[0].message.split("\n")[0]}`);
+    const shared = fs.existsSync(sharedFile)
+        ? parseDocument(fs.readFileSync(sharedFile, "utf8"))
+        : parseDocument("{}\n");
+    if (shared.errors.length > 0)
+        throw new BundleError(`${SHARED_FILE}: invalid YAML: ${shared.errors[0].message.split("\n")[0]}`);
     const conflicts: string[] = [];
     const projects = shared.get("projects");
     if (projects !== undefined && !isSeq(projects)) conflicts.push(`${SHARED_FILE}: projects: expected a list`);
     const names = isSeq(projects) ? projects.items.map((p) => (isMap(p) ? String(p.get("name")) : "")) : [];
     if (names.includes(result.project)) {
-        conflicts.push(`${SHARED_FILE}: projects: a project named ${result.project} exists already (import into a new folder with --out, or rename one)`);
+        conflicts.push(
+            `${SHARED_FILE}: projects: a project named ${result.project} exists already (import into a new folder with --out, or rename one)`,
+        );
     }
     // Object settings the shared file holds already stay; a different value goes to the stacks.
     const toStacks: Record<string, unknown> = {};
@@ -228,19 +241,29 @@ export function writeInto(
         const file = path.join(dir, `Pulumi.${target}.yaml`);
         const created = !fs.existsSync(file);
         const doc = created ? parseDocument("config: {}\n") : parseDocument(fs.readFileSync(file, "utf8"));
-        if (doc.errors.length > 0) throw new BundleError(`Pulumi.${target}.yaml: invalid YAML: ${doc.errors[0].message.split("\n")[0]}`);
-        const current = ((doc.toJS() as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
+        if (doc.errors.length > 0)
+            throw new BundleError(`Pulumi.${target}.yaml: invalid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+        const current = ((doc.toJS() as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<
+            string,
+            unknown
+        >;
         const wanted = { ...config };
         for (const [k, v] of Object.entries(toStacks)) wanted[`${namespace}:${k}`] = v;
         for (const [key, value] of Object.entries(wanted)) {
             if (key === `${namespace}:projectOverrides`) continue;
             if (!(key in current)) doc.setIn(["config", key], doc.createNode(value));
             else if (!isDeepStrictEqual(current[key], value)) {
-                conflicts.push(`Pulumi.${target}.yaml: ${key}: holds ${JSON.stringify(current[key])}, the bundle's target ${target} says ${JSON.stringify(value)}`);
+                conflicts.push(
+                    `Pulumi.${target}.yaml: ${key}: holds ${JSON.stringify(current[key])}, the bundle's target ${target} says ${JSON.stringify(value)}`,
+                );
             }
         }
         const override = config[`${namespace}:projectOverrides`] as Record<string, unknown> | undefined;
-        if (override) doc.setIn(["config", `${namespace}:projectOverrides`, result.project], doc.createNode(override[result.project]));
+        if (override)
+            doc.setIn(
+                ["config", `${namespace}:projectOverrides`, result.project],
+                doc.createNode(override[result.project]),
+            );
         if (created) doc.commentBefore = header(target, meta.bundleName, meta.rootFile);
         stackDocs.set(target, { file, doc, created });
     }
@@ -248,7 +271,8 @@ export function writeInto(
         throw new BundleError(`cannot add the bundle to ${dir} (nothing was written):\n  ${conflicts.join("\n  ")}`);
     }
     for (const key of OBJECT_SETTINGS) {
-        if (key in result.shared && shared.get(key) === undefined) shared.set(key, shared.createNode(result.shared[key]));
+        if (key in result.shared && shared.get(key) === undefined)
+            shared.set(key, shared.createNode(result.shared[key]));
     }
     const project = shared.createNode((result.shared.projects as unknown[])[0]) as YAMLMap;
     project.commentBefore = ` The bundle ${meta.bundleName} (${meta.rootFile}), imported by \`npm run import-bundle\`.`;
