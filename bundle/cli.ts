@@ -57,8 +57,9 @@ export async function importBundle(opts: ImportOptions): Promise<ImportOutcome> 
     } catch (err) {
         if (err instanceof BundleError || err instanceof NothingToImport) {
             if (err instanceof NothingToImport) entries.push(...err.entries);
+            const targets = [...new Set(entries.map((e) => e.target).filter((t) => t !== "*"))];
             const report =
-                renderReport(`Import of ${opts.bundleDir}: nothing imported`, [], entries) + `\n${err.message}\n`;
+                renderReport(`Import of ${opts.bundleDir}: nothing imported`, targets, entries) + `\n${err.message}\n`;
             return { exitCode: 2, report, entries, error: err.message };
         }
         throw err;
@@ -88,10 +89,10 @@ async function run(opts: ImportOptions, entries: ReportEntry[]): Promise<ImportO
         } catch (err) {
             if (!(err instanceof NothingToImport)) throw err;
             nothing = err;
+            entries.push(...err.entries);
         }
     }
-    if (mapped.length === 0) throw nothing as NothingToImport;
-    if (nothing) entries.push(...nothing.entries);
+    if (mapped.length === 0) throw new NothingToImport((nothing as NothingToImport).message, []);
 
     // Adoption: each deployed object of the state that the stack declares the same way.
     const adopt = new Map<string, Record<string, string>>();

@@ -81,6 +81,8 @@ class Tracker {
     }
 
     add(kind: EntryKind, p: string, message: string): void {
+        // A setting reported as not mapped is not reported again leaf by leaf.
+        if (kind === "unmapped") this.use(p);
         this.entries.push({ target: this.target, kind, path: p, message });
     }
 
@@ -107,7 +109,7 @@ class Tracker {
         this.add("unmapped", p, `${JSON.stringify(value)}: ${reason}`);
     }
 
-    private isUsed(p: string): boolean {
+    isUsed(p: string): boolean {
         for (let q = p; q !== ""; q = q.replace(/(\.[^.[\]]*|\[\d+\])$/, "")) {
             if (this.used.has(q)) return true;
             if (!/(\.[^.[\]]*|\[\d+\])$/.test(q)) break;
@@ -481,7 +483,10 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             "resources.schemas",
             `no schema named by the bundle: the project's schema is "${name.replace(/-/g, "_")}"`,
         );
-    project.schema = schemaName ?? name.replace(/-/g, "_");
+    project.schema = ucName(schemaName ?? name);
+    if (schemaName !== undefined && project.schema !== schemaName) {
+        tr.add("note", `${sBase}.name`, `"${schemaName}" is the Unity Catalog name "${String(project.schema)}"`);
+    }
 
     if (experiment) {
         const eBase = `resources.experiments.${experimentKey}`;
@@ -512,7 +517,15 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         tr.take(model, mBase, "catalog_name");
         tr.take(model, mBase, "schema_name");
         const modelName = str(tr.take(model, mBase, "name")) ?? "";
-        project.modelName = modelName.includes(".") ? modelName.split(".").pop() : modelName;
+        const short = (modelName.includes(".") ? modelName.split(".").pop() : modelName) as string;
+        project.modelName = ucName(short);
+        if (project.modelName !== short) {
+            tr.add(
+                "note",
+                `${mBase}.name`,
+                `"${short}" is the Unity Catalog name "${String(project.modelName)}" (lower case, digits and '_')`,
+            );
+        }
         if (modelName.includes("."))
             tr.add(
                 "note",
@@ -686,6 +699,21 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const mapTask = (task: Record<string, unknown>, tBase: string, role: EntryPoint) => {
         tr.take(task, tBase, "task_key");
         tr.take(task, tBase, "job_cluster_key");
+        if (isRecord(task.new_cluster)) {
+            if (!cluster) {
+                cluster = task.new_cluster;
+                clusterSettings(task.new_cluster, `${tBase}.new_cluster`);
+            } else {
+                tr.use(`${tBase}.new_cluster`);
+                if (JSON.stringify(task.new_cluster) !== JSON.stringify(cluster)) {
+                    tr.add(
+                        "note",
+                        `${tBase}.new_cluster`,
+                        "the program runs every job of a project on one cluster spec: the training job's",
+                    );
+                }
+            }
+        }
         if (task.depends_on !== undefined) tr.use(`${tBase}.depends_on`);
         const f = taskFile(task);
         if (f.file) {
@@ -1148,11 +1176,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         );
     }
     for (const u of t.unresolved) {
-        if (
-            imported.some((p) => u.path.startsWith(p)) ||
-            u.path.startsWith("run_as") ||
-            u.path.startsWith("permissions")
-        ) {
+        if ((imported.some((p) => u.path.startsWith(p)) && tr.isUsed(u.path)) || u.path.startsWith("run_as")) {
             tr.add(
                 "unresolved",
                 u.path,
@@ -1174,6 +1198,15 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         tr.unused(byType(type)[key], p);
     }
     return { target: t.name, stack, host, project, notebooks, roles, entries: tr.entries };
+}
+
+/** A Unity Catalog name this program's schema accepts: lower case, digits and `_`. */
+export function ucName(s: string): string {
+    const n = s
+        .toLowerCase()
+        .replace(/[^a-z0-9_]/g, "_")
+        .replace(/^([0-9])/, "_$1");
+    return n === "" ? "_" : n;
 }
 
 function escapeRe(s: string): string {
