@@ -4,6 +4,9 @@ import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { parseDocument } from "yaml";
 import { settingsFromConfig } from "../config/load";
+import { buildPlan } from "../plan/plan";
+import { readStackConfig } from "../plan/stackConfig";
+import { program } from "../program";
 import type { AdoptKey } from "../config/schema";
 import { BundleError, isRecord, loadBundle } from "./load";
 import { type MappedTarget, mapTarget, NothingToImport } from "./map";
@@ -145,8 +148,6 @@ async function run(opts: ImportOptions, entries: ReportEntry[]): Promise<ImportO
 
 /** The problems the program's config check finds in a generated stack. */
 function stackProblems(dir: string, ns: string, target: string): string[] {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { readStackConfig } = require("../plan/stackConfig") as typeof import("../plan/stackConfig");
     const sc = readStackConfig(dir, target);
     try {
         settingsFromConfig({ namespace: ns, stack: target, config: sc.config, isSecret: () => false, projectDir: dir });
@@ -181,11 +182,6 @@ async function adoptions(
         });
         return {};
     }
-    const { buildPlan } = await import("../plan/plan");
-    const { forOfflinePlan } = await import("../declarationStacks");
-    forOfflinePlan();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require("../index") as () => Promise<Record<string, unknown>>;
     const doc = await buildPlan(program, { projectDir: dir, stack: target, currentUser: user });
     const project = String(m.project.name);
     const ids: Record<string, string> = {};

@@ -175,6 +175,12 @@ function stackDocument(config: Record<string, unknown>, comment: string): Docume
     return doc;
 }
 
+/** Whether a stack's value already says what the import wants (an object: every key the import sets). */
+function covers(current: unknown, wanted: unknown): boolean {
+    if (isRecord(current) && isRecord(wanted)) return Object.entries(wanted).every(([k, v]) => covers(current[k], v));
+    return isDeepStrictEqual(current, wanted);
+}
+
 /** Writes the imported project as a folder of its own that plans as it is. */
 export function writeOut(
     out: string,
@@ -252,7 +258,7 @@ export function writeInto(
         for (const [key, value] of Object.entries(wanted)) {
             if (key === `${namespace}:projectOverrides`) continue;
             if (!(key in current)) doc.setIn(["config", key], doc.createNode(value));
-            else if (!isDeepStrictEqual(current[key], value)) {
+            else if (!covers(current[key], value)) {
                 conflicts.push(
                     `Pulumi.${target}.yaml: ${key}: holds ${JSON.stringify(current[key])}, the bundle's target ${target} says ${JSON.stringify(value)}`,
                 );
