@@ -320,7 +320,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const runAs = isRecord(config.run_as) ? config.run_as : undefined;
     const runAsSp =
         runAs && typeof runAs.service_principal_name === "string" ? runAs.service_principal_name : undefined;
-    const permissions = (list: unknown, p: string, perResource: boolean) => {
+    const permissions = (list: unknown, p: string) => {
         if (!Array.isArray(list)) return;
         tr.use(p);
         list.forEach((entry, i) => {
@@ -349,7 +349,6 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
                     `level ${level} of ${group}: expected one of CAN_MANAGE, CAN_RUN, CAN_MANAGE_RUN, CAN_QUERY, CAN_VIEW, CAN_READ`,
                 );
             } else set.add(group);
-            if (perResource && group && set) void 0;
         });
     };
     const grants = (list: unknown, p: string) => {
@@ -374,10 +373,10 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             else viewers.add(principal);
         });
     };
-    permissions(config.permissions, "permissions", false);
+    permissions(config.permissions, "permissions");
     const perResourceAcl = (r: Record<string, unknown> | undefined, base: string) => {
         if (!r) return;
-        if (r.permissions !== undefined) permissions(r.permissions, `${base}.permissions`, true);
+        if (r.permissions !== undefined) permissions(r.permissions, `${base}.permissions`);
         if (r.grants !== undefined) grants(r.grants, `${base}.grants`);
     };
 
@@ -776,8 +775,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         });
         const timeouts = tasks.map((task) => task.timeout_seconds).filter((x) => typeof x === "number");
         if (timeouts.length > 0 && timeouts.every((x) => x === timeouts[0])) {
-            (project.training ??= {} as Record<string, unknown>) &&
-                ((project.training as Record<string, unknown>).timeoutSeconds = timeouts[0]);
+            project.training = { ...((project.training as object) ?? {}), timeoutSeconds: timeouts[0] };
             tasks.forEach((_, i) => tr.use(`${base}.tasks[${i}].timeout_seconds`));
         }
         const trigger = isRecord(j.trigger) ? j.trigger : undefined;
@@ -939,9 +937,8 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
                 return;
             }
             const size = str(tr.take(ent, eBase, "workload_size"));
-            if (size && ["Small", "Medium", "Large"].includes(size))
-                (project.serving ??= {} as Record<string, unknown>) &&
-                    ((project.serving as Record<string, unknown>).workloadSize ??= size);
+            const servingSoFar = (project.serving ??= {}) as Record<string, unknown>;
+            if (size && ["Small", "Medium", "Large"].includes(size)) servingSoFar.workloadSize ??= size;
             const stz = tr.take(ent, eBase, "scale_to_zero_enabled");
             const stzBool =
                 stz === true || stz === "true" ? true : stz === false || stz === "false" ? false : undefined;

@@ -102,7 +102,7 @@ export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarge
         );
     }
     const t = (target ?? {}) as Record<string, unknown>;
-    let config: Record<string, unknown> = { ...rootConfig };
+    const config: Record<string, unknown> = { ...rootConfig };
     delete config.targets;
     for (const field of ["bundle", "workspace", "artifacts", "resources", "sync", "permissions", "presets"]) {
         if (t[field] !== undefined) config[field] = dynMerge(config[field], t[field]);

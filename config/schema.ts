@@ -325,11 +325,20 @@ const retrainingSchema = z
 const adoptSchema = z
     .object({
         /** Job id of the deployed training job (`databricks jobs list`). */
-        trainingJob: z.string().regex(/^[0-9]+$/, "expected a job id (digits)").optional(),
+        trainingJob: z
+            .string()
+            .regex(/^[0-9]+$/, "expected a job id (digits)")
+            .optional(),
         /** Job id of the deployed batch inference job. */
-        inferenceJob: z.string().regex(/^[0-9]+$/, "expected a job id (digits)").optional(),
+        inferenceJob: z
+            .string()
+            .regex(/^[0-9]+$/, "expected a job id (digits)")
+            .optional(),
         /** Experiment id (digits) of the deployed MLflow experiment. */
-        experiment: z.string().regex(/^[0-9]+$/, "expected an MLflow experiment id (digits)").optional(),
+        experiment: z
+            .string()
+            .regex(/^[0-9]+$/, "expected an MLflow experiment id (digits)")
+            .optional(),
         /** `catalog.schema` of the deployed schema. */
         schema: z
             .string()
