@@ -131,7 +131,12 @@ export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarge
         } else if (full && "lookup" in value) {
             variables[v].lookup = value.lookup;
             delete variables[v].default;
-        } else variables[v].default = value;
+        } else {
+            // A plain value is the shorthand of `{default: value}` (root.go, rewriteShorthands), and
+            // a target's default drops the root's lookup.
+            variables[v].default = value;
+            delete variables[v].lookup;
+        }
     }
     // Values saved by `databricks bundle deploy --var` (mutator/set_variables.go).
     const saved = path.join(bundle.dir, ".databricks", "bundle", name, "variable-overrides.json");
