@@ -3,6 +3,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { importBundle } from "../bundle/cli";
+import { adoptOptions } from "../components/project/adopt";
+import { settingsFromConfig } from "../config/load";
+import { PROJECT_SETTINGS } from "../config/scopes";
+import { readStackConfig } from "../plan/stackConfig";
 import { buildPlan, type PlanDocument } from "../plan/plan";
 import { diffPlans } from "../plan/diff";
 import { emptyPlan } from "../plan/base";
@@ -277,5 +281,50 @@ describe("--write", () => {
         expect(outcome.exitCode).toBe(2);
         expect(outcome.error).toContain("a project named ml-project exists already");
         expect(fs.readFileSync(path.join(dir, "shared.yaml"), "utf8")).toBe(before);
+    });
+});
+
+describe("the adopt config", () => {
+    const settings = (adopt: unknown) => {
+        const sc = readStackConfig(SHIPPED, "prod");
+        const overrides = { "ml-project": { ...JSON.parse(sc.config["databricks-mlops:projectOverrides"])["ml-project"], adopt } };
+        return () =>
+            settingsFromConfig({
+                namespace: sc.project,
+                stack: "prod",
+                config: { ...sc.config, "databricks-mlops:projectOverrides": JSON.stringify(overrides) },
+                isSecret: () => false,
+                projectDir: SHIPPED,
+            });
+    };
+
+    it.each([
+        [{ trainingJob: "12a" }, /adopt.trainingJob: expected a job id \(digits\), found "12a"/],
+        [{ registeredModel: "ml_model" }, /adopt.registeredModel: expected a three-level model name/],
+        [{ pipeline: "x" }, /adopt.pipeline: unknown key; expected one of trainingJob, inferenceJob/],
+    ])("refuses %j with the key path", (adopt, message) => {
+        expect(settings(adopt)).toThrow(message);
+    });
+
+    it("accepts the ids a state gives and is an environment-scoped setting", () => {
+        const s = settings({
+            trainingJob: "1001",
+            schema: "prod_catalog.ml_data",
+            servingEndpoint: "ml-project-api-prod",
+        })();
+        expect(s.projects[0].adopt).toEqual({
+            trainingJob: "1001",
+            schema: "prod_catalog.ml_data",
+            servingEndpoint: "ml-project-api-prod",
+        });
+        expect(PROJECT_SETTINGS).toContainEqual({ path: ["adopt"], scope: "environment" });
+    });
+
+    it("adoptOptions: import by id with the declared inputs ignored; nothing without an id", () => {
+        expect(adoptOptions("1001", { name: "x", tasks: [] })).toEqual({
+            import: "1001",
+            ignoreChanges: ["name", "tasks"],
+        });
+        expect(adoptOptions(undefined, { name: "x" })).toEqual({});
     });
 });
