@@ -473,7 +473,10 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         tr.add("imported", sBase, `the project's schema ${catalog}.${schemaName}`);
         tr.take(schema, sBase, "catalog_name");
         tr.take(schema, sBase, "name");
-        if (schema.comment !== undefined) tr.take(schema, sBase, "comment");
+        if (schema.comment !== undefined) {
+            tr.take(schema, sBase, "comment");
+            tr.add("note", `${sBase}.comment`, "the program writes its own comment on the schema");
+        }
         perResourceAcl(schema, sBase);
     }
     if (schemaName === undefined)
@@ -575,7 +578,10 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             );
         }
         if (v.volume_type === "MANAGED" || v.volume_type === undefined) tr.take(v, vBase, "volume_type");
-        if (v.comment !== undefined) tr.take(v, vBase, "comment");
+        if (v.comment !== undefined) {
+            tr.take(v, vBase, "comment");
+            tr.add("note", `${vBase}.comment`, "the program writes its own comment on the volume");
+        }
         perResourceAcl(v, vBase);
     }
 
@@ -1051,6 +1057,11 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             tr.add("imported", base, "the project's quality monitor");
         } else {
             tr.add(
+                "imported",
+                base,
+                "the settings of the project's quality monitor (on the program's own table, see below)",
+            );
+            tr.add(
                 "differs",
                 `${base}.table_name`,
                 `${table}: the program monitors ${processed}, the processed table it fills from the endpoint's inference table; a monitor is named by its table, so the deployed one is not adopted (delete it, or keep it outside the program)`,
@@ -1152,14 +1163,14 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     if (stack.clusterPolicy && (stack.clusterPolicy as Record<string, unknown>).mode === "created") {
         tr.add(
             "note",
-            "policy_id",
+            "resources.jobs",
             "no cluster policy named by the job clusters: the program creates one (needs a workspace admin; set clusterPolicy to {mode: existing, id} otherwise)",
         );
     }
     if ((stack.sqlWarehouse as Record<string, unknown>).mode === "created") {
         tr.add(
             "note",
-            "warehouse_id",
+            "resources.quality_monitors",
             "no SQL warehouse named by the monitor: the program creates a serverless one (set sqlWarehouse to {mode: existing, id} otherwise)",
         );
     }

@@ -88,6 +88,7 @@ describe("the example bundle", () => {
                 "resources.jobs.batch_inference",
                 "resources.jobs.training_pipeline",
                 "resources.model_serving_endpoints.prediction_api",
+                "resources.quality_monitors.inference_monitor",
                 "resources.registered_models.main_model",
                 "resources.schemas.ml_data",
                 "resources.volumes.input",
@@ -287,7 +288,9 @@ describe("--write", () => {
 describe("the adopt config", () => {
     const settings = (adopt: unknown) => {
         const sc = readStackConfig(SHIPPED, "prod");
-        const overrides = { "ml-project": { ...JSON.parse(sc.config["databricks-mlops:projectOverrides"])["ml-project"], adopt } };
+        const overrides = {
+            "ml-project": { ...JSON.parse(sc.config["databricks-mlops:projectOverrides"])["ml-project"], adopt },
+        };
         return () =>
             settingsFromConfig({
                 namespace: sc.project,
