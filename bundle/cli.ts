@@ -8,7 +8,7 @@ import { buildPlan } from "../plan/plan";
 import { readStackConfig } from "../plan/stackConfig";
 import { program } from "../program";
 import type { AdoptKey } from "../config/schema";
-import { BundleError, isRecord, loadBundle } from "./load";
+import { BundleError, loadBundle } from "./load";
 import { type MappedTarget, mapTarget, NothingToImport } from "./map";
 import { renderReport, type ReportEntry } from "./report";
 import { resolveTarget, targetNames } from "./resolve";
@@ -314,5 +314,3 @@ if (require.main === module) {
         },
     );
 }
-
-export { isRecord };

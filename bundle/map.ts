@@ -374,6 +374,9 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         });
     };
     permissions(config.permissions, "permissions");
+    if (config.permissions !== undefined && !Array.isArray(config.permissions)) {
+        tr.unused(config.permissions, "permissions", "expected a list of permissions (the CLI drops a mapping here)");
+    }
     const perResourceAcl = (r: Record<string, unknown> | undefined, base: string) => {
         if (!r) return;
         if (r.permissions !== undefined) permissions(r.permissions, `${base}.permissions`);
@@ -1173,6 +1176,54 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             "resources.quality_monitors",
             "no SQL warehouse named by the monitor: the program creates a serverless one (set sqlWarehouse to {mode: existing, id} otherwise)",
         );
+    }
+
+    // Top-level sections, and the bundle's and workspace's own settings, that map to nothing here.
+    const SECTIONS: Record<string, string | undefined> = {
+        bundle: undefined,
+        include: undefined,
+        variables: undefined,
+        resources: undefined,
+        workspace: undefined,
+        permissions: undefined,
+        presets: undefined,
+        run_as: undefined,
+        python: undefined,
+        artifacts:
+            "build steps (wheels, jars): the program uploads the workload's notebooks and library modules, nothing it builds",
+        sync: "the program uploads the workload folder only",
+        scripts: "the program runs no deployment hooks",
+        experimental: "an experimental setting of the CLI",
+    };
+    for (const [key, value] of Object.entries(config)) {
+        if (key in SECTIONS && SECTIONS[key] === undefined) continue;
+        if (key === "experimental" && isRecord(value) && Object.keys(value).every((k) => k === "python")) continue;
+        tr.unused(
+            value,
+            key,
+            SECTIONS[key] ??
+                "not a section of a bundle (the CLI warns of an unknown field); anchors defined here were used where they are referenced",
+        );
+    }
+    const bundleKeys = ["name", "target", "mode", "uuid", "git", "databricks_cli_version", "deployment"];
+    for (const [key, value] of Object.entries(bundleSection)) {
+        if (!bundleKeys.includes(key))
+            tr.unused(
+                value,
+                `bundle.${key}`,
+                key === "cluster_id" || key === "compute_id"
+                    ? "the program runs every job on its own job cluster"
+                    : "no place in this program's config",
+            );
+    }
+    const wsKeys = ["host", "root_path", "file_path", "resource_path", "artifact_path", "state_path"];
+    for (const [key, value] of Object.entries(ws)) {
+        if (!wsKeys.includes(key))
+            tr.unused(
+                value,
+                `workspace.${key}`,
+                `authentication and workspace settings belong to the Databricks provider's config (databricks:${key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())})`,
+            );
     }
 
     // Lookups and references the workspace answers.
