@@ -107,6 +107,8 @@ describe("the example bundle", () => {
                 path: "resources.model_serving_endpoints.prediction_api.config.auto_capture_config",
             }),
         );
+        // Every setting of the example has a place in the config: nothing unmapped, nothing unresolved.
+        expect(outcome.entries.filter((e) => e.kind === "unmapped" || e.kind === "unresolved")).toEqual([]);
     });
 });
 
