@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,6 +11,7 @@ import { readStackConfig } from "../plan/stackConfig";
 import { buildPlan, type PlanDocument } from "../plan/plan";
 import { diffPlans } from "../plan/diff";
 import { emptyPlan } from "../plan/base";
+import { renderDiff, renderTree } from "../plan/render";
 import { program } from "../program";
 import { PROJECT_DIR } from "./harness";
 
@@ -148,6 +150,15 @@ describe("adoption", () => {
         // The --base diff against a stack that has nothing yet lists the imports as imports.
         const diff = diffPlans(emptyPlan(), doc);
         expect(diff.changeSummary.import).toBe(7);
+        const shown = renderDiff(diff, "prod", "an empty stack", false);
+        expect(shown).toContain(
+            "=  databricks:index/job:Job: (import)  ml-project-training  [ml-project-training-prod]",
+        );
+        expect(shown).toContain("[id=1001]");
+        expect(shown).toContain("= 7 to import");
+        expect(renderTree(doc, "prod", false)).toMatch(
+            /ml-project-training +import +\[ml-project-training-prod\] \[id=1001\]/,
+        );
         expect(fs.readFileSync(path.join(out, "Pulumi.prod.yaml"), "utf8")).toContain('trainingJob: "1001"');
     });
 
@@ -332,4 +343,31 @@ describe("the adopt config", () => {
         });
         expect(adoptOptions(undefined, { name: "x" })).toEqual({});
     });
+});
+
+describe("the command", () => {
+    const run = (args: string[]) =>
+        spawnSync(
+            path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"),
+            [path.join(PROJECT_DIR, "bundle", "cli.ts"), ...args],
+            {
+                encoding: "utf8",
+                env: { ...process.env, NO_COLOR: "1" },
+            },
+        );
+
+    it("exits 0 with the report on stdout and beside the output; 2 with one line for a folder that is no bundle", () => {
+        const out = tmp();
+        const ok = run([EXAMPLE, "--out", out]);
+        expect(ok.status).toBe(0);
+        expect(ok.stdout).toContain("# Import of the bundle ml-project");
+        expect(fs.readFileSync(path.join(out, "import-report.md"), "utf8")).toBe(ok.stdout);
+        const bad = run([tmp(), "--out", tmp()]);
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toMatch(/^error: .*not a bundle: expected one of databricks.yml/m);
+        expect(bad.stderr).not.toMatch(/\n\s+at /);
+        const usage = run([EXAMPLE]);
+        expect(usage.status).toBe(2);
+        expect(usage.stderr).toContain("required option '--out <folder>' not specified");
+    }, 120_000);
 });
