@@ -12,8 +12,8 @@ if [[ -x "$BIN" && "$(cat .tools/bin/databricks.version 2>/dev/null)" == "$VERSI
     echo "databricks CLI $VERSION: already built ($BIN)"
     exit 0
 fi
-if ! command -v go >/dev/null; then
-    echo "go not found: install Go (the module asks for go 1.25; GOTOOLCHAIN=auto fetches it)" >&2
+if ! command -v go >/dev/null || ! go env GOTOOLCHAIN >/dev/null 2>&1 || [[ -z "$(go env GOTOOLCHAIN)" ]]; then
+    echo "error: the Databricks CLI build needs Go >= 1.21 on PATH (GOTOOLCHAIN=auto then fetches the go 1.25 the module asks for)" >&2
     exit 1
 fi
 mkdir -p .tools/bin
