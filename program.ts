@@ -46,7 +46,7 @@ import {
 import { ConfigError, configProblem, formatKey, type Locate, loadConfig, stackFileSource } from "./config/load";
 import { baseEndpointName, ENDPOINT_NAME_MAX, modelOwnerOf, principalHomes, type Settings } from "./config/schema";
 
-/** This program's folder: workload folders are relative to it. */
+/** This program's folder: a workload folder the project folder does not hold is relative to it. */
 const PROGRAM_DIR = __dirname;
 
 /**
@@ -250,11 +250,14 @@ function locateProblem(p: DeployProblem, locate: Locate): string {
 }
 
 /**
- * A project's workload folder, relative to this program's folder, with every entry point its
- * jobs run: a missing one is a config error naming the project and the file.
+ * A project's workload folder, with every entry point its jobs run: a missing one is a config
+ * error naming the project and the file. The folder is the project folder's own (the folder of
+ * the stack files, where `pulumi up` and the offline plan run the program) when it has one of
+ * that name, such as an imported bundle's notebooks; otherwise this program's (`workloads/churn`).
  */
 function workloadDir(project: string, dir: string, index: number, locate: Locate): string {
-    const abs = path.resolve(PROGRAM_DIR, dir);
+    const own = path.resolve(process.cwd(), dir);
+    const abs = fs.existsSync(own) ? own : path.resolve(PROGRAM_DIR, dir);
     const missing = Object.values(WORKLOAD_ENTRY_POINTS).filter((f) => !fs.existsSync(path.join(abs, f)));
     if (missing.length > 0) {
         throw configProblem(

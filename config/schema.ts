@@ -329,6 +329,57 @@ const retrainingSchema = z
     })
     .strict();
 
+/**
+ * Objects a stack takes over instead of creating them: each is declared with Pulumi's `import`
+ * resource option and this id, so the first `pulumi up` adopts it (a migration from a bundle:
+ * `npm run import-bundle -- --state`). Remove the ids once that `up` has run: the state holds them.
+ */
+const adoptSchema = z
+    .object({
+        /** Job id of the deployed training job (`databricks jobs list`). */
+        trainingJob: z
+            .string()
+            .regex(/^[0-9]+$/, "expected a job id (digits)")
+            .optional(),
+        /** Job id of the deployed batch inference job. */
+        inferenceJob: z
+            .string()
+            .regex(/^[0-9]+$/, "expected a job id (digits)")
+            .optional(),
+        /** Experiment id (digits) of the deployed MLflow experiment. */
+        experiment: z
+            .string()
+            .regex(/^[0-9]+$/, "expected an MLflow experiment id (digits)")
+            .optional(),
+        /** `catalog.schema` of the deployed schema. */
+        schema: z
+            .string()
+            .regex(/^[^.\s]+\.[^.\s]+$/, "expected a schema id such as 'catalog.schema'")
+            .optional(),
+        /** `catalog.schema.model` of the deployed registered model. */
+        registeredModel: z
+            .string()
+            .regex(/^[^.\s]+\.[^.\s]+\.[^.\s]+$/, "expected a three-level model name such as 'catalog.schema.model'")
+            .optional(),
+        /** `catalog.schema.volume` of the deployed training-data volume. */
+        volume: z
+            .string()
+            .regex(/^[^.\s]+\.[^.\s]+\.[^.\s]+$/, "expected a three-level volume name such as 'catalog.schema.input'")
+            .optional(),
+        /** Name of the deployed serving endpoint (its id). */
+        servingEndpoint: z.string().min(1).optional(),
+        /** Monitored table of the deployed quality monitor (its id), three-level. */
+        qualityMonitor: z
+            .string()
+            .regex(/^[^.\s]+\.[^.\s]+\.[^.\s]+$/, "expected the monitored table's three-level name")
+            .optional(),
+    })
+    .strict();
+
+/** The objects a project can adopt, by `adopt` key. */
+export type AdoptKey = keyof z.output<typeof adoptSchema>;
+export const ADOPT_KEYS = Object.keys(adoptSchema.shape) as AdoptKey[];
+
 const projectSchema = z
     .object({
         /** The ML project's name (the bundle name): lower case, digits and dashes. */
@@ -376,6 +427,8 @@ const projectSchema = z
         inference: inferenceSchema,
         serving: servingSchema,
         monitor: monitorSchema,
+        /** Deployed objects this stack takes over by id (Pulumi `import`); omitted: everything is created. */
+        adopt: adoptSchema.optional().meta(E),
     })
     .strict();
 

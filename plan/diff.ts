@@ -11,7 +11,8 @@ import { forcesReplacement, replaceRulesFor } from "./replaceRules";
 
 export type DiffKind = "add" | "delete" | "update" | "add-replace" | "delete-replace" | "update-replace";
 
-export type DiffOp = "create" | "update" | "replace" | "delete" | "same";
+/** `import`: a resource new to the program adopts a deployed object by its id (the `import` option). */
+export type DiffOp = "create" | "import" | "update" | "replace" | "delete" | "same";
 
 type State = PlanStep["newState"];
 
@@ -185,7 +186,12 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument 
         steps.push(
             old
                 ? diffStep(old, s.newState)
-                : { op: "create", urn: s.urn, ...(s.provider ? { provider: s.provider } : {}), newState: s.newState },
+                : {
+                      op: s.op === "import" ? "import" : "create",
+                      urn: s.urn,
+                      ...(s.provider ? { provider: s.provider } : {}),
+                      newState: s.newState,
+                  },
         );
     }
     // Deletes run in reverse dependency order: the base's order, backwards.

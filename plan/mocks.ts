@@ -79,6 +79,8 @@ export interface RecordedResource {
     retainOnDelete?: boolean;
     /** The `ignoreChanges` option: input paths whose differences the engine and provider ignore. */
     ignoreChanges?: string[];
+    /** The `import` option: the id of the deployed object the resource adopts instead of creating it. */
+    importId?: string;
     /** The order of registration. */
     seq: number;
 }
@@ -258,6 +260,7 @@ interface RegisterRequest {
     getIgnorechangesList(): string[];
     getAliasesList(): AliasMessage[];
     getAliasurnsList(): string[];
+    getImportid(): string;
 }
 type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
 interface Monitor {
@@ -284,9 +287,12 @@ export function installMocks(
             // In a preview the engine gives a provider whose settings are not all known an
             // unknown id, and answers every invoke on it with nothing.
             const unknownProvider = args.type.startsWith("pulumi:providers:") && containsUnknown(args.inputs);
-            return workspace.preview && (unknownProvider || (workspace.pendingUpdates?.includes(args.type) ?? true))
-                ? { id: "", state: args.inputs }
-                : computedState(args.type, args.name, args.inputs);
+            if (workspace.preview && (unknownProvider || (workspace.pendingUpdates?.includes(args.type) ?? true))) {
+                // An adopted object has its id in a preview too: the engine reads it by that id.
+                return { id: args.id ?? "", state: args.inputs };
+            }
+            const computed = computedState(args.type, args.name, args.inputs);
+            return args.id ? { ...computed, id: args.id } : computed;
         },
         call: (args) => {
             // The engine answers an invoke on a provider it cannot configure yet with nothing
@@ -411,6 +417,7 @@ export function installMocks(
                     aliases: aliasesOf(req),
                     retainOnDelete: req.getRetainondelete() ?? false,
                     ignoreChanges: [...(req.getIgnorechangesList() ?? [])].sort(),
+                    ...(req.getImportid() ? { importId: req.getImportid() } : {}),
                     seq: recorder.resources.length,
                 });
             }

@@ -11,7 +11,8 @@ export const UNKNOWN_PROVIDER_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** One step of the plan, in the shape of `pulumi preview --json`. */
 export interface PlanStep {
-    op: "create";
+    /** `import`: the resource adopts a deployed object by its id (the `import` option), as `pulumi preview` shows it. */
+    op: "create" | "import";
     urn: string;
     provider?: string;
     newState: {
@@ -39,7 +40,8 @@ export interface PlanDocument {
     config: Record<string, string>;
     steps: PlanStep[];
     diagnostics: { urn: string; prefix: string; message: string; severity: "warning" }[];
-    changeSummary: { create: number };
+    /** Steps by op; `import` only when some resource adopts a deployed object. */
+    changeSummary: { create: number; import?: number };
 }
 
 export interface PlanOptions {
@@ -352,7 +354,7 @@ function toDocument(
         providers.map((p) => [p.type.replace("pulumi:providers:", ""), `${p.urn}::${UNKNOWN_PROVIDER_ID}`]),
     );
 
-    const states: PlanStep["newState"][] = [
+    const states: (PlanStep["newState"] & { importId?: string })[] = [
         {
             urn: stackUrn,
             custom: false,
@@ -379,22 +381,26 @@ function toDocument(
                 ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
                 ...(r.ignoreChanges?.length ? { ignoreChanges: r.ignoreChanges } : {}),
                 ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
+                ...(r.importId ? { importId: r.importId } : {}),
                 dependencies: r.dependencies,
                 ...(provider ? { provider } : {}),
             };
         }),
     ];
-    const steps: PlanStep[] = orderSteps(states).map((s) => ({
-        op: "create",
+    // An adopted resource is an `import` step whose new state has the deployed object's id, as
+    // `pulumi preview --json` shows it (pulumi/pulumi pkg/resource/deploy/step.go, ImportStep).
+    const steps: PlanStep[] = orderSteps(states).map(({ importId, ...s }) => ({
+        op: importId ? "import" : "create",
         urn: s.urn,
         ...(s.provider ? { provider: s.provider } : {}),
-        newState: s,
+        newState: importId ? { ...s, id: importId } : s,
     }));
+    const imports = steps.filter((s) => s.op === "import").length;
     return {
         config,
         steps,
         diagnostics: warnings.map((message) => ({ urn: stackUrn, prefix: "warning: ", message, severity: "warning" })),
-        changeSummary: { create: steps.length },
+        changeSummary: { create: steps.length - imports, ...(imports > 0 ? { import: imports } : {}) },
     };
 }
 

@@ -20,7 +20,14 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean, dif
         const parent = s.newState.parent ?? "";
         children.set(parent, [...(children.get(parent) ?? []), s]);
     }
-    const rows: { prefix: string; type: string; name: string; protect: boolean; info: string; step: PlanStep }[] = [];
+    const rows: {
+        prefix: string;
+        type: string;
+        name: string;
+        protect: boolean;
+        info: string;
+        step: PlanStep;
+    }[] = [];
     const walk = (step: PlanStep, indent: string, last: boolean, root: boolean) => {
         const branch = root ? "" : `${indent}${last ? "└─ " : "├─ "}`;
         const shown = displayName(step.newState.type, step.newState.inputs);
@@ -29,7 +36,9 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean, dif
             type: step.newState.type,
             name: nameOf(step.urn),
             protect: step.newState.protect,
-            info: shown ? `[${shown.replaceAll(UNKNOWN, "output<string>")}]` : "",
+            info:
+                (shown ? `[${shown.replaceAll(UNKNOWN, "output<string>")}]` : "") +
+                (step.op === "import" ? `${shown ? " " : ""}[id=${step.newState.id}]` : ""),
             step,
         });
         const kids = children.get(step.urn) ?? [];
@@ -45,12 +54,15 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean, dif
         `     ${"Type".padEnd(typeWidth)}${"Name".padEnd(nameWidth)}${"Plan".padEnd(8)}Info`,
     ];
     for (const r of rows) {
+        // An adopted object is imported (`=`), as `pulumi preview` shows it; everything else is created.
+        const imported = r.step.op === "import";
+        const paint = imported ? c.cyan : c.green;
         lines.push(
-            `${c.green(" +  ")} ${(r.prefix + r.type).padEnd(typeWidth)}${r.name.padEnd(nameWidth)}${c.green("create")}  ${r.info}${r.protect ? " 🔒" : ""}`.trimEnd(),
+            `${paint(imported ? " =  " : " +  ")} ${(r.prefix + r.type).padEnd(typeWidth)}${r.name.padEnd(nameWidth)}${paint(imported ? "import" : "create")}  ${r.info}${r.protect ? " 🔒" : ""}`.trimEnd(),
         );
         if (diff && r.step.newState.custom) {
             for (const [path, value] of leaves(r.step.newState.inputs)) {
-                lines.push(c.green(`        + ${path}: ${formatValue(value)}`));
+                lines.push(paint(`        ${imported ? "=" : "+"} ${path}: ${formatValue(value)}`));
             }
         }
     }
@@ -66,6 +78,7 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean, dif
     }
     const protectedCount = doc.steps.filter((s) => s.newState.protect).length;
     lines.push("", "Resources:", `    ${c.green(`+ ${doc.changeSummary.create} to create`)}`);
+    if (doc.changeSummary.import) lines.push(`    ${c.cyan(`= ${doc.changeSummary.import} to import`)}`);
     if (protectedCount > 0) lines.push(`    ${protectedCount} protected from deletion (🔒)`);
     return `${lines.join("\n")}\n`;
 }
@@ -95,7 +108,14 @@ export function formatValue(value: unknown): string {
     return text.length > 120 ? `${text.slice(0, 60)}…" (${text.length} characters)` : text;
 }
 
-const SYMBOL: Record<DiffStep["op"], string> = { create: "+ ", update: "~ ", replace: "+-", delete: "- ", same: "  " };
+const SYMBOL: Record<DiffStep["op"], string> = {
+    create: "+ ",
+    import: "= ",
+    update: "~ ",
+    replace: "+-",
+    delete: "- ",
+    same: "  ",
+};
 
 /**
  * Renders a diff as `pulumi preview --diff` does: each changed resource with its changed
@@ -106,6 +126,7 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
     const c = pc.createColors(color);
     const paint: Record<DiffStep["op"], (s: string) => string> = {
         create: c.green,
+        import: c.cyan,
         update: c.yellow,
         replace: c.magenta,
         delete: c.red,
@@ -120,8 +141,9 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
             p(`${SYMBOL[step.op]} ${state.type}: (${step.op})  ${nameOf(step.urn)}${shown ? `  [${shown}]` : ""}`),
             `      [urn=${step.urn}]`,
         );
-        if (step.op === "create" || step.op === "delete") {
-            const sign = step.op === "create" ? "+" : "-";
+        if (step.op === "import") lines.push(`      [id=${state.id}]`);
+        if (step.op === "create" || step.op === "import" || step.op === "delete") {
+            const sign = step.op === "create" ? "+" : step.op === "import" ? "=" : "-";
             if (state.custom) {
                 for (const [path, value] of leaves(state.inputs))
                     lines.push(p(`      ${sign} ${path}: ${formatValue(value)}`));
@@ -177,10 +199,11 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
     const n = (op: DiffStep["op"]) => doc.changeSummary[op] ?? 0;
     lines.push("", "Resources:");
     if (n("create")) lines.push(c.green(`    + ${n("create")} to create`));
+    if (n("import")) lines.push(c.cyan(`    = ${n("import")} to import`));
     if (n("update")) lines.push(c.yellow(`    ~ ${n("update")} to update`));
     if (n("replace")) lines.push(c.magenta(`    +-${n("replace")} to replace`));
     if (n("delete")) lines.push(c.red(`    - ${n("delete")} to delete`));
-    const changes = n("create") + n("update") + n("replace") + n("delete");
+    const changes = n("create") + n("import") + n("update") + n("replace") + n("delete");
     lines.push(`    ${changes} change${changes === 1 ? "" : "s"}. ${n("same")} unchanged`);
     return `${lines.join("\n")}\n`;
 }

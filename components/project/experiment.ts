@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccessControl } from "../access";
+import { adoptOptions } from "./adopt";
 
 export interface ExperimentArgs {
     /** Workspace path of the experiment (resolved and prefixed by the caller). */
@@ -13,6 +14,8 @@ export interface ExperimentArgs {
     protect: boolean;
     /** Leave the experiment and its runs in the workspace when it leaves the program; default: `protect`. */
     retainOnDelete?: boolean;
+    /** Id of a deployed experiment to adopt (Pulumi `import`) instead of creating one; omitted: created. */
+    adoptId?: string;
 }
 
 /** The project's MLflow experiment and its permissions. */
@@ -25,10 +28,14 @@ export class Experiment extends pulumi.ComponentResource {
     constructor(name: string, args: ExperimentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:Experiment", name, {}, opts);
 
+        const inputs = { name: args.path, description: args.description };
         const experiment = new databricks.MlflowExperiment(
             name,
-            { name: args.path, description: args.description },
-            { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
+            inputs,
+            pulumi.mergeOptions(
+                { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
+                adoptOptions(args.adoptId, inputs),
+            ),
         );
         new databricks.Permissions(
             `${name}-perms`,

@@ -55,6 +55,8 @@ export class InferenceJob extends pulumi.ComponentResource {
             },
             args.permissions,
             this,
+            {},
+            args.adoptId,
         );
 
         this.jobId = job.id;

@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccessControl } from "../access";
+import { adoptOptions } from "./adopt";
 
 /** What the project's jobs have in common. */
 export interface CommonJobArgs {
@@ -18,6 +19,8 @@ export interface CommonJobArgs {
     tags: pulumi.Input<Record<string, string>>;
     /** Access control list of the job. */
     permissions: AccessControl[];
+    /** Id of a deployed job to adopt (Pulumi `import`) instead of creating one; omitted: created. */
+    adoptId?: string;
 }
 
 /** The job arguments the common settings give. */
@@ -67,8 +70,13 @@ export function declareJob(
     permissions: AccessControl[],
     parent: pulumi.Resource,
     opts: pulumi.CustomResourceOptions = {},
+    adoptId?: string,
 ): databricks.Job {
-    const job = new databricks.Job(name, { ...inputs, tasks: canonicalTasks(inputs.tasks) }, { ...opts, parent });
+    const job = new databricks.Job(
+        name,
+        { ...inputs, tasks: canonicalTasks(inputs.tasks) },
+        pulumi.mergeOptions({ ...opts, parent }, adoptOptions(adoptId, inputs)),
+    );
     new databricks.Permissions(`${name}-perms`, { jobId: job.id, accessControls: permissions }, { parent });
     return job;
 }

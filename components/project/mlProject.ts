@@ -149,6 +149,7 @@ export class MlProject extends pulumi.ComponentResource {
                 volumeStorageLocation: args.landingUrl
                     ? joinUrl(args.landingUrl, p.name, presets.ucName(INPUT_VOLUME))
                     : undefined,
+                adopt: { schema: p.adopt?.schema, model: p.adopt?.registeredModel, volume: p.adopt?.volume },
                 grants: {
                     schema: schemaGrants(args.access, p.modelReaders),
                     model: modelGrants(args.access, p.modelReaders),
@@ -167,6 +168,7 @@ export class MlProject extends pulumi.ComponentResource {
                 description: `Training runs of ${p.name} (${env}).`,
                 permissions: experimentPermissions(args.access),
                 protect: presets.protect,
+                adoptId: p.adopt?.experiment,
             },
             child,
         );
@@ -226,6 +228,7 @@ export class MlProject extends pulumi.ComponentResource {
                       minTimeBetweenTriggersSeconds: p.training.trigger.minTimeBetweenTriggersSeconds,
                       waitAfterLastChangeSeconds: p.training.trigger.waitAfterLastChangeSeconds,
                       timeoutSeconds: p.training.timeoutSeconds,
+                      adoptId: p.adopt?.trainingJob,
                   },
                   child,
               );
@@ -248,6 +251,7 @@ export class MlProject extends pulumi.ComponentResource {
                 cron: p.inference.cron,
                 timezone: p.inference.timezone,
                 pauseStatus: presets.pauseStatus(p.inference.pauseStatus),
+                adoptId: p.adopt?.inferenceJob,
             },
             child,
         );
@@ -289,6 +293,7 @@ export class MlProject extends pulumi.ComponentResource {
                     inferenceTable: { catalog, schema: schemaName, prefix: p.serving.inferenceTablePrefix },
                     permissions: servingPermissions(args.access),
                     keepLiveConfig: args.keepLiveServing,
+                    adoptId: p.adopt?.servingEndpoint,
                 },
                 child,
             );
@@ -321,6 +326,7 @@ export class MlProject extends pulumi.ComponentResource {
                     },
                     sqlWarehouseId: args.sqlWarehouseId,
                     protect: presets.protect,
+                    adoptId: p.adopt?.qualityMonitor,
                 },
                 child,
             );

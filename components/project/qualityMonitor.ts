@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MonitorSettings, PauseStatus } from "../../config/schema";
 import { type CommonJobArgs, commonJobInputs, declareJob } from "./jobCommon";
 import { ML_CLUSTER_KEY } from "./mlCluster";
+import { adoptOptions } from "./adopt";
 
 export interface QualityMonitorArgs {
     /** The endpoint's raw inference table (`<prefix>_payload`), derived from the endpoint. */
@@ -47,6 +48,8 @@ export interface QualityMonitorArgs {
     protect: boolean;
     /** Leave the processed table and its rows in the workspace when it leaves the program; default: `protect`. */
     retainOnDelete?: boolean;
+    /** Table name of a deployed monitor to adopt (Pulumi `import`) instead of creating one; omitted: created. */
+    adoptId?: string;
 }
 
 /** The processed table's columns, named by the monitor's settings. */
@@ -131,27 +134,28 @@ export class QualityMonitor extends pulumi.ComponentResource {
             this,
         );
 
+        const monitorInputs: databricks.QualityMonitorArgs = {
+            tableName,
+            outputSchemaName: pulumi.interpolate`${args.catalog}.${args.schema}`,
+            assetsDir: args.assetsDir,
+            inferenceLog: {
+                problemType: log.problemType,
+                predictionCol: log.predictionCol,
+                labelCol: log.labelCol,
+                modelIdCol: log.modelIdCol,
+                timestampCol: log.timestampCol,
+                granularities: log.granularities,
+            },
+            slicingExprs: args.slicingExprs,
+            warehouseId: args.sqlWarehouseId,
+            schedule: args.schedule
+                ? { quartzCronExpression: args.schedule.cron, timezoneId: args.schedule.timezone }
+                : undefined,
+        };
         const monitor = new databricks.QualityMonitor(
             name,
-            {
-                tableName,
-                outputSchemaName: pulumi.interpolate`${args.catalog}.${args.schema}`,
-                assetsDir: args.assetsDir,
-                inferenceLog: {
-                    problemType: log.problemType,
-                    predictionCol: log.predictionCol,
-                    labelCol: log.labelCol,
-                    modelIdCol: log.modelIdCol,
-                    timestampCol: log.timestampCol,
-                    granularities: log.granularities,
-                },
-                slicingExprs: args.slicingExprs,
-                warehouseId: args.sqlWarehouseId,
-                schedule: args.schedule
-                    ? { quartzCronExpression: args.schedule.cron, timezoneId: args.schedule.timezone }
-                    : undefined,
-            },
-            { parent: this },
+            monitorInputs,
+            pulumi.mergeOptions({ parent: this }, adoptOptions(args.adoptId, monitorInputs)),
         );
 
         this.tableName = monitor.tableName;

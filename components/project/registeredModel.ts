@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { Grant } from "../access";
+import { adoptOptions } from "./adopt";
 
 export interface RegisteredModelArgs {
     /** The environment's catalog (it must exist; this program does not own catalogs). */
@@ -39,6 +40,8 @@ export interface RegisteredModelArgs {
      * that `pulumi destroy` cleans a developer's sandbox.
      */
     retainOnDelete?: boolean;
+    /** Ids of deployed objects to adopt (Pulumi `import`) instead of creating them; omitted: created. */
+    adopt?: { schema?: string; model?: string; volume?: string };
 }
 
 /**
@@ -63,19 +66,21 @@ export class RegisteredModel extends pulumi.ComponentResource {
         }
         const stateful = { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect };
 
+        const schemaInputs: databricks.SchemaArgs = {
+            catalogName: args.catalog,
+            name: args.schema,
+            comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
+        };
         const schema = new databricks.Schema(
             `${name}-schema`,
-            {
-                catalogName: args.catalog,
-                name: args.schema,
-                comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
-                // Left out unless set, so that production schemas show no change.
-                forceDestroy: args.forceDestroy ? true : undefined,
-            },
+            schemaInputs,
             // Unity Catalog adds system-managed keys to a schema's properties after it is created,
             // and the provider reads them back (catalog/resource_schema.go Read): without this every
             // preview would remove them. The program sets no schema properties of its own.
-            { ...stateful, ignoreChanges: ["properties"] },
+            pulumi.mergeOptions(
+                { ...stateful, ignoreChanges: ["properties"] },
+                adoptOptions(args.adopt?.schema, schemaInputs),
+            ),
         );
         new databricks.Grants(
             `${name}-schema-grants`,
@@ -83,30 +88,32 @@ export class RegisteredModel extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const modelInputs: databricks.RegisteredModelArgs = {
+            catalogName: schema.catalogName,
+            schemaName: schema.name,
+            name: args.modelName,
+            comment: args.comment,
+            owner: args.owner,
+        };
         const model = new databricks.RegisteredModel(
             name,
-            {
-                catalogName: schema.catalogName,
-                schemaName: schema.name,
-                name: args.modelName,
-                comment: args.comment,
-                owner: args.owner,
-            },
-            stateful,
+            modelInputs,
+            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.model, modelInputs)),
         );
         new databricks.Grants(`${name}-grants`, { model: model.id, grants: args.grants.model }, { parent: this });
 
+        const volumeInputs: databricks.VolumeArgs = {
+            catalogName: schema.catalogName,
+            schemaName: schema.name,
+            name: args.volumeName,
+            volumeType: args.volumeStorageLocation ? "EXTERNAL" : "MANAGED",
+            storageLocation: args.volumeStorageLocation,
+            comment: "Landing zone for training data; new files start the training job.",
+        };
         const volume = new databricks.Volume(
             `${name}-volume`,
-            {
-                catalogName: schema.catalogName,
-                schemaName: schema.name,
-                name: args.volumeName,
-                volumeType: args.volumeStorageLocation ? "EXTERNAL" : "MANAGED",
-                storageLocation: args.volumeStorageLocation,
-                comment: "Landing zone for training data; new files start the training job.",
-            },
-            stateful,
+            volumeInputs,
+            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.volume, volumeInputs)),
         );
         new databricks.Grants(
             `${name}-volume-grants`,

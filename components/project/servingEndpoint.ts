@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccessControl } from "../access";
+import { adoptOptions } from "./adopt";
 
 /** One served model version and its share of the traffic. */
 export interface ServedRoute {
@@ -39,6 +40,8 @@ export interface ServingEndpointArgs {
      * endpoint keeps serving what it serves until it has them. Default: false.
      */
     keepLiveConfig?: boolean;
+    /** Name of a deployed endpoint to adopt (Pulumi `import`) instead of creating one; omitted: created. */
+    adoptId?: string;
 }
 
 /** Where the AI Gateway writes the inference table. */
@@ -76,35 +79,39 @@ export class ServingEndpoint extends pulumi.ComponentResource {
     constructor(name: string, args: ServingEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:ServingEndpoint", name, {}, opts);
 
-        const endpoint = new databricks.ModelServing(
-            name,
-            {
-                name: args.endpointName,
-                config: {
-                    servedEntities: args.routes.map((r) => ({
-                        name: servedEntityName(args.modelName, r.key),
-                        entityName: args.modelFullName,
-                        entityVersion: r.version,
-                        workloadSize: args.workloadSize,
-                        scaleToZeroEnabled: args.scaleToZero,
+        const inputs: databricks.ModelServingArgs = {
+            name: args.endpointName,
+            config: {
+                servedEntities: args.routes.map((r) => ({
+                    name: servedEntityName(args.modelName, r.key),
+                    entityName: args.modelFullName,
+                    entityVersion: r.version,
+                    workloadSize: args.workloadSize,
+                    scaleToZeroEnabled: args.scaleToZero,
+                })),
+                trafficConfig: {
+                    routes: args.routes.map((r) => ({
+                        servedEntityName: servedEntityName(args.modelName, r.key),
+                        trafficPercentage: r.trafficPercentage,
                     })),
-                    trafficConfig: {
-                        routes: args.routes.map((r) => ({
-                            servedEntityName: servedEntityName(args.modelName, r.key),
-                            trafficPercentage: r.trafficPercentage,
-                        })),
-                    },
-                },
-                aiGateway: {
-                    inferenceTableConfig: {
-                        enabled: true,
-                        catalogName: args.inferenceTable.catalog,
-                        schemaName: args.inferenceTable.schema,
-                        tableNamePrefix: args.inferenceTable.prefix,
-                    },
                 },
             },
-            { parent: this, ...(args.keepLiveConfig ? { ignoreChanges: ["config"] } : {}) },
+            aiGateway: {
+                inferenceTableConfig: {
+                    enabled: true,
+                    catalogName: args.inferenceTable.catalog,
+                    schemaName: args.inferenceTable.schema,
+                    tableNamePrefix: args.inferenceTable.prefix,
+                },
+            },
+        };
+        const endpoint = new databricks.ModelServing(
+            name,
+            inputs,
+            pulumi.mergeOptions(
+                { parent: this, ...(args.keepLiveConfig ? { ignoreChanges: ["config"] } : {}) },
+                adoptOptions(args.adoptId, inputs),
+            ),
         );
         new databricks.Permissions(
             `${name}-perms`,

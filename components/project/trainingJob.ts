@@ -81,6 +81,8 @@ export class TrainingJob extends pulumi.ComponentResource {
             },
             args.permissions,
             this,
+            {},
+            args.adoptId,
         );
 
         this.jobId = job.id;

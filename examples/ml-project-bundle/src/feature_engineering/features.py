@@ -1,0 +1,3 @@
+# Databricks notebook source
+# Placeholder: the features step of ml-project.
+print("features")

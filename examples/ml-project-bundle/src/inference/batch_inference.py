@@ -1,0 +1,3 @@
+# Databricks notebook source
+# Placeholder: the batch_inference step of ml-project.
+print("batch_inference")

@@ -1,0 +1,3 @@
+# Databricks notebook source
+# Placeholder: the evaluate step of ml-project.
+print("evaluate")

@@ -1,0 +1,3 @@
+# Databricks notebook source
+# Placeholder: the train step of ml-project.
+print("train")

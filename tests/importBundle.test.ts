@@ -1,0 +1,373 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { importBundle } from "../bundle/cli";
+import { adoptOptions } from "../components/project/adopt";
+import { settingsFromConfig } from "../config/load";
+import { PROJECT_SETTINGS } from "../config/scopes";
+import { readStackConfig } from "../plan/stackConfig";
+import { buildPlan, type PlanDocument } from "../plan/plan";
+import { diffPlans } from "../plan/diff";
+import { emptyPlan } from "../plan/base";
+import { renderDiff, renderTree } from "../plan/render";
+import { program } from "../program";
+import { PROJECT_DIR } from "./harness";
+
+/**
+ * `npm run import-bundle`: the example bundle imported plans as the stacks it was rendered into
+ * (a fixture copy of them), the deployment state of a target is adopted, real bundles of other
+ * shapes import or fail cleanly, naming every resource.
+ */
+
+const EXAMPLE = path.join(PROJECT_DIR, "examples", "ml-project-bundle");
+const SHIPPED = path.join(PROJECT_DIR, "tests", "fixtures", "import", "shipped");
+const STATES = path.join(PROJECT_DIR, "tests", "fixtures", "import", "state");
+const BUNDLES = path.join(PROJECT_DIR, "tests", "fixtures", "bundles");
+const USER = "jane.doe@example.com";
+
+function tmp(): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), "mlops-import-test-"));
+}
+
+async function plan(projectDir: string, stack: string): Promise<PlanDocument> {
+    return buildPlan(program, { projectDir, stack, currentUser: USER });
+}
+
+/**
+ * The resources of a plan by logical name, with what may differ on purpose taken out: the
+ * notebooks' content (the example's are placeholders), the workload's own library files (the
+ * shipped workload has one, the bundle none) and the served entities' names (a bundle serves a
+ * version number, the shipped production stack an alias resolving to the same version).
+ */
+function comparable(doc: PlanDocument): Map<string, { type: string; inputs: Record<string, unknown> }> {
+    const out = new Map<string, { type: string; inputs: Record<string, unknown> }>();
+    for (const s of doc.steps) {
+        const st = s.newState;
+        if (!st.custom || st.type.startsWith("pulumi:providers:")) continue;
+        const name = st.urn.split("::").pop() as string;
+        if (st.type === "databricks:index/workspaceFile:WorkspaceFile" && !name.includes("-lib-mlops_lib.")) continue;
+        const inputs = structuredClone(st.inputs);
+        if (st.type === "databricks:index/notebook:Notebook") delete inputs.contentBase64;
+        if (st.type === "databricks:index/modelServing:ModelServing") {
+            const config = inputs.config as {
+                servedEntities: { name?: string }[];
+                trafficConfig: { routes: { servedEntityName?: string }[] };
+            };
+            for (const e of config.servedEntities) delete e.name;
+            for (const r of config.trafficConfig.routes) delete r.servedEntityName;
+        }
+        out.set(name, { type: st.type, inputs });
+    }
+    return out;
+}
+
+describe("the example bundle", () => {
+    it.each(["dev", "prod"])("imported, its %s stack declares what the shipped stack declares", async (stack) => {
+        const out = tmp();
+        const outcome = await importBundle({ bundleDir: EXAMPLE, out, states: {}, user: USER });
+        expect(outcome.exitCode).toBe(0);
+        expect(fs.existsSync(path.join(out, "import-report.md"))).toBe(true);
+        const imported = comparable(await plan(out, stack));
+        const shipped = comparable(await plan(SHIPPED, stack));
+        expect([...imported.keys()].sort()).toEqual([...shipped.keys()].sort());
+        for (const [name, r] of shipped) {
+            expect({ name, type: imported.get(name)?.type, inputs: imported.get(name)?.inputs }).toEqual({
+                name,
+                type: r.type,
+                inputs: r.inputs,
+            });
+        }
+    });
+
+    it("reports every resource, and the monitor the program declares on another table", async () => {
+        const outcome = await importBundle({ bundleDir: EXAMPLE, out: tmp(), states: {}, user: USER });
+        const imported = outcome.entries.filter((e) => e.target === "prod" && e.kind === "imported").map((e) => e.path);
+        expect(imported.sort()).toEqual(
+            [
+                "resources.experiments.training_experiment",
+                "resources.jobs.batch_inference",
+                "resources.jobs.training_pipeline",
+                "resources.model_serving_endpoints.prediction_api",
+                "resources.quality_monitors.inference_monitor",
+                "resources.registered_models.main_model",
+                "resources.schemas.ml_data",
+                "resources.volumes.input",
+            ].sort(),
+        );
+        expect(outcome.entries).toContainEqual(
+            expect.objectContaining({
+                target: "prod",
+                kind: "differs",
+                path: "resources.quality_monitors.inference_monitor.table_name",
+            }),
+        );
+        expect(outcome.entries).toContainEqual(
+            expect.objectContaining({
+                kind: "note",
+                path: "resources.model_serving_endpoints.prediction_api.config.auto_capture_config",
+            }),
+        );
+        // Every setting of the example has a place in the config: nothing unmapped, nothing unresolved.
+        expect(outcome.entries.filter((e) => e.kind === "unmapped" || e.kind === "unresolved")).toEqual([]);
+    });
+});
+
+describe("adoption", () => {
+    it("adopts what a Terraform state deployed to prod, creates none of it, and leaves the monitor on another table", async () => {
+        const out = tmp();
+        const outcome = await importBundle({
+            bundleDir: EXAMPLE,
+            out,
+            states: { prod: path.join(STATES, "prod.terraform.tfstate") },
+            user: USER,
+        });
+        expect(outcome.exitCode).toBe(0);
+        const doc = await plan(out, "prod");
+        const imports = doc.steps.filter((s) => s.op === "import").map((s) => [s.newState.type, s.newState.id]);
+        expect(imports.sort()).toEqual(
+            [
+                ["databricks:index/job:Job", "1001"],
+                ["databricks:index/job:Job", "1002"],
+                ["databricks:index/mlflowExperiment:MlflowExperiment", "3141592653"],
+                ["databricks:index/schema:Schema", "prod_catalog.ml_data"],
+                ["databricks:index/registeredModel:RegisteredModel", "prod_catalog.ml_data.ml_model"],
+                ["databricks:index/volume:Volume", "prod_catalog.ml_data.input"],
+                ["databricks:index/modelServing:ModelServing", "ml-project-api-prod"],
+            ].sort(),
+        );
+        expect(doc.changeSummary.import).toBe(7);
+        const monitor = doc.steps.find((s) => s.newState.type === "databricks:index/qualityMonitor:QualityMonitor");
+        expect(monitor?.op).toBe("create");
+        expect(outcome.entries).toContainEqual(
+            expect.objectContaining({
+                target: "prod",
+                kind: "differs",
+                path: "resources.quality_monitors.inference_monitor",
+            }),
+        );
+        // The --base diff against a stack that has nothing yet lists the imports as imports.
+        const diff = diffPlans(emptyPlan(), doc);
+        expect(diff.changeSummary.import).toBe(7);
+        const shown = renderDiff(diff, "prod", "an empty stack", false);
+        expect(shown).toContain(
+            "=  databricks:index/job:Job: (import)  ml-project-training  [ml-project-training-prod]",
+        );
+        expect(shown).toContain("[id=1001]");
+        expect(shown).toContain("= 7 to import");
+        expect(renderTree(doc, "prod", false)).toMatch(
+            /ml-project-training +import +\[ml-project-training-prod\] \[id=1001\]/,
+        );
+        expect(fs.readFileSync(path.join(out, "Pulumi.prod.yaml"), "utf8")).toContain('trainingJob: "1001"');
+    });
+
+    it("adopts from the direct engine's resources.json with the developer's prefixed names", async () => {
+        const out = tmp();
+        const outcome = await importBundle({
+            bundleDir: EXAMPLE,
+            out,
+            states: { dev: path.join(STATES, "dev.resources.json") },
+            user: USER,
+        });
+        const adopted = outcome.entries.filter((e) => e.kind === "adopted").map((e) => e.path);
+        expect(adopted).toHaveLength(7);
+        const doc = await plan(out, "dev");
+        expect(doc.steps.filter((s) => s.op === "import").map((s) => s.newState.id)).toContain(
+            "dev_catalog.dev_jane_doe_ml_data.dev_jane_doe_ml_model_dev",
+        );
+    });
+
+    it("adopts nothing whose name differs from what the stack declares", async () => {
+        const state = JSON.parse(fs.readFileSync(path.join(STATES, "prod.terraform.tfstate"), "utf8"));
+        const schema = state.resources.find((r: { type: string }) => r.type === "databricks_schema");
+        schema.instances[0].attributes = { id: "prod_catalog.other", catalog_name: "prod_catalog", name: "other" };
+        const file = path.join(tmp(), "terraform.tfstate");
+        fs.writeFileSync(file, JSON.stringify(state));
+        const outcome = await importBundle({ bundleDir: EXAMPLE, out: tmp(), states: { prod: file }, user: USER });
+        const entry = outcome.entries.find(
+            (e) => e.path === "resources.schemas.ml_data" && e.target === "prod" && e.kind !== "imported",
+        );
+        expect(entry?.kind).toBe("differs");
+        expect(entry?.message).toContain('name "other" deployed, "ml_data" declared');
+        expect(outcome.result?.stacks.get("prod")?.["databricks-mlops:projectOverrides"]).not.toHaveProperty(
+            "ml-project.adopt.schema",
+        );
+    });
+});
+
+describe("real bundles", () => {
+    it.each([
+        ["default-python", 2, ["resources.pipelines.default_python_pipeline", "resources.jobs.default_python_job"]],
+        ["pydabs", 2, ["python.resources[0]"]],
+        ["app-with-job", 2, ["resources.apps.job_manager", "resources.jobs.my_job"]],
+        [
+            "mlops-stacks",
+            0,
+            [
+                "resources.jobs.model_training_job",
+                "resources.jobs.batch_inference_job",
+                "resources.registered_models.model",
+                "resources.experiments.experiment",
+            ],
+        ],
+    ])("%s: exits %i and names every resource", async (name, code, resources) => {
+        const outcome = await importBundle({ bundleDir: path.join(BUNDLES, name), out: tmp(), states: {}, user: USER });
+        expect(outcome.exitCode).toBe(code);
+        const named = new Set(outcome.entries.map((e) => e.path));
+        for (const r of resources) expect(named.has(r), r).toBe(true);
+        expect(outcome.report).not.toMatch(/at .*\.ts:\d+/);
+    });
+
+    it("mlops-stacks: every target is a stack, its unmapped settings named by key path", async () => {
+        const out = tmp();
+        const outcome = await importBundle({
+            bundleDir: path.join(BUNDLES, "mlops-stacks"),
+            out,
+            states: {},
+            user: USER,
+        });
+        expect([...(outcome.result?.stacks.keys() ?? [])].sort()).toEqual(["dev", "prod", "staging", "test"]);
+        expect(outcome.entries).toContainEqual(
+            expect.objectContaining({ kind: "unmapped", path: "resources.jobs.model_training_job.schedule" }),
+        );
+        expect(outcome.entries).toContainEqual(
+            expect.objectContaining({
+                kind: "unmapped",
+                path: "resources.jobs.model_training_job.tasks[1].notebook_task.base_parameters.git_source_info",
+            }),
+        );
+        const dev = await plan(out, "dev");
+        expect(dev.steps.some((s) => s.newState.type === "databricks:index/job:Job")).toBe(true);
+    });
+
+    it.each([
+        ["not a bundle", (dir: string) => fs.writeFileSync(path.join(dir, "README.md"), "x"), /not a bundle/],
+        [
+            "invalid YAML",
+            (dir: string) => fs.writeFileSync(path.join(dir, "databricks.yml"), "bundle: [\n"),
+            /databricks.yml: invalid YAML at line/,
+        ],
+        [
+            "a broken include",
+            (dir: string) =>
+                fs.writeFileSync(path.join(dir, "databricks.yml"), "bundle: {name: x}\ninclude: [missing.yml]\n"),
+            /does not match any files/,
+        ],
+    ])("%s: exit 2 with a message", async (_, make, message) => {
+        const dir = tmp();
+        make(dir);
+        const outcome = await importBundle({ bundleDir: dir, out: tmp(), states: {}, user: USER });
+        expect(outcome.exitCode).toBe(2);
+        expect(outcome.error).toMatch(message);
+    });
+});
+
+describe("--write", () => {
+    it("adds the project to a project folder's shared file and stack files, comments kept", async () => {
+        const dir = tmp();
+        for (const f of fs.readdirSync(SHIPPED)) fs.copyFileSync(path.join(SHIPPED, f), path.join(dir, f));
+        // A second project of the same workspaces: the example bundle under another name.
+        const bundle = tmp();
+        fs.cpSync(EXAMPLE, bundle, { recursive: true });
+        const root = path.join(bundle, "databricks.yml");
+        fs.writeFileSync(root, fs.readFileSync(root, "utf8").replaceAll("ml-project", "churn-two"));
+        const schemas = path.join(bundle, "resources", "schemas.yml");
+        fs.writeFileSync(schemas, fs.readFileSync(schemas, "utf8").replace("name: ${var.schema}", "name: churn_two"));
+        const outcome = await importBundle({ bundleDir: bundle, out: tmp(), writeInto: dir, states: {}, user: USER });
+        expect(outcome.error).toBeUndefined();
+        expect(outcome.exitCode).toBe(0);
+        const shared = fs.readFileSync(path.join(dir, "shared.yaml"), "utf8");
+        expect(shared).toContain("# What every stack shares");
+        expect(shared).toMatch(/- name: ml-project[\s\S]*- name: churn-two/);
+        const devStack = fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8");
+        expect(devStack).toContain("# The development target of seed 002");
+        expect(devStack).toContain("churn-two:");
+        const doc = await plan(dir, "dev");
+        expect(doc.steps.some((s) => s.urn.endsWith("::churn-two-training"))).toBe(true);
+    });
+
+    it("refuses a project that exists already, writing nothing", async () => {
+        const dir = tmp();
+        for (const f of fs.readdirSync(SHIPPED)) fs.copyFileSync(path.join(SHIPPED, f), path.join(dir, f));
+        const before = fs.readFileSync(path.join(dir, "shared.yaml"), "utf8");
+        const outcome = await importBundle({ bundleDir: EXAMPLE, out: tmp(), writeInto: dir, states: {}, user: USER });
+        expect(outcome.exitCode).toBe(2);
+        expect(outcome.error).toContain("a project named ml-project exists already");
+        expect(fs.readFileSync(path.join(dir, "shared.yaml"), "utf8")).toBe(before);
+    });
+});
+
+describe("the adopt config", () => {
+    const settings = (adopt: unknown) => {
+        const sc = readStackConfig(SHIPPED, "prod");
+        const overrides = {
+            "ml-project": { ...JSON.parse(sc.config["databricks-mlops:projectOverrides"])["ml-project"], adopt },
+        };
+        return () =>
+            settingsFromConfig({
+                namespace: sc.project,
+                stack: "prod",
+                config: { ...sc.config, "databricks-mlops:projectOverrides": JSON.stringify(overrides) },
+                isSecret: () => false,
+                projectDir: SHIPPED,
+            });
+    };
+
+    it.each([
+        [{ trainingJob: "12a" }, /adopt.trainingJob: expected a job id \(digits\), found "12a"/],
+        [{ registeredModel: "ml_model" }, /adopt.registeredModel: expected a three-level model name/],
+        [{ pipeline: "x" }, /adopt.pipeline: unknown key; expected one of trainingJob, inferenceJob/],
+    ])("refuses %j with the key path", (adopt, message) => {
+        expect(settings(adopt)).toThrow(message);
+    });
+
+    it("accepts the ids a state gives and is an environment-scoped setting", () => {
+        const s = settings({
+            trainingJob: "1001",
+            schema: "prod_catalog.ml_data",
+            servingEndpoint: "ml-project-api-prod",
+        })();
+        expect(s.projects[0].adopt).toEqual({
+            trainingJob: "1001",
+            schema: "prod_catalog.ml_data",
+            servingEndpoint: "ml-project-api-prod",
+        });
+        expect(PROJECT_SETTINGS).toContainEqual({ path: ["adopt"], scope: "environment" });
+    });
+
+    it("adoptOptions: import by id with the declared inputs ignored; nothing without an id", () => {
+        expect(adoptOptions("1001", { name: "x", tasks: [] })).toEqual({
+            import: "1001",
+            ignoreChanges: ["name", "tasks"],
+        });
+        expect(adoptOptions(undefined, { name: "x" })).toEqual({});
+    });
+});
+
+describe("the command", () => {
+    const run = (args: string[]) =>
+        spawnSync(
+            path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"),
+            [path.join(PROJECT_DIR, "bundle", "cli.ts"), ...args],
+            {
+                encoding: "utf8",
+                env: { ...process.env, NO_COLOR: "1" },
+            },
+        );
+
+    it("exits 0 with the report on stdout and beside the output; 2 with one line for a folder that is no bundle", () => {
+        const out = tmp();
+        const ok = run([EXAMPLE, "--out", out]);
+        expect(ok.status).toBe(0);
+        expect(ok.stdout).toContain("# Import of the bundle ml-project");
+        expect(fs.readFileSync(path.join(out, "import-report.md"), "utf8")).toBe(ok.stdout);
+        const bad = run([tmp(), "--out", tmp()]);
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toMatch(/^error: .*not a bundle: expected one of databricks.yml/m);
+        expect(bad.stderr).not.toMatch(/\n\s+at /);
+        const usage = run([EXAMPLE]);
+        expect(usage.status).toBe(2);
+        expect(usage.stderr).toContain("required option '--out <folder>' not specified");
+    }, 120_000);
+});
