@@ -16,6 +16,7 @@ import {
 } from "./policy";
 import { renderDiff, renderTree } from "./render";
 import { PlanInputError, readStackConfig } from "./stackConfig";
+import { runMain, strictUsage, UsageError } from "./usage";
 
 /**
  * `npm run plan -- --stack <name> [--json]`: what `pulumi up` would create, offline. It loads the
@@ -75,9 +76,8 @@ async function main(argv: string[]): Promise<number> {
             "evaluate the CrossGuard policy pack in <dir>, as `pulumi preview --policy-pack`",
         )
         .option("--policy-pack-config <file>", "the pack's config for this stack (JSON), as `--policy-pack-config`")
-        .option("--no-color", "plain text output")
-        .showHelpAfterError();
-    cli.parse(argv);
+        .option("--no-color", "plain text output");
+    strictUsage(cli, "npm run plan --").parse(argv);
     const opts = cli.opts<{
         unknowns?: boolean;
         stack: string;
@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
         policyPackConfig?: string;
     }>();
     if (opts.policyPackConfig !== undefined && opts.policyPack === undefined) {
-        throw new PlanInputError("--policy-pack-config: needs --policy-pack");
+        throw new UsageError("--policy-pack-config: needs --policy-pack");
     }
     // The pack and its config are read before the program runs, so that a bad one fails at once.
     const pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
@@ -165,28 +165,11 @@ async function main(argv: string[]): Promise<number> {
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
 }
 
-// A reader that goes away early (`| head`) is not an error of the plan.
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE") throw err;
-});
-
-// The status is set, never `process.exit`ed: a pipe takes stdout asynchronously, and exiting at
-// once would cut the document at the pipe's buffer (64 KiB). Nothing the plan runs keeps the
-// event loop alive (the mocks open no connection), so the process ends once stdout has drained.
-main(process.argv).then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (err: unknown) => {
-        // Bad input (stack config, files) is reported as a message, never as a stack trace.
-        if (err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError")) {
-            process.stderr.write(`error: ${err.message}\n`);
-            process.exitCode = 2;
-            return;
-        }
-        process.stderr.write(
-            `error: the plan failed unexpectedly:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-        );
-        process.exitCode = 1;
-    },
+// Bad input (stack config, files) is reported as a message, never as a stack trace. The status
+// is set, never `process.exit`ed (see plan/usage.ts): nothing the plan runs keeps the event loop
+// alive (the mocks open no connection), so the process ends once stdout has drained.
+runMain(
+    () => main(process.argv),
+    (err) => err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError"),
+    "the plan failed unexpectedly",
 );
