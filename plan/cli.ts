@@ -12,6 +12,7 @@ import {
     loadPolicyPack,
     type PolicyViolation,
     readPolicyConfig,
+    renderPolicySummary,
     renderViolations,
 } from "./policy";
 import { renderDiff, renderTree } from "./render";
@@ -103,6 +104,10 @@ async function main(argv: string[]): Promise<number> {
     const policies = async (doc: PlanDocument): Promise<PolicyViolation[] | undefined> =>
         pack ? evaluatePolicies(doc, pack, packConfig) : undefined;
     // Mandatory violations fail the command, as they fail `pulumi preview`.
+    const policyText = (violations: PolicyViolation[] | undefined, doc: PlanDocument, color: boolean) =>
+        pack && violations
+            ? renderViolations(violations, doc, color) + renderPolicySummary(violations, pack, packConfig, color)
+            : "";
     const policyExit = (violations: PolicyViolation[] | undefined) =>
         violations && hasMandatory(violations) ? EXIT_POLICY_VIOLATION : 0;
 
@@ -137,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
         emit(
             opts.json
                 ? `${JSON.stringify(violations ? { ...doc, policyViolations: violations } : doc, null, 2)}\n`
-                : renderTree(doc, opts.stack, color, opts.diff) + renderViolations(violations ?? [], doc, color),
+                : renderTree(doc, opts.stack, color, opts.diff) + policyText(violations, doc, color),
         );
         return policyExit(violations);
     }
@@ -158,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
     emit(
         opts.json
             ? `${JSON.stringify(violations ? { ...diff, policyViolations: violations } : diff, null, 2)}\n`
-            : renderDiff(diff, opts.stack, base.label, color) + renderViolations(violations ?? [], head, color),
+            : renderDiff(diff, opts.stack, base.label, color) + policyText(violations, head, color),
     );
     // A mandatory violation cannot be waived, a destructive change can (on purpose): 4 wins.
     if (policyExit(violations) !== 0) return EXIT_POLICY_VIOLATION;
