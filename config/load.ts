@@ -103,7 +103,7 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate): string[] {
 
 /**
  * ` (did you mean "x"?)` when one candidate is close to what was written: the same but for case,
- * or at most a third of its letters (and 3) away; "" otherwise.
+ * or at most a third of its length (and 3) in edits away; "" otherwise.
  */
 export function didYouMean(found: string, candidates: string[], show: (c: string) => string = (c) => `"${c}"`): string {
     let best: string | undefined;
@@ -113,7 +113,7 @@ export function didYouMean(found: string, candidates: string[], show: (c: string
         const d = c.toLowerCase() === found.toLowerCase() ? 0 : distance(c, found);
         if (d < bestDistance) [best, bestDistance] = [c, d];
     }
-    const limit = Math.min(3, Math.max(1, Math.floor(found.length / 3)));
+    const limit = Math.min(3, Math.floor(found.length / 3));
     return best !== undefined && bestDistance <= limit ? ` (did you mean ${show(best)}?)` : "";
 }
 
