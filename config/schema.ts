@@ -317,13 +317,21 @@ const retrainingSchema = z
     })
     .strict();
 
+/** What a project name may be: it starts every name of the project's resources. */
+export const PROJECT_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+export const PROJECT_NAME_RULE = "expected lower case letters, digits and '-', at most 40";
+const projectName = z.string().regex(PROJECT_NAME, PROJECT_NAME_RULE);
+
 const projectSchema = z
     .object({
         /** The ML project's name (the bundle name): lower case, digits and dashes. */
-        name: z
-            .string()
-            .regex(/^[a-z][a-z0-9-]{0,39}$/, "expected lower case letters, digits and '-', at most 40")
-            .meta(E),
+        name: projectName.meta(E),
+        /**
+         * Names the project had before: its resources keep their state (their URNs, through Pulumi
+         * aliases), so renaming a project updates its jobs and endpoint and never deletes its
+         * model, experiment or schema. Keep an old name until every stack has been deployed since.
+         */
+        previousNames: z.array(projectName).default([]).meta(E),
         /** Unity Catalog schema holding the model, the volume and the tables. */
         schema: ucName.meta(E),
         /** MLflow experiment path. */
@@ -626,6 +634,23 @@ export const settingsSchema = z
                 }
             });
         }
+        // A previous name is that project's own: no other project has it now or had it.
+        const current = s.projects.map((p) => p.name);
+        const claimed = new Map<string, string>();
+        s.projects.forEach((p, i) => {
+            p.previousNames.forEach((old, j) => {
+                const other = current.includes(old) ? old : claimed.get(old);
+                if (other !== undefined || old === p.name) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["projects", i, "previousNames", j],
+                        message: `expected a name no other project has or had, found "${old}", ${old === p.name ? "the project's own name" : other === old ? "the name of a project" : `a previous name of ${other}`}`,
+                        input: old,
+                    });
+                }
+                claimed.set(old, p.name);
+            });
+        });
         s.projects.forEach((p, i) => {
             if (p.deployment === "model" && s.mode === "production" && p.promotion === undefined) {
                 ctx.addIssue({

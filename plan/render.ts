@@ -175,10 +175,21 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
             c.yellow("Renamed: the URN changed, so Pulumi deletes the old resource and creates the new one:"),
         );
         for (const r of doc.renames) {
+            lines.push(`    ${r.oldUrn}`, `    => ${r.newUrn}`);
+            if (!r.project)
+                lines.push(`    to move the state instead, give the new resource the option aliases: ["${r.oldUrn}"]`);
+        }
+        // A project renamed in config: one config key keeps all of its resources.
+        const projectRenames = new Map(
+            doc.renames.filter((r) => r.project).map((r) => [`${r.project?.from}\0${r.project?.to}`, r.project]),
+        );
+        for (const p of projectRenames.values()) {
             lines.push(
-                `    ${r.oldUrn}`,
-                `    => ${r.newUrn}`,
-                `    to move the state instead, give the new resource the option aliases: ["${r.oldUrn}"]`,
+                c.yellow(
+                    `    project ${p?.from} is now ${p?.to}: to keep its resources (and its model's versions, its experiment's runs), list its old name in the project's config:`,
+                ),
+                `      - name: ${p?.to}`,
+                `        previousNames: [${p?.from}]`,
             );
         }
     }

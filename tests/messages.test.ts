@@ -4,14 +4,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { ConfigError, didYouMean, settingsFromConfig } from "../config/load";
 import { diffPlans } from "../plan/diff";
 import type { PlanDocument } from "../plan/plan";
 import { loadPolicyPack, renderPolicySummary } from "../plan/policy";
 import { jsonDocumentChanges, renderDiff, renderTree } from "../plan/render";
-import { listStacks, PlanInputError, readStackConfig } from "../plan/stackConfig";
+import { PlanInputError, readStackConfig } from "../plan/stackConfig";
 import { PROJECT_DIR, planStack } from "./harness";
+import { scratch, type Yaml } from "./scratch";
 
 /** Every message a user can act on: the file and key that set a value, one line, the right exit status. */
 
@@ -30,29 +31,6 @@ async function run(script: string, args: string[]): Promise<{ code: number; stdo
         const e = err as { code: number; stdout: string; stderr: string };
         return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
-}
-
-type Yaml = Record<string, any>;
-
-/**
- * A copy of the project's Pulumi.yaml, shared.yaml and stack files, each parsed, edited and
- * written back; `shared: null` leaves the shared file out.
- */
-function scratch(edit: { shared?: ((s: Yaml) => void) | null; stacks?: Record<string, (c: Yaml) => void> } = {}) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-messages-"));
-    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-    if (edit.shared !== null) {
-        const shared = parse(fs.readFileSync(path.join(PROJECT_DIR, "shared.yaml"), "utf8")) as Yaml;
-        edit.shared?.(shared);
-        fs.writeFileSync(path.join(dir, "shared.yaml"), stringify(shared));
-    }
-    for (const stack of listStacks(PROJECT_DIR)) {
-        const file = `Pulumi.${stack}.yaml`;
-        const doc = parse(fs.readFileSync(path.join(PROJECT_DIR, file), "utf8")) as { config: Yaml };
-        edit.stacks?.[stack]?.(doc.config);
-        fs.writeFileSync(path.join(dir, file), stringify(doc));
-    }
-    return dir;
 }
 
 function problemsOf(dir: string, stack: string): string[] {
