@@ -2,9 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { distance } from "fastest-levenshtein";
-import { type Document, parseDocument, parse as parseYaml } from "yaml";
+import { parseDocument, parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { type Settings, settingsSchema } from "./schema";
+import { yamlProblem } from "./yaml";
+
+export { yamlProblem } from "./yaml";
 
 /**
  * A stack configuration the program refuses. It is a `pulumi.RunError`, so `pulumi up` prints the
@@ -383,23 +386,6 @@ export function readSharedFile(projectDir: string): Record<string, unknown> {
         throw new ConfigError(`invalid stack configuration:\n  ${problem}`, [problem]);
     }
     return value;
-}
-
-/**
- * A YAML document's first syntax error as one line: `<file>: line 3, column 1: invalid YAML: all
- * mapping items must start at the same column`. The yaml library's pretty message repeats the
- * position and ends with a colon and a code excerpt; the position is given once, the excerpt left
- * to the editor. `undefined` when the document parsed.
- */
-export function yamlProblem(file: string, doc: Document): string | undefined {
-    const e = doc.errors[0];
-    if (!e) return undefined;
-    const where = e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : "";
-    const message = e.message
-        .split("\n")[0]
-        .replace(/ at line \d+, column \d+:?$/, "")
-        .replace(/:$/, "");
-    return `${file}: ${where}invalid YAML: ${lowerFirst(message)}`;
 }
 
 /**

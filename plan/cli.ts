@@ -1,22 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { forOfflinePlan } from "../declarationStacks";
-import { planBase } from "./base";
-import { diffPlans } from "./diff";
-import { buildPlan, defaultModelVersions, type PlanDocument } from "./plan";
-import {
-    EXIT_POLICY_VIOLATION,
-    evaluatePolicies,
-    hasMandatory,
-    loadPolicyPack,
-    type PolicyViolation,
-    readPolicyConfig,
-    renderPolicySummary,
-    renderViolations,
-} from "./policy";
-import { renderDiff, renderTree } from "./render";
-import { PlanInputError, readStackConfig } from "./stackConfig";
+import type { PlanDocument } from "./plan";
+import type { PolicyViolation } from "./policy";
+import { PlanInputError } from "./stackConfig";
 import { runMain, strictUsage, UsageError } from "./usage";
 
 /**
@@ -98,6 +85,28 @@ async function main(argv: string[]): Promise<number> {
     if (opts.policyPackConfig !== undefined && opts.policyPack === undefined) {
         throw new UsageError("--policy-pack-config: needs --policy-pack");
     }
+    // Loaded once the arguments are good: a usage error answers at once, without the SDKs.
+    const [
+        { forOfflinePlan },
+        { planBase },
+        { diffPlans },
+        { buildPlan, defaultModelVersions },
+        policy,
+        render,
+        stackConfig,
+    ] = await Promise.all([
+        import("../declarationStacks"),
+        import("./base"),
+        import("./diff"),
+        import("./plan"),
+        import("./policy"),
+        import("./render"),
+        import("./stackConfig"),
+    ]);
+    const { EXIT_POLICY_VIOLATION, evaluatePolicies, hasMandatory, loadPolicyPack, readPolicyConfig } = policy;
+    const { renderPolicySummary, renderViolations } = policy;
+    const { renderDiff, renderTree } = render;
+    const { readStackConfig } = stackConfig;
     // The pack and its config are read before the program runs, so that a bad one fails at once.
     const pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
     const packConfig = pack && opts.policyPackConfig ? readPolicyConfig(opts.policyPackConfig, pack) : {};

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isScalar, parseDocument } from "yaml";
-import { yamlProblem } from "../config/load";
+import { yamlProblem } from "../config/yaml";
 
 /**
  * Reads a stack's configuration the way the Pulumi CLI hands it to the program: the project's
