@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import type { PlanDocument } from "./plan";
 import type { PolicyViolation } from "./policy";
-import { PlanInputError } from "./stackConfig";
+import { PlanInputError, readStackConfig } from "./stackConfig";
 import { runMain, strictUsage, UsageError } from "./usage";
 
 /**
@@ -86,37 +86,29 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError("--policy-pack-config: needs --policy-pack");
     }
     // Loaded once the arguments are good: a usage error answers at once, without the SDKs.
-    const [
-        { forOfflinePlan },
-        { planBase },
-        { diffPlans },
-        { buildPlan, defaultModelVersions },
-        policy,
-        render,
-        stackConfig,
-    ] = await Promise.all([
-        import("../declarationStacks"),
-        import("./base"),
-        import("./diff"),
-        import("./plan"),
-        import("./policy"),
-        import("./render"),
-        import("./stackConfig"),
-    ]);
+    const [{ forOfflinePlan }, { planBase }, { diffPlans }, { buildPlan, defaultModelVersions }, policy, render] =
+        await Promise.all([
+            import("../declarationStacks"),
+            import("./base"),
+            import("./diff"),
+            import("./plan"),
+            import("./policy"),
+            import("./render"),
+        ]);
     const { EXIT_POLICY_VIOLATION, evaluatePolicies, hasMandatory, loadPolicyPack, readPolicyConfig } = policy;
     const { renderPolicySummary, renderViolations } = policy;
     const { renderDiff, renderTree } = render;
-    const { readStackConfig } = stackConfig;
     // The pack and its config are read before the program runs, so that a bad one fails at once.
     const pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
     const packConfig = pack && opts.policyPackConfig ? readPolicyConfig(opts.policyPackConfig, pack) : {};
     const policies = async (doc: PlanDocument): Promise<PolicyViolation[] | undefined> =>
         pack ? evaluatePolicies(doc, pack, packConfig) : undefined;
-    // Mandatory violations fail the command, as they fail `pulumi preview`.
+    // The violations, then what the pack ran (so a clean run shows it ran).
     const policyText = (violations: PolicyViolation[] | undefined, doc: PlanDocument, color: boolean) =>
         pack && violations
             ? renderViolations(violations, doc, color) + renderPolicySummary(violations, pack, packConfig, color)
             : "";
+    // Mandatory violations fail the command, as they fail `pulumi preview`.
     const policyExit = (violations: PolicyViolation[] | undefined) =>
         violations && hasMandatory(violations) ? EXIT_POLICY_VIOLATION : 0;
 
