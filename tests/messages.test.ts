@@ -77,7 +77,8 @@ describe("a value is blamed on the file and key that set it", () => {
         const dir = scratch({
             stacks: {
                 prod: (c) => {
-                    const name = Object.keys(c[`${NS}:projectOverrides`] ?? {})[0] ?? "ml-project";
+                    const name = parse(fs.readFileSync(path.join(PROJECT_DIR, "shared.yaml"), "utf8")).projects[0]
+                        .name as string;
                     c[`${NS}:projectOverrides`] = {
                         [name]: { serving: { routes: [{ alias: "Champion", trafficPercentage: 100 }] } },
                     };

@@ -90,12 +90,14 @@ describe("npm run new-project", () => {
         { timeout: 600_000 },
         async () => {
             const dir = checkoutCopy();
+            // A name the checkout's shared.yaml has no project of.
+            const name = `new-${process.pid}`;
             const tsx = path.join(dir, "node_modules", ".bin", "tsx");
             const env = { ...process.env, NO_COLOR: "1" };
-            const made = await exec(tsx, ["scripts/new-project.ts", "fraud-scoring"], { cwd: dir, env });
-            expect(made.stdout).toContain("Added project fraud-scoring to shared.yaml");
+            const made = await exec(tsx, ["scripts/new-project.ts", name], { cwd: dir, env });
+            expect(made.stdout).toContain(`Added project ${name} to shared.yaml`);
             expect(made.stdout).toContain("Edit next:");
-            expect(fs.existsSync(path.join(dir, "workloads", "fraud-scoring", "train.py"))).toBe(true);
+            expect(fs.existsSync(path.join(dir, "workloads", name, "train.py"))).toBe(true);
 
             const stacks = fs
                 .readdirSync(dir)
@@ -108,7 +110,7 @@ describe("npm run new-project", () => {
                     maxBuffer: 256 * 1024 * 1024,
                 });
                 const doc = JSON.parse(stdout) as PlanDocument;
-                expect(doc.steps.some((s) => s.urn.endsWith("::fraud-scoring-model"))).toBe(true);
+                expect(doc.steps.some((s) => s.urn.endsWith(`::${name}-model`))).toBe(true);
                 const list = fs
                     .readFileSync(path.join(dir, "tests", "urns", `${stack}.txt`), "utf8")
                     .split("\n")
@@ -116,12 +118,12 @@ describe("npm run new-project", () => {
                 expect(urnProblems(`${stack}.txt`, checkUrns(list, doc))).toBe("");
             }
 
-            const again = await exec(tsx, ["scripts/new-project.ts", "fraud-scoring"], { cwd: dir, env }).catch(
+            const again = await exec(tsx, ["scripts/new-project.ts", name], { cwd: dir, env }).catch(
                 (e: { code: number; stderr: string }) => e,
             );
             expect(again).toMatchObject({
                 code: 2,
-                stderr: 'error: <name>: expected a name no project has, found "fraud-scoring", a project of shared.yaml\n',
+                stderr: `error: <name>: expected a name no project has, found "${name}", a project of shared.yaml\n`,
             });
         },
     );

@@ -45,13 +45,14 @@ describe("a project renamed in config", () => {
     it("with previousNames: every stateful resource is the same one, nothing is deleted", async () => {
         const base = (await planStack(STACK)).doc;
         const head = (await planStack(STACK, { projectDir: renamed([OLD_NAME]) })).doc;
-        const project = head.steps.find((s) => s.newState.type === PROJECT_TYPE);
-        expect(project?.urn.endsWith(`::${NEW_NAME}`)).toBe(true);
+        expect(head.steps.some((s) => s.newState.type === PROJECT_TYPE && s.urn.endsWith(`::${NEW_NAME}`))).toBe(true);
         const diff = diffPlans(base, head);
         expect(diff.destructive).toEqual([]);
         expect(diff.steps.filter((s) => s.op === "delete" || s.op === "create").map((s) => s.urn)).toEqual([]);
         // Its model, experiment and schema are compared with their old state, not recreated.
-        const stateful = diff.steps.filter((s) => STATEFUL_TYPES.has((s.newState ?? s.oldState)?.type ?? ""));
+        const stateful = diff.steps.filter(
+            (s) => STATEFUL_TYPES.has(s.newState?.type ?? "") && s.urn.includes(`::${NEW_NAME}-`),
+        );
         expect(stateful.length).toBeGreaterThan(0);
         for (const s of stateful) expect(s.oldState?.urn).toMatch(new RegExp(`::${OLD_NAME}-[^:]+$`));
         // The committed URN list of the old name still holds: the engine finds each old URN.
