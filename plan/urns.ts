@@ -8,6 +8,9 @@ import type { PlanDocument } from "./plan";
  * stacks' URNs are committed (`tests/urns/<stack>.txt`) and checked against each plan.
  */
 
+/** The component type of an ML project, named as the project is in config. */
+const PROJECT_COMPONENT = "mlops:databricks:MlProject";
+
 /** The command that rewrites the committed URN lists. */
 export const UPDATE_COMMAND = "npm run urns:update";
 
@@ -124,9 +127,18 @@ export function urnProblems(listFile: string, check: UrnCheck): string {
         );
         for (const urn of check.missing) {
             const candidates = check.added.filter((u) => typeOf(u) === typeOf(urn));
+            // A project renamed in config: one key keeps all of its resources (docs/projects.md).
+            const project =
+                urn.split("::")[2] === PROJECT_COMPONENT
+                    ? [
+                          `    If project ${nameOf(urn)} was renamed in config, list its old name in the new project's config:`,
+                          `      previousNames: [${nameOf(urn)}]`,
+                      ]
+                    : [];
             out.push(
                 `  ${urn}`,
                 ...candidates.map((u) => `    renamed or moved? the plan has ${u}`),
+                ...project,
                 `    If it was renamed or moved, keep its identity with the resource option`,
                 `      aliases: [{ name: "${nameOf(urn)}" }]            (the old name; add parent: <its old parent> if the parent changed too)`,
                 `      or aliases: ["${urn}"]`,

@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { ConfigError } from "../config/load";
 import { diffPlans, PROJECT_TYPE, STATEFUL_TYPES } from "../plan/diff";
 import { renderDiff } from "../plan/render";
-import { checkUrns, planUrns } from "../plan/urns";
+import { checkUrns, planUrns, urnProblems } from "../plan/urns";
 import { PROJECT_DIR, planStack } from "./harness";
 import { scratch, type Yaml } from "./scratch";
 
@@ -77,6 +77,10 @@ describe("a project renamed in config", () => {
         const text = renderDiff(diff, STACK, "base.json", false);
         expect(text).toContain(`    project ${OLD_NAME} is now ${NEW_NAME}: to keep its resources`);
         expect(text).toContain(`      - name: ${NEW_NAME}\n        previousNames: [${OLD_NAME}]\n`);
+        // The URN guard says the same.
+        expect(urnProblems("prod.txt", checkUrns(planUrns(base), head))).toContain(
+            `    If project ${OLD_NAME} was renamed in config, list its old name in the new project's config:\n      previousNames: [${OLD_NAME}]\n`,
+        );
     });
 
     it("refuses a previous name that is another project's", async () => {
