@@ -202,7 +202,8 @@ where and as whom it runs (catalog, mode, run-as, names, served versions, pause 
 promoted.
 
 **Default.** \`**required**\`: the stack has no value unless it sets one (Pulumi.yaml may declare a
-default for every stack); \`(none)\`: left out unless set, with the behaviour the description says.
+default for every stack); inside an object, required when the object is set. \`(none)\`: left out
+unless set, with the behaviour the description says.
 
 **Checked example outputs.** A fenced block right after a line
 \`<!-- output: <command> -->\` in README.md or docs/*.md holds what that command prints (stdout and
