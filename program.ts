@@ -171,7 +171,10 @@ export async function program(): Promise<Record<string, unknown>> {
                 servedRoutes: served[i].routes,
                 keepLiveServing: served[i].keepLive,
             },
-            { providers },
+            // A renamed project keeps its resources: the component answers to its old names, and
+            // the engine carries the alias to every child whose name starts with the project's
+            // (pulumi/pulumi pkg/resource/deploy/step_generator.go, inheritedChildAlias).
+            { providers, aliases: p.previousNames.map((name) => ({ name })) },
         );
         projects[p.name] = {
             trainingJobId: project.trainingJobId,

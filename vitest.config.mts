@@ -8,5 +8,7 @@ export default defineConfig({
         pool: "forks",
         isolate: true,
         testTimeout: 30_000,
+        // Every temporary folder of the run inside one, removed at the end (tests/globalSetup.ts).
+        globalSetup: ["tests/globalSetup.ts"],
     },
 });

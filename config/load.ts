@@ -5,6 +5,9 @@ import { distance } from "fastest-levenshtein";
 import { parseDocument, parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { type Settings, settingsSchema } from "./schema";
+import { yamlProblem } from "./yaml";
+
+export { yamlProblem } from "./yaml";
 
 /**
  * A stack configuration the program refuses. It is a `pulumi.RunError`, so `pulumi up` prints the
@@ -67,14 +70,17 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate): string[] {
         case "unrecognized_keys":
             return issue.keys.map(
                 (k) =>
-                    `${at([...issue.path, k])}: unknown key; expected ${expectedKeys(issue.path)}, found "${k}" (check the spelling)`,
+                    `${at([...issue.path, k])}: unknown key; expected ${describeKeys(issue.path)}, found "${k}"${didYouMean(k, keysAt(issue.path)) || " (check the spelling)"}`,
             );
         case "invalid_type":
             return [`${at(issue.path)}: expected ${issue.expected}, found ${describeValue(issue.input)}`];
-        case "invalid_value":
+        case "invalid_value": {
+            const values = issue.values.filter((v): v is string => typeof v === "string");
+            const hint = typeof issue.input === "string" ? didYouMean(issue.input, values, JSON.stringify) : "";
             return [
-                `${at(issue.path)}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, found ${describeValue(issue.input)}`,
+                `${at(issue.path)}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, found ${describeValue(issue.input)}${hint}`,
             ];
+        }
         case "custom":
             return [
                 `${at(issue.path)}: ${issue.message}${issue.message.includes("found") ? "" : `, found ${describeValue(issue.input)}`}`,
@@ -98,8 +104,30 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate): string[] {
     }
 }
 
+/**
+ * ` (did you mean "x"?)` when one candidate is close to what was written: the same but for case,
+ * or at most a third of its length (and 3) in edits away; "" otherwise.
+ */
+export function didYouMean(found: string, candidates: string[], show: (c: string) => string = (c) => `"${c}"`): string {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        if (c === found) continue;
+        const d = c.toLowerCase() === found.toLowerCase() ? 0 : distance(c, found);
+        if (d < bestDistance) [best, bestDistance] = [c, d];
+    }
+    const limit = Math.min(3, Math.floor(found.length / 3));
+    return best !== undefined && bestDistance <= limit ? ` (did you mean ${show(best)}?)` : "";
+}
+
 /** The keys the schema allows at a path, for an unknown-key message. */
-function expectedKeys(p: PropertyKey[]): string {
+function describeKeys(p: PropertyKey[]): string {
+    const keys = keysAt(p);
+    return keys.length > 0 ? `one of ${keys.join(", ")}` : "no such key";
+}
+
+/** The keys the schema allows at a path; none when it is not an object. */
+function keysAt(p: PropertyKey[]): string[] {
     let schema: z.core.$ZodType | undefined = settingsSchema;
     for (const part of p) {
         schema = unwrap(schema);
@@ -113,7 +141,7 @@ function expectedKeys(p: PropertyKey[]): string {
     }
     schema = unwrap(schema);
     const shape = schema && (schema._zod.def as { shape?: Record<string, unknown> }).shape;
-    return shape ? `one of ${Object.keys(shape).join(", ")}` : "no such key";
+    return shape ? Object.keys(shape) : [];
 }
 
 function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
@@ -230,10 +258,11 @@ export function configFromSource(src: ConfigSource): { settings: Settings; locat
             // is a key nothing reads (`mlops:tags` would be dropped without a word).
             if (!OTHER_NAMESPACES.includes(keyNamespace)) {
                 const expected = [namespace, ...OTHER_NAMESPACES].join(", ");
-                const hint =
-                    distance(keyNamespace, namespace) <= 2
-                        ? ` (did you mean ${namespace}:${fullKey.slice(sep + 1)}?)`
-                        : "";
+                const hint = didYouMean(
+                    keyNamespace,
+                    [namespace, ...OTHER_NAMESPACES],
+                    (n) => `${n}:${fullKey.slice(sep + 1)}`,
+                );
                 problems.push(
                     `${sourceOf(fullKey.slice(sep + 1))}: ${fullKey}: unknown namespace; expected one of ${expected}, found "${keyNamespace}"${hint}`,
                 );
@@ -262,6 +291,10 @@ export function configFromSource(src: ConfigSource): { settings: Settings; locat
         throw new ConfigError(`invalid stack configuration:\n  ${problems.join("\n  ")}`, problems);
     }
 
+    if (!("projects" in raw) && !("projects" in shared) && !fs.existsSync(path.join(projectDir, SHARED_FILE))) {
+        const problem = `${SHARED_FILE}: no such file in ${projectDir}; expected it beside Pulumi.yaml, defining the projects (or ${formatKey(namespace, ["projects"])} in ${sourceOf("projects")})`;
+        throw new ConfigError(`invalid stack configuration:\n  ${problem}`, [problem]);
+    }
     const merged: Record<string, unknown> = { ...shared, ...raw };
     const fromShared = (key: string) => key in shared && !(key in raw);
     const overrides = isRecord(merged.projectOverrides) ? merged.projectOverrides : {};
@@ -270,8 +303,9 @@ export function configFromSource(src: ConfigSource): { settings: Settings; locat
         const names = projects.map((p) => (isRecord(p) ? p.name : undefined));
         for (const name of Object.keys(overrides)) {
             if (!names.includes(name)) {
+                const known = names.filter((n): n is string => typeof n === "string");
                 problems.push(
-                    `${sourceOf("projectOverrides")}: ${formatKey(namespace, ["projectOverrides", name])}: expected the name of a project (${names.filter((n) => typeof n === "string").join(", ")}), found "${name}"`,
+                    `${sourceOf("projectOverrides")}: ${formatKey(namespace, ["projectOverrides", name])}: expected the name of a project (${known.join(", ")}), found "${name}"${didYouMean(name, known)}`,
                 );
             }
         }
@@ -290,8 +324,12 @@ export function configFromSource(src: ConfigSource): { settings: Settings; locat
         if (top === "projects" && typeof index === "number" && projects) {
             const name = (projects[index] as { name?: unknown } | undefined)?.name;
             const override = typeof name === "string" ? overrides[name] : undefined;
+            // The override set the value when it holds the path itself, or a value above it that
+            // replaced everything below (a list, a scalar); an object above it merged key by key,
+            // so a sibling key's override says nothing about this one.
             for (let k = rest.length; k >= 1; k--) {
-                if (hasPath(override, rest.slice(0, k))) {
+                const prefix = rest.slice(0, k);
+                if (hasPath(override, prefix) && (k === rest.length || !isRecord(valueAtPath(override, prefix)))) {
                     return `${sourceOf("projectOverrides")}: ${formatKey(namespace, ["projectOverrides", String(name), ...rest])}`;
                 }
             }
@@ -304,6 +342,12 @@ export function configFromSource(src: ConfigSource): { settings: Settings; locat
 
 function isRecord(v: unknown): v is Record<string, unknown> {
     return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function valueAtPath(value: unknown, p: PropertyKey[]): unknown {
+    let v = value;
+    for (const k of p) v = isRecord(v) ? v[String(k)] : undefined;
+    return v;
 }
 
 function hasPath(value: unknown, p: PropertyKey[]): boolean {
@@ -334,12 +378,8 @@ export function readSharedFile(projectDir: string): Record<string, unknown> {
     const file = path.join(projectDir, SHARED_FILE);
     if (!fs.existsSync(file)) return {};
     const doc = parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
-    if (doc.errors.length > 0) {
-        const e = doc.errors[0];
-        const where = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "";
-        const problem = `${SHARED_FILE}: invalid YAML${where}: ${e.message.split("\n")[0]}`;
-        throw new ConfigError(`invalid stack configuration:\n  ${problem}`, [problem]);
-    }
+    const yamlError = yamlProblem(SHARED_FILE, doc);
+    if (yamlError) throw new ConfigError(`invalid stack configuration:\n  ${yamlError}`, [yamlError]);
     const value = doc.toJS() ?? {};
     if (!isRecord(value)) {
         const problem = `${SHARED_FILE}: expected a mapping of settings to values, found ${JSON.stringify(value)}`;

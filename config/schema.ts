@@ -20,8 +20,18 @@ const PAUSE_STATUSES = ["PAUSED", "UNPAUSED"] as const;
  * versions, pause states). The mark is zod metadata on the field; `config/scopes.ts` reads it.
  */
 export type Scope = "promotable" | "environment";
-const P = { scope: "promotable" } as const;
-const E = { scope: "environment" } as const;
+
+/**
+ * The metadata of a setting: its scope and its description, which docs/configuration.md is
+ * generated from (`npm run docs:config`). A field without a scope of its own (an object whose
+ * fields have theirs) takes its description with `.describe(...)`.
+ */
+function promotable(description: string) {
+    return { scope: "promotable" as const, description };
+}
+function environment(description: string) {
+    return { scope: "environment" as const, description };
+}
 export type PauseStatus = (typeof PAUSE_STATUSES)[number];
 
 /**
@@ -81,44 +91,67 @@ function isTimeZone(tz: string): boolean {
 
 const fileArrivalSchema = z
     .object({
-        /** Minimum seconds between two triggered runs. */
-        minTimeBetweenTriggersSeconds: z.number().int().min(60).optional().meta(P),
-        /** Seconds without new files before a run starts (batching). */
-        waitAfterLastChangeSeconds: z.number().int().min(60).optional().meta(P),
-        /** Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode. */
-        pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
+        minTimeBetweenTriggersSeconds: z
+            .number()
+            .int()
+            .min(60)
+            .optional()
+            .meta(promotable("Minimum seconds between two triggered runs.")),
+        waitAfterLastChangeSeconds: z
+            .number()
+            .int()
+            .min(60)
+            .optional()
+            .meta(promotable("Seconds without new files before a run starts (batching).")),
+        pauseStatus: z
+            .enum(PAUSE_STATUSES)
+            .optional()
+            .meta(environment("Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode.")),
     })
     .strict();
 
 const trainingSchema = z
     .object({
-        /** The file-arrival trigger on the training-data volume. */
-        trigger: fileArrivalSchema.default({}),
-        /** Per-task timeout in seconds; omitted: none. */
-        timeoutSeconds: z.number().int().positive().optional().meta(P),
-        /** Minimum accuracy a new version needs to become `challenger` (seed 004: 0.85). */
-        minAccuracy: z.number().min(0).max(1).default(0.85).meta(P),
-        /** Minimum F1 score a new version needs to become `challenger` (seed 004: 0.80). */
-        minF1: z.number().min(0).max(1).default(0.8).meta(P),
+        trigger: fileArrivalSchema.default({}).describe("The file-arrival trigger on the training-data volume."),
+        timeoutSeconds: z
+            .number()
+            .int()
+            .positive()
+            .optional()
+            .meta(promotable("Per-task timeout in seconds; omitted: none.")),
+        minAccuracy: z
+            .number()
+            .min(0)
+            .max(1)
+            .default(0.85)
+            .meta(promotable("Minimum accuracy a new version needs to become `challenger`.")),
+        minF1: z
+            .number()
+            .min(0)
+            .max(1)
+            .default(0.8)
+            .meta(promotable("Minimum F1 score a new version needs to become `challenger`.")),
     })
     .strict();
 
 const inferenceSchema = z
     .object({
-        /** Quartz cron expression of the batch inference schedule. */
-        cron: quartzCron.meta(P),
-        /** Time zone of the schedule. */
-        timezone: timezone.default("UTC").meta(P),
-        /** Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode. */
-        pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
-        /**
-         * Table to score (three-level name); omitted: `<catalog>.<schema>.customer_features`, which
-         * the training job writes. Required with `deployment: model` in production mode, where no
-         * training job runs.
-         */
-        inputTable: tableName.optional().meta(E),
-        /** Table the predictions are appended to; omitted: `<catalog>.<schema>.predictions`. */
-        outputTable: tableName.optional().meta(E),
+        cron: quartzCron.meta(promotable("Quartz cron expression of the batch inference schedule.")),
+        timezone: timezone.default("UTC").meta(promotable("Time zone of the schedule.")),
+        pauseStatus: z
+            .enum(PAUSE_STATUSES)
+            .optional()
+            .meta(environment("Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode.")),
+        inputTable: tableName
+            .optional()
+            .meta(
+                environment(
+                    "Table to score (three-level name); omitted: `<catalog>.<schema>.customer_features`, which the training job writes. Required with `deployment: model` in production mode, where no training job runs.",
+                ),
+            ),
+        outputTable: tableName
+            .optional()
+            .meta(environment("Table the predictions are appended to; omitted: `<catalog>.<schema>.predictions`.")),
     })
     .strict();
 
@@ -126,25 +159,22 @@ const WORKLOAD_SIZES = ["Small", "Medium", "Large"] as const;
 
 const routeSchema = z
     .object({
-        /** The registered model version served by this route (a version number, as a string). */
         version: z
             .custom<string | number>(
                 (v) => (typeof v === "string" && /^[1-9][0-9]*$/.test(v)) || (Number.isInteger(v) && (v as number) > 0),
                 { message: 'expected a model version number such as "1"' },
             )
             .transform(String)
-            .optional(),
-        /**
-         * Or the Unity Catalog alias the route serves (`champion`, `challenger`): resolved to the
-         * version it points at on every `pulumi up`, so a model promoted by the evaluation job
-         * reaches the endpoint on the next deploy.
-         */
+            .optional()
+            .describe("The registered model version served by this route (a version number, as a string)."),
         alias: z
             .string()
             .regex(/^[a-z_][a-z0-9_]{0,254}$/, "expected a model alias such as 'champion' (lower case, digits, '_')")
-            .optional(),
-        /** Share of traffic, 0-100; the routes sum to 100. */
-        trafficPercentage: z.number().int().min(0).max(100),
+            .optional()
+            .describe(
+                "Or the Unity Catalog alias the route serves (`champion`, `challenger`): resolved to the version it points at on every `pulumi up`, so a model promoted by the evaluation job reaches the endpoint on the next deploy.",
+            ),
+        trafficPercentage: z.number().int().min(0).max(100).describe("Share of traffic, 0-100; the routes sum to 100."),
     })
     .strict()
     .superRefine((r, ctx) => {
@@ -165,18 +195,27 @@ export function routeTarget(r: { version?: string; alias?: string }): string {
 
 const servingSchema = z
     .object({
-        /** Workload size of every served entity. */
-        workloadSize: z.enum(WORKLOAD_SIZES).meta(P),
-        /** Scale to zero when idle; omitted: true in development mode, false in production mode. */
-        scaleToZero: z.boolean().optional().meta(E),
-        /**
-         * Traffic routes, one per served model version or alias: one route for a single version, two
-         * for an A/B split (`champion` 80, `challenger` 20). The versions and aliases must exist in
-         * the registered model (see the README on first deploys).
-         */
-        routes: z.array(routeSchema).min(1).max(10).meta(E),
-        /** Inference table name prefix (AI Gateway inference tables); the table is `<prefix>_payload`. */
-        inferenceTablePrefix: ucName.default("inference_logs").meta(E),
+        workloadSize: z.enum(WORKLOAD_SIZES).meta(promotable("Workload size of every served entity.")),
+        scaleToZero: z
+            .boolean()
+            .optional()
+            .meta(environment("Scale to zero when idle; omitted: true in development mode, false in production mode.")),
+        routes: z
+            .array(routeSchema)
+            .min(1)
+            .max(10)
+            .meta(
+                environment(
+                    "Traffic routes, one per served model version or alias: one route for a single version, two for an A/B split (`champion` 80, `challenger` 20). The versions and aliases must exist in the registered model (see the README on first deploys).",
+                ),
+            ),
+        inferenceTablePrefix: ucName
+            .default("inference_logs")
+            .meta(
+                environment(
+                    "Inference table name prefix (AI Gateway inference tables); the table is `<prefix>_payload`.",
+                ),
+            ),
     })
     .strict()
     .superRefine((s, ctx) => {
@@ -205,48 +244,69 @@ const GRANULARITIES = ["5 minutes", "30 minutes", "1 hour", "1 day", "1 week", "
 
 const monitorSchema = z
     .object({
-        /** PROBLEM_TYPE_CLASSIFICATION or PROBLEM_TYPE_REGRESSION. */
-        problemType: z.enum(["PROBLEM_TYPE_CLASSIFICATION", "PROBLEM_TYPE_REGRESSION"]).meta(P),
-        predictionCol: z.string().min(1).meta(P),
-        labelCol: z.string().min(1).optional().meta(P),
-        modelIdCol: z.string().min(1).meta(P),
-        timestampCol: z.string().min(1).meta(P),
-        /** Time windows the metrics are computed over. */
-        granularities: z.array(z.enum(GRANULARITIES)).min(1).meta(P),
-        /** Expressions to slice the metrics by. */
-        slicingExprs: z.array(z.string().min(1)).default([]).meta(P),
-        /**
-         * Refresh schedule of the monitor. Monitors cannot pause a schedule (the API's pause
-         * status is read-only): a PAUSED schedule, the development default, is left out.
-         */
+        problemType: z
+            .enum(["PROBLEM_TYPE_CLASSIFICATION", "PROBLEM_TYPE_REGRESSION"])
+            .meta(promotable("PROBLEM_TYPE_CLASSIFICATION or PROBLEM_TYPE_REGRESSION.")),
+        predictionCol: z
+            .string()
+            .min(1)
+            .meta(promotable("The column of the processed inference table holding the prediction.")),
+        labelCol: z
+            .string()
+            .min(1)
+            .optional()
+            .meta(promotable("The column holding the ground-truth label; omitted: no quality metrics, only drift.")),
+        modelIdCol: z
+            .string()
+            .min(1)
+            .meta(promotable("The column holding the model version that made the prediction (metrics per version).")),
+        timestampCol: z.string().min(1).meta(promotable("The column holding the time of the prediction.")),
+        granularities: z
+            .array(z.enum(GRANULARITIES))
+            .min(1)
+            .meta(promotable("Time windows the metrics are computed over.")),
+        slicingExprs: z.array(z.string().min(1)).default([]).meta(promotable("Expressions to slice the metrics by.")),
         schedule: z
             .object({
-                cron: quartzCron.meta(P),
-                timezone: timezone.default("UTC").meta(P),
-                /** Omitted: PAUSED (no schedule) in development mode, UNPAUSED in production mode. */
-                pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
-            })
-            .strict(),
-        /**
-         * The job that unpacks the endpoint's raw inference table (request and response JSON) into
-         * the processed table the monitor watches.
-         */
-        processing: z
-            .object({
-                cron: quartzCron.default("0 15 * * * ?").meta(P),
-                timezone: timezone.default("UTC").meta(P),
-                /** Omitted: PAUSED in development mode, UNPAUSED in production mode. */
-                pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
+                cron: quartzCron.meta(promotable("Quartz cron expression of the monitor's refresh.")),
+                timezone: timezone.default("UTC").meta(promotable("Time zone of the schedule.")),
+                pauseStatus: z
+                    .enum(PAUSE_STATUSES)
+                    .optional()
+                    .meta(
+                        environment("Omitted: PAUSED (no schedule) in development mode, UNPAUSED in production mode."),
+                    ),
             })
             .strict()
-            .default({ cron: "0 15 * * * ?", timezone: "UTC" }),
-        /**
-         * Ground truth joined into the processed table: a table with `databricks_request_id` and
-         * the label column. Omitted: labels stay empty until you backfill them.
-         */
-        labelsTable: tableName.optional().meta(E),
-        /** Workspace folder of the monitor's dashboard; omitted: `<workspace root>/monitoring`. */
-        assetsDir: workspacePath.optional().meta(E),
+            .describe(
+                "Refresh schedule of the monitor. Monitors cannot pause a schedule (the API's pause status is read-only): a PAUSED schedule, the development default, is left out.",
+            ),
+        processing: z
+            .object({
+                cron: quartzCron
+                    .default("0 15 * * * ?")
+                    .meta(promotable("Quartz cron expression of the processing job.")),
+                timezone: timezone.default("UTC").meta(promotable("Time zone of the schedule.")),
+                pauseStatus: z
+                    .enum(PAUSE_STATUSES)
+                    .optional()
+                    .meta(environment("Omitted: PAUSED in development mode, UNPAUSED in production mode.")),
+            })
+            .strict()
+            .default({ cron: "0 15 * * * ?", timezone: "UTC" })
+            .describe(
+                "The job that unpacks the endpoint's raw inference table (request and response JSON) into the processed table the monitor watches.",
+            ),
+        labelsTable: tableName
+            .optional()
+            .meta(
+                environment(
+                    "Ground truth joined into the processed table: a table with `databricks_request_id` and the label column. Omitted: labels stay empty until you backfill them.",
+                ),
+            ),
+        assetsDir: workspacePath
+            .optional()
+            .meta(environment("Workspace folder of the monitor's dashboard; omitted: `<workspace root>/monitoring`.")),
     })
     .strict();
 
@@ -259,46 +319,52 @@ const taskParameters = z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected
 
 const workloadSchema = z
     .object({
-        /** The folder of the project's code: the four entry points its jobs run, and its modules. */
-        dir: workloadDir.default("workloads/churn").meta(P),
-        /** Further parameters of each task, merged over the program's (the names its notebooks read). */
+        dir: workloadDir
+            .default("workloads/churn")
+            .meta(promotable("The folder of the project's code: the four entry points its jobs run, and its modules.")),
         parameters: z
             .object({
-                features: taskParameters.optional(),
-                train: taskParameters.optional(),
-                evaluate: taskParameters.optional(),
-                batchInference: taskParameters.optional(),
+                features: taskParameters.optional().describe("Parameters of the features task (features.py)."),
+                train: taskParameters.optional().describe("Parameters of the train task (train.py)."),
+                evaluate: taskParameters.optional().describe("Parameters of the evaluate task (evaluate.py)."),
+                batchInference: taskParameters
+                    .optional()
+                    .describe("Parameters of the batch inference task (batch_inference.py)."),
             })
             .strict()
             .default({})
-            .meta(P),
+            .meta(
+                promotable(
+                    "Further parameters of each task, merged over the program's (the names its notebooks read).",
+                ),
+            ),
     })
     .strict();
 
 /** Deploy-model's promotion into production (mlops-stacks' recommendation is deploy-code). */
 const promotionSchema = z
     .object({
-        /**
-         * The model whose version is promoted: a three-level name, the model of a CI-deployed
-         * production-mode stack (staging), whose `modelReaders` names this stack's `runAs`
-         * principal. Not a developer's sandbox model.
-         */
-        sourceModel: tableName.meta(E),
-        /** The alias of the version to promote. */
+        sourceModel: tableName.meta(
+            environment(
+                "The model whose version is promoted: a three-level name, the model of a CI-deployed production-mode stack (staging), whose `modelReaders` names this stack's `runAs` principal. Not a developer's sandbox model.",
+            ),
+        ),
         sourceAlias: z
             .string()
             .regex(/^[a-z_][a-z0-9_]*$/, "expected a model alias such as 'champion'")
             .default("champion")
-            .meta(E),
-        /**
-         * Production data to validate the copied version on (three-level name, with the label
-         * column). Required in production mode: the project's features table is written only by a
-         * training job, which a deploy-model production stack does not have.
-         */
-        validationTable: tableName.optional().meta(E),
-        /** When to run the promotion; omitted: on demand only (`databricks jobs run-now`). */
-        cron: quartzCron.optional().meta(E),
-        timezone: timezone.default("UTC").meta(E),
+            .meta(environment("The alias of the version to promote.")),
+        validationTable: tableName
+            .optional()
+            .meta(
+                environment(
+                    "Production data to validate the copied version on (three-level name, with the label column). Required in production mode: the project's features table is written only by a training job, which a deploy-model production stack does not have.",
+                ),
+            ),
+        cron: quartzCron
+            .optional()
+            .meta(environment("When to run the promotion; omitted: on demand only (`databricks jobs run-now`).")),
+        timezone: timezone.default("UTC").meta(environment("Time zone of the schedule.")),
     })
     .strict();
 
@@ -313,19 +379,31 @@ const DRIFT_METRICS = [
 /** Retraining on drift: a job after the monitor's refresh that starts the training job. */
 const retrainingSchema = z
     .object({
-        /** Declare the retraining job (where the project trains and is monitored). */
-        enabled: z.boolean().default(true).meta(P),
-        /** The input columns whose drift counts; empty: every column the monitor profiles. */
-        columns: z.array(z.string().min(1)).default([]).meta(P),
-        /** The drift metric of the monitor's drift table to compare. */
-        metric: z.enum(DRIFT_METRICS).default("js_distance").meta(P),
-        /** Retrain when the metric of any of the columns exceeds this. */
-        threshold: z.number().positive().default(0.2).meta(P),
-        /** When the check runs: after the monitor's refresh (default 06:00 UTC). */
-        cron: quartzCron.default("0 0 7 * * ?").meta(P),
-        timezone: timezone.default("UTC").meta(P),
-        /** Omitted: PAUSED in development mode, UNPAUSED in production mode. */
-        pauseStatus: z.enum(PAUSE_STATUSES).optional().meta(E),
+        enabled: z
+            .boolean()
+            .default(true)
+            .meta(promotable("Declare the retraining job (where the project trains and is monitored).")),
+        columns: z
+            .array(z.string().min(1))
+            .default([])
+            .meta(promotable("The input columns whose drift counts; empty: every column the monitor profiles.")),
+        metric: z
+            .enum(DRIFT_METRICS)
+            .default("js_distance")
+            .meta(promotable("The drift metric of the monitor's drift table to compare.")),
+        threshold: z
+            .number()
+            .positive()
+            .default(0.2)
+            .meta(promotable("Retrain when the metric of any of the columns exceeds this.")),
+        cron: quartzCron
+            .default("0 0 7 * * ?")
+            .meta(promotable("When the check runs: after the monitor's refresh (default 06:00 UTC).")),
+        timezone: timezone.default("UTC").meta(promotable("Time zone of the schedule.")),
+        pauseStatus: z
+            .enum(PAUSE_STATUSES)
+            .optional()
+            .meta(environment("Omitted: PAUSED in development mode, UNPAUSED in production mode.")),
     })
     .strict();
 
@@ -336,43 +414,42 @@ const retrainingSchema = z
  */
 const adoptSchema = z
     .object({
-        /** Job id of the deployed training job (`databricks jobs list`). */
         trainingJob: z
             .string()
             .regex(/^[0-9]+$/, "expected a job id (digits)")
-            .optional(),
-        /** Job id of the deployed batch inference job. */
+            .optional()
+            .describe("Job id of the deployed training job (`databricks jobs list`)."),
         inferenceJob: z
             .string()
             .regex(/^[0-9]+$/, "expected a job id (digits)")
-            .optional(),
-        /** Experiment id (digits) of the deployed MLflow experiment. */
+            .optional()
+            .describe("Job id of the deployed batch inference job."),
         experiment: z
             .string()
             .regex(/^[0-9]+$/, "expected an MLflow experiment id (digits)")
-            .optional(),
-        /** `catalog.schema` of the deployed schema. */
+            .optional()
+            .describe("Experiment id (digits) of the deployed MLflow experiment."),
         schema: z
             .string()
             .regex(/^[^.\s]+\.[^.\s]+$/, "expected a schema id such as 'catalog.schema'")
-            .optional(),
-        /** `catalog.schema.model` of the deployed registered model. */
+            .optional()
+            .describe("`catalog.schema` of the deployed schema."),
         registeredModel: z
             .string()
             .regex(/^[^.\s]+\.[^.\s]+\.[^.\s]+$/, "expected a three-level model name such as 'catalog.schema.model'")
-            .optional(),
-        /** `catalog.schema.volume` of the deployed training-data volume. */
+            .optional()
+            .describe("`catalog.schema.model` of the deployed registered model."),
         volume: z
             .string()
             .regex(/^[^.\s]+\.[^.\s]+\.[^.\s]+$/, "expected a three-level volume name such as 'catalog.schema.input'")
-            .optional(),
-        /** Name of the deployed serving endpoint (its id). */
-        servingEndpoint: z.string().min(1).optional(),
-        /** Monitored table of the deployed quality monitor (its id), three-level. */
+            .optional()
+            .describe("`catalog.schema.volume` of the deployed training-data volume."),
+        servingEndpoint: z.string().min(1).optional().describe("Name of the deployed serving endpoint (its id)."),
         qualityMonitor: z
             .string()
             .regex(/^[^.\s]+\.[^.\s]+\.[^.\s]+$/, "expected the monitored table's three-level name")
-            .optional(),
+            .optional()
+            .describe("Monitored table of the deployed quality monitor (its id), three-level."),
     })
     .strict();
 
@@ -380,55 +457,73 @@ const adoptSchema = z
 export type AdoptKey = keyof z.output<typeof adoptSchema>;
 export const ADOPT_KEYS = Object.keys(adoptSchema.shape) as AdoptKey[];
 
+/** What a project name may be: it starts every name of the project's resources. */
+export const PROJECT_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+export const PROJECT_NAME_RULE = "expected lower case letters, digits and '-', at most 40";
+const projectName = z.string().regex(PROJECT_NAME, PROJECT_NAME_RULE);
+
 const projectSchema = z
     .object({
-        /** The ML project's name (the bundle name): lower case, digits and dashes. */
-        name: z
-            .string()
-            .regex(/^[a-z][a-z0-9-]{0,39}$/, "expected lower case letters, digits and '-', at most 40")
-            .meta(E),
-        /** Unity Catalog schema holding the model, the volume and the tables. */
-        schema: ucName.meta(E),
-        /** MLflow experiment path. */
-        experimentPath: workspacePath.meta(E),
-        /** Registered model name inside `<catalog>.<schema>`. */
-        modelName: ucName.meta(E),
-        /** Comment on the registered model. */
-        modelComment: z.string().optional().meta(E),
-        /** The project's code and its task parameters; omitted: the shipped churn workload. */
-        workload: workloadSchema.default({ dir: "workloads/churn", parameters: {} }),
-        /**
-         * `code` (the default, as databricks/mlops-stacks recommends): every environment trains on
-         * its own data. `model`: production does not train; a promotion job copies the development
-         * model's validated version into production.
-         */
-        deployment: z.enum(["code", "model"]).default("code").meta(E),
-        /** Deploy-model's promotion (production mode, `deployment: model`). */
-        promotion: promotionSchema.optional(),
-        /**
-         * Principals of other stacks that promote this project's model into theirs (deploy-model):
-         * the `runAs` application id of each target stack. This stack's grants on its schema and
-         * model include them (USE_SCHEMA, EXECUTE), so that one stack writes those grants. Only in
-         * production mode: a deploy-model stack promotes from a CI-deployed stack (staging), never
-         * from a developer's sandbox. USE_CATALOG on this stack's catalog is the catalog owner's to
-         * grant. Omitted: none.
-         */
-        modelReaders: z.array(z.string().min(1).max(255)).default([]).meta(E),
-        /** Retraining when the monitored inputs drift. */
-        retraining: retrainingSchema.default({
-            enabled: true,
-            columns: [],
-            metric: "js_distance",
-            threshold: 0.2,
-            cron: "0 0 7 * * ?",
-            timezone: "UTC",
-        }),
-        training: trainingSchema.default({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 }),
-        inference: inferenceSchema,
-        serving: servingSchema,
-        monitor: monitorSchema,
-        /** Deployed objects this stack takes over by id (Pulumi `import`); omitted: everything is created. */
-        adopt: adoptSchema.optional().meta(E),
+        name: projectName.meta(environment("The ML project's name (the bundle name): lower case, digits and dashes.")),
+        previousNames: z
+            .array(projectName)
+            .default([])
+            .meta(
+                environment(
+                    "Names the project had before: its resources keep their state (their URNs, through Pulumi aliases), so renaming a project updates its jobs and endpoint and never deletes its model, experiment or schema. Keep an old name until every stack has been deployed since.",
+                ),
+            ),
+        schema: ucName.meta(environment("Unity Catalog schema holding the model, the volume and the tables.")),
+        experimentPath: workspacePath.meta(environment("MLflow experiment path.")),
+        modelName: ucName.meta(environment("Registered model name inside `<catalog>.<schema>`.")),
+        modelComment: z.string().optional().meta(environment("Comment on the registered model.")),
+        workload: workloadSchema
+            .default({ dir: "workloads/churn", parameters: {} })
+            .describe("The project's code and its task parameters; omitted: the shipped churn workload."),
+        deployment: z
+            .enum(["code", "model"])
+            .default("code")
+            .meta(
+                environment(
+                    "`code` (the default, as databricks/mlops-stacks recommends): every environment trains on its own data. `model`: production does not train; a promotion job copies the development model's validated version into production.",
+                ),
+            ),
+        promotion: promotionSchema
+            .optional()
+            .describe("Deploy-model's promotion (production mode, `deployment: model`)."),
+        modelReaders: z
+            .array(z.string().min(1).max(255))
+            .default([])
+            .meta(
+                environment(
+                    "Principals of other stacks that promote this project's model into theirs (deploy-model): the `runAs` application id of each target stack. This stack's grants on its schema and model include them (USE_SCHEMA, EXECUTE), so that one stack writes those grants. Only in production mode: a deploy-model stack promotes from a CI-deployed stack (staging), never from a developer's sandbox. USE_CATALOG on this stack's catalog is the catalog owner's to grant. Omitted: none.",
+                ),
+            ),
+        retraining: retrainingSchema
+            .default({
+                enabled: true,
+                columns: [],
+                metric: "js_distance",
+                threshold: 0.2,
+                cron: "0 0 7 * * ?",
+                timezone: "UTC",
+            })
+            .describe("Retraining when the monitored inputs drift."),
+        training: trainingSchema
+            .default({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 })
+            .describe("The training job: its trigger, timeout and the quality gate a new version must pass."),
+        inference: inferenceSchema.describe("The batch inference job: its schedule and tables."),
+        serving: servingSchema.describe("The model serving endpoint: its size and the versions or aliases it serves."),
+        monitor: monitorSchema.describe(
+            "The Lakehouse quality monitor on the processed inference table, and the job that fills it.",
+        ),
+        adopt: adoptSchema
+            .optional()
+            .meta(
+                environment(
+                    "Deployed objects this stack takes over by id (Pulumi `import`); omitted: everything is created.",
+                ),
+            ),
     })
     .strict();
 
@@ -439,27 +534,33 @@ const projectSchema = z
  */
 const workspaceSchema = z
     .object({
-        mode: z.enum(["existing", "created"]),
-        /** Azure region of the created resources, such as `westeurope` (created only). */
+        mode: z
+            .enum(["existing", "created"])
+            .describe("`existing`: the provider config points at a workspace; `created`: this stack creates it."),
         location: z
             .string()
             .regex(/^[a-z][a-z0-9]+$/, "expected an Azure region name such as 'westeurope'")
-            .optional(),
-        /** Owner tag on every Azure resource: a team or an email (created only). */
-        owner: z.string().min(1).max(256).optional(),
-        /** Base of the derived Azure names; omitted: the Pulumi project name (created only). */
+            .optional()
+            .describe("Azure region of the created resources, such as `westeurope` (created only)."),
+        owner: z
+            .string()
+            .min(1)
+            .max(256)
+            .optional()
+            .describe("Owner tag on every Azure resource: a team or an email (created only)."),
         baseName: z
             .string()
             .regex(/^[a-z][a-z0-9-]{1,23}$/, "expected 2-24 lower case letters, digits and '-', starting with a letter")
-            .optional(),
-        /** Blob container training data lands in (created only); omitted: `landing`. */
+            .optional()
+            .describe("Base of the derived Azure names; omitted: the Pulumi project name (created only)."),
         landingContainer: z
             .string()
             .regex(
                 /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
                 "expected an Azure container name (3-63, lower case, digits, '-')",
             )
-            .optional(),
+            .optional()
+            .describe("Blob container training data lands in (created only); omitted: `landing`."),
     })
     .strict()
     .superRefine((w, ctx) => {
@@ -519,9 +620,14 @@ export const CLUSTER_POLICY_ID = /^[0-9A-Fa-f]{16}$/;
  */
 const clusterPolicySchema = z
     .object({
-        mode: z.enum(["created", "existing"]),
-        /** Id of the existing policy (16 hex characters; `databricks cluster-policies list`). */
-        id: z.string().regex(CLUSTER_POLICY_ID, "expected a cluster policy id (16 hex characters)").optional(),
+        mode: z
+            .enum(["created", "existing"])
+            .describe("`created`: this stack declares it; `existing`: the stack uses the one with `id`."),
+        id: z
+            .string()
+            .regex(CLUSTER_POLICY_ID, "expected a cluster policy id (16 hex characters)")
+            .optional()
+            .describe("Id of the existing policy (16 hex characters; `databricks cluster-policies list`)."),
     })
     .strict()
     .superRefine((r, ctx) => sharedResourceIssues(r, "cluster policy", ctx));
@@ -547,16 +653,22 @@ const WAREHOUSE_SIZES = [
  */
 const sqlWarehouseSchema = z
     .object({
-        mode: z.enum(["created", "existing"]),
-        /** Id of the existing warehouse (16 hex characters). */
+        mode: z
+            .enum(["created", "existing"])
+            .describe("`created`: this stack declares it; `existing`: the stack uses the one with `id`."),
         id: z
             .string()
             .regex(/^[0-9a-f]{16}$/, "expected a SQL warehouse id (16 lower-case hex characters)")
-            .optional(),
-        /** Size of a created warehouse. */
-        size: z.enum(WAREHOUSE_SIZES).default("2X-Small"),
-        /** Idle minutes before a created warehouse stops. */
-        autoStopMinutes: z.number().int().min(1).max(1440).default(10),
+            .optional()
+            .describe("Id of the existing warehouse (16 hex characters)."),
+        size: z.enum(WAREHOUSE_SIZES).default("2X-Small").describe("Size of a created warehouse."),
+        autoStopMinutes: z
+            .number()
+            .int()
+            .min(1)
+            .max(1440)
+            .default(10)
+            .describe("Idle minutes before a created warehouse stops."),
     })
     .strict()
     .superRefine((r, ctx) => sharedResourceIssues(r, "SQL warehouse", ctx));
@@ -581,65 +693,82 @@ export const MODEL_OWNERS = ["runAs", "deployer"] as const;
 /** The settings of one stack: everything in the project's config namespace. */
 export const settingsSchema = z
     .object({
-        /** Environment name used in resource names (the bundle target): `dev`, `prod`, ... */
         environment: z
             .string()
             .regex(/^[a-z][a-z0-9]{0,15}$/, "expected lower case letters and digits, at most 16")
-            .meta(E),
-        /** Deployment mode, with the Databricks Asset Bundle semantics. */
-        mode: z.enum(MODES).meta(E),
-        /** The environment's Unity Catalog catalog (it must exist). */
-        catalog: ucName.meta(E),
-        /** Databricks ML runtime of the job clusters. */
+            .meta(environment("Environment name used in resource names (the bundle target): `dev`, `prod`, ...")),
+        mode: z.enum(MODES).meta(environment("Deployment mode, with the Databricks Asset Bundle semantics.")),
+        catalog: ucName.meta(environment("The environment's Unity Catalog catalog (it must exist).")),
         sparkVersion: z
             .string()
             .regex(
                 /^\d+\.\d+\.x-(cpu-|gpu-)?ml-(gpu-)?scala\d+\.\d+$/,
                 "expected an ML runtime such as '15.4.x-ml-scala2.12'",
             )
-            .meta(P),
-        /** Azure node types the cluster policy allows. */
+            .meta(promotable("Databricks ML runtime of the job clusters.")),
         nodeTypes: z
             .array(
                 z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "expected an Azure node type such as 'Standard_DS4_v2'"),
             )
             .min(1)
-            .meta(P),
-        /** Node type of the job clusters; one of `nodeTypes`. */
-        nodeType: z.string().meta(P),
-        /** Workers of the job clusters (at least 1: single-node clusters need settings this program does not make). */
-        numWorkers: z.number().int().min(1).meta(P),
-        /** Upper bound on workers in the cluster policy. */
-        maxWorkers: z.number().int().min(0).meta(P),
-        /** Auto-termination bound, in minutes, for all-purpose clusters under the policy (job clusters end with their run). */
-        autoterminationMinutes: z.number().int().min(10).max(10000).meta(P),
-        /** Spark configuration of the job clusters. */
-        sparkConf: z.record(z.string(), z.string()).default({}).meta(P),
-        /** Groups that manage every resource (CAN_MANAGE, ALL_PRIVILEGES). */
-        managerGroups: z.array(groupName).default([]).meta(E),
-        /** Groups that read every resource (CAN_VIEW, CAN_READ, EXECUTE, SELECT). */
-        viewerGroups: z.array(groupName).default([]).meta(E),
-        /** Groups that may query the serving endpoint and run the jobs. */
-        runnerGroups: z.array(groupName).default([]).meta(E),
-        /** Identity the jobs run as; required in production mode. */
+            .meta(promotable("Azure node types the cluster policy allows.")),
+        nodeType: z.string().meta(promotable("Node type of the job clusters; one of `nodeTypes`.")),
+        numWorkers: z
+            .number()
+            .int()
+            .min(1)
+            .meta(
+                promotable(
+                    "Workers of the job clusters (at least 1: single-node clusters need settings this program does not make).",
+                ),
+            ),
+        maxWorkers: z.number().int().min(0).meta(promotable("Upper bound on workers in the cluster policy.")),
+        autoterminationMinutes: z
+            .number()
+            .int()
+            .min(10)
+            .max(10000)
+            .meta(
+                promotable(
+                    "Auto-termination bound, in minutes, for all-purpose clusters under the policy (job clusters end with their run).",
+                ),
+            ),
+        sparkConf: z
+            .record(z.string(), z.string())
+            .default({})
+            .meta(promotable("Spark configuration of the job clusters.")),
+        managerGroups: z
+            .array(groupName)
+            .default([])
+            .meta(environment("Groups that manage every resource (CAN_MANAGE, ALL_PRIVILEGES).")),
+        viewerGroups: z
+            .array(groupName)
+            .default([])
+            .meta(environment("Groups that read every resource (CAN_VIEW, CAN_READ, EXECUTE, SELECT).")),
+        runnerGroups: z
+            .array(groupName)
+            .default([])
+            .meta(environment("Groups that may query the serving endpoint and run the jobs.")),
         runAs: z
             .object({
-                /**
-                 * Application id (a GUID) of the service principal: what `run_as`, permissions and
-                 * grants take. Its display name does not work there.
-                 */
                 servicePrincipalName: z
                     .string()
                     .regex(
                         /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
                         "expected the service principal's application id (a GUID), not its display name",
+                    )
+                    .describe(
+                        "Application id (a GUID) of the service principal: what `run_as`, permissions and grants take. Its display name does not work there.",
                     ),
-                /** Display name of the service principal, for people (`sp-ml-prod`); not sent to any API. */
-                displayName: z.string().min(1).optional(),
+                displayName: z
+                    .string()
+                    .min(1)
+                    .optional()
+                    .describe("Display name of the service principal, for people (`sp-ml-prod`); not sent to any API."),
             })
             .strict()
             .optional()
-            .meta(E),
+            .meta(environment("Identity the jobs run as; required in production mode.")),
         /**
          * Who owns the registered models. Unity Catalog lets only a model's owner (or a metastore
          * admin) set its aliases, create its versions and read it back after an ownership transfer
@@ -658,49 +787,75 @@ export const settingsSchema = z
                 z.enum(MODEL_OWNERS),
                 z
                     .object({
-                        /** The account group that owns the models (its name, as grants take it). */
-                        group: groupName,
+                        group: groupName.describe(
+                            "The account group that owns the models (its name, as grants take it).",
+                        ),
                     })
                     .strict(),
             ])
             .optional()
-            .meta(E),
-        /** The workspace's cluster policy for the job clusters: created by this stack, or an existing one. */
-        clusterPolicy: clusterPolicySchema.default({ mode: "created" }).meta(E),
-        /** The workspace's SQL warehouse for table DDL and monitor dashboards: created, or an existing one. */
-        sqlWarehouse: sqlWarehouseSchema.default({ mode: "created", size: "2X-Small", autoStopMinutes: 10 }).meta(E),
-        /**
-         * Deploy an environment whose name says production in development mode, or the reverse.
-         * Off by default: `environment: prod` with `mode: development` is almost always a mistake.
-         */
-        allowModeMismatch: z.boolean().default(false).meta(E),
-        /**
-         * Root folder of the uploaded code. Omitted: the deploying user's home in development mode
-         * (`/Users/${workspace.current_user.userName}/.bundle`); in production mode the `runAs`
-         * principal's own home (`/Workspace/Users/<application id>/.bundle`), which only it and
-         * the workspace admins can change, as Databricks Asset Bundles advise for production
-         * (databricks/cli `bundle/permissions/validate.go` warns of a root under /Shared).
-         */
-        workspaceRootPath: workspacePath.optional().meta(E),
-        /** Email addresses told when a job run fails. */
-        failureEmails: z.array(z.email("expected an email address")).default([]).meta(E),
-        /** Tags on jobs and clusters. */
+            .meta(
+                environment(
+                    "Who owns the registered models. Unity Catalog lets only a model's owner (or a metastore admin) set its aliases, create its versions and read it back after an ownership transfer. `runAs` (the production default): the `runAs` principal owns them, so the stack must be deployed as that principal (CI's identity), which a real preview checks. `deployer` (the development default): the deploying identity creates and keeps them; refused in production mode. `{ group }`: an account group owns them; put both the deploying identity and the `runAs` principal in it.",
+                ),
+            ),
+        clusterPolicy: clusterPolicySchema
+            .default({ mode: "created" })
+            .meta(
+                environment(
+                    "The workspace's cluster policy for the job clusters: created by this stack, or an existing one.",
+                ),
+            ),
+        sqlWarehouse: sqlWarehouseSchema
+            .default({ mode: "created", size: "2X-Small", autoStopMinutes: 10 })
+            .meta(
+                environment(
+                    "The workspace's SQL warehouse for table DDL and monitor dashboards: created, or an existing one.",
+                ),
+            ),
+        allowModeMismatch: z
+            .boolean()
+            .default(false)
+            .meta(
+                environment(
+                    "Deploy an environment whose name says production in development mode, or the reverse. Off by default: `environment: prod` with `mode: development` is almost always a mistake.",
+                ),
+            ),
+        workspaceRootPath: workspacePath
+            .optional()
+            .meta(
+                environment(
+                    "Root folder of the uploaded code. Omitted: the deploying user's home in development mode (`/Users/${workspace.current_user.userName}/.bundle`); in production mode the `runAs` principal's own home (`/Workspace/Users/<application id>/.bundle`), which only it and the workspace admins can change.",
+                ),
+            ),
+        failureEmails: z
+            .array(z.email("expected an email address"))
+            .default([])
+            .meta(environment("Email addresses told when a job run fails.")),
         tags: z
             .record(
                 z.string().regex(/^[A-Za-z0-9_.-]{1,127}$/, "expected tag keys of letters, digits, '_', '.' and '-'"),
                 z.string().max(255),
             )
             .default({})
-            .meta(E),
-        /** The workspace: an existing one, or one this program creates with its Azure landing zone. */
-        workspace: workspaceSchema.default({ mode: "existing" }).meta(E),
-        /** The ML projects of this stack: defined once in the shared file (or, wholly, in a stack file). */
-        projects: z.array(projectSchema).min(1),
-        /**
-         * Per project (by name), what this stack changes of its shared definition: objects merge key
-         * by key, lists and values replace, `null` removes a key.
-         */
-        projectOverrides: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).meta(E),
+            .meta(environment("Tags on jobs and clusters.")),
+        workspace: workspaceSchema
+            .default({ mode: "existing" })
+            .meta(
+                environment("The workspace: an existing one, or one this program creates with its Azure landing zone."),
+            ),
+        projects: z
+            .array(projectSchema)
+            .min(1)
+            .describe("The ML projects of this stack: defined once in the shared file (or, wholly, in a stack file)."),
+        projectOverrides: z
+            .record(z.string(), z.record(z.string(), z.unknown()))
+            .default({})
+            .meta(
+                environment(
+                    "Per project (by name), what this stack changes of its shared definition: objects merge key by key, lists and values replace, `null` removes a key.",
+                ),
+            ),
     })
     .strict()
     .superRefine((s, ctx) => {
@@ -734,6 +889,23 @@ export const settingsSchema = z
                 }
             });
         }
+        // A previous name is that project's own: no other project has it now or had it.
+        const current = s.projects.map((p) => p.name);
+        const claimed = new Map<string, string>();
+        s.projects.forEach((p, i) => {
+            p.previousNames.forEach((old, j) => {
+                const other = current.includes(old) ? old : claimed.get(old);
+                if (other !== undefined || old === p.name) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["projects", i, "previousNames", j],
+                        message: `expected a name no other project has or had, found "${old}", ${old === p.name ? "the project's own name" : other === old ? "the name of a project" : `a previous name of ${other}`}`,
+                        input: old,
+                    });
+                }
+                claimed.set(old, p.name);
+            });
+        });
         s.projects.forEach((p, i) => {
             if (p.deployment === "model" && s.mode === "production" && p.promotion === undefined) {
                 ctx.addIssue({

@@ -1,22 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { forOfflinePlan } from "../declarationStacks";
-import { planBase } from "./base";
-import { diffPlans } from "./diff";
-import { buildPlan, defaultModelVersions, deployNotes, type PlanDocument } from "./plan";
-import {
-    EXIT_POLICY_VIOLATION,
-    evaluatePolicies,
-    hasMandatory,
-    loadPolicyPack,
-    type PolicyViolation,
-    readPolicyConfig,
-    renderViolations,
-} from "./policy";
-import { renderDiff, renderTree } from "./render";
-import { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp } from "./secondUp";
+import type { PlanDocument } from "./plan";
+import type { PolicyViolation } from "./policy";
 import { PlanInputError, readStackConfig } from "./stackConfig";
+import { runMain, strictUsage, UsageError } from "./usage";
 
 /**
  * `npm run plan -- --stack <name> [--json]`: what `pulumi up` would create, offline. It loads the
@@ -71,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
         .option("--diff", "print every input of each resource (with --base: implied for changed resources)")
         .option(
             "--second-up",
-            `show what a second \`pulumi up\` right after the first would change (exit ${EXIT_SECOND_UP_CHANGES} when anything)`,
+            "show what a second `pulumi up` right after the first would change (exit 3 when anything would)",
         )
         .option("--fail-on-destroy", "with --base: exit 3 when a stateful resource would be replaced or deleted")
         .option("--out <file>", "write the output (the JSON document with --json) to this file instead of stdout")
@@ -80,9 +68,8 @@ async function main(argv: string[]): Promise<number> {
             "evaluate the CrossGuard policy pack in <dir>, as `pulumi preview --policy-pack`",
         )
         .option("--policy-pack-config <file>", "the pack's config for this stack (JSON), as `--policy-pack-config`")
-        .option("--no-color", "plain text output")
-        .showHelpAfterError();
-    cli.parse(argv);
+        .option("--no-color", "plain text output");
+    strictUsage(cli, "npm run plan --").parse(argv);
     const opts = cli.opts<{
         unknowns?: boolean;
         stack: string;
@@ -101,13 +88,39 @@ async function main(argv: string[]): Promise<number> {
         policyPackConfig?: string;
     }>();
     if (opts.policyPackConfig !== undefined && opts.policyPack === undefined) {
-        throw new PlanInputError("--policy-pack-config: needs --policy-pack");
+        throw new UsageError("--policy-pack-config: needs --policy-pack");
     }
+    // Loaded once the arguments are good: a usage error answers at once, without the SDKs.
+    const [
+        { forOfflinePlan },
+        { planBase },
+        { diffPlans },
+        { buildPlan, defaultModelVersions, deployNotes },
+        policy,
+        render,
+        { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp },
+    ] = await Promise.all([
+        import("../declarationStacks"),
+        import("./base"),
+        import("./diff"),
+        import("./plan"),
+        import("./policy"),
+        import("./render"),
+        import("./secondUp"),
+    ]);
+    const { EXIT_POLICY_VIOLATION, evaluatePolicies, hasMandatory, loadPolicyPack, readPolicyConfig } = policy;
+    const { renderPolicySummary, renderViolations } = policy;
+    const { renderDiff, renderTree } = render;
     // The pack and its config are read before the program runs, so that a bad one fails at once.
     const pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
     const packConfig = pack && opts.policyPackConfig ? readPolicyConfig(opts.policyPackConfig, pack) : {};
     const policies = async (doc: PlanDocument): Promise<PolicyViolation[] | undefined> =>
         pack ? evaluatePolicies(doc, pack, packConfig) : undefined;
+    // The violations, then what the pack ran (so a clean run shows it ran).
+    const policyText = (violations: PolicyViolation[] | undefined, doc: PlanDocument, color: boolean) =>
+        pack && violations
+            ? renderViolations(violations, doc, color) + renderPolicySummary(violations, pack, packConfig, color)
+            : "";
     // Mandatory violations fail the command, as they fail `pulumi preview`.
     const policyExit = (violations: PolicyViolation[] | undefined) =>
         violations && hasMandatory(violations) ? EXIT_POLICY_VIOLATION : 0;
@@ -147,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
         );
     };
     if (opts.secondUp) {
-        if (opts.base !== undefined) throw new PlanInputError("--second-up: cannot be combined with --base");
+        if (opts.base !== undefined) throw new UsageError("--second-up: cannot be combined with --base");
         const doc = secondUp(await planHead());
         emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderSecondUp(doc, opts.stack, color));
         return isQuiet(doc) ? 0 : EXIT_SECOND_UP_CHANGES;
@@ -159,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
         emit(
             opts.json
                 ? `${JSON.stringify(violations ? { ...doc, policyViolations: violations } : doc, null, 2)}\n`
-                : renderTree(doc, opts.stack, color, opts.diff) + renderViolations(violations ?? [], doc, color),
+                : renderTree(doc, opts.stack, color, opts.diff) + policyText(violations, doc, color),
         );
         return policyExit(violations);
     }
@@ -181,35 +194,18 @@ async function main(argv: string[]): Promise<number> {
     emit(
         opts.json
             ? `${JSON.stringify(violations ? { ...diff, policyViolations: violations } : diff, null, 2)}\n`
-            : renderDiff(diff, opts.stack, base.label, color) + renderViolations(violations ?? [], head, color),
+            : renderDiff(diff, opts.stack, base.label, color) + policyText(violations, head, color),
     );
     // A mandatory violation cannot be waived, a destructive change can (on purpose): 4 wins.
     if (policyExit(violations) !== 0) return EXIT_POLICY_VIOLATION;
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
 }
 
-// A reader that goes away early (`| head`) is not an error of the plan.
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE") throw err;
-});
-
-// The status is set, never `process.exit`ed: a pipe takes stdout asynchronously, and exiting at
-// once would cut the document at the pipe's buffer (64 KiB). Nothing the plan runs keeps the
-// event loop alive (the mocks open no connection), so the process ends once stdout has drained.
-main(process.argv).then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (err: unknown) => {
-        // Bad input (stack config, files) is reported as a message, never as a stack trace.
-        if (err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError")) {
-            process.stderr.write(`error: ${err.message}\n`);
-            process.exitCode = 2;
-            return;
-        }
-        process.stderr.write(
-            `error: the plan failed unexpectedly:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-        );
-        process.exitCode = 1;
-    },
+// Bad input (stack config, files) is reported as a message, never as a stack trace. The status
+// is set, never `process.exit`ed (see plan/usage.ts): nothing the plan runs keeps the event loop
+// alive (the mocks open no connection), so the process ends once stdout has drained.
+runMain(
+    () => main(process.argv),
+    (err) => err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError"),
+    "the plan failed unexpectedly",
 );

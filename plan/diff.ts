@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
+import { displayName } from "./displayName";
 import type { PlanDocument, PlanStep } from "./plan";
 import { forcesReplacement, replaceRulesFor } from "./replaceRules";
+import { resolveMoves } from "./urns";
 
 /**
  * The difference between two plans (a base and the working tree) in the shape of
@@ -34,7 +36,15 @@ export interface DiffStep {
 export interface Rename {
     oldUrn: string;
     newUrn: string;
+    /**
+     * When the two are in projects of different names (a project renamed in config): the old and
+     * the new project name, so the fix is the config key `previousNames`, not code.
+     */
+    project?: { from: string; to: string };
 }
+
+/** The component type of an ML project: its logical name is the project's name in config. */
+export const PROJECT_TYPE = "mlops:databricks:MlProject";
 
 /** A replace or delete of a resource that holds data. */
 export interface Destructive {
@@ -171,14 +181,9 @@ export function diffStep(oldState: State, newState: State): DiffStep {
 export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument {
     const before = new Map(base.steps.map((s) => [s.urn, s.newState]));
     const after = new Map(head.steps.map((s) => [s.urn, s.newState]));
-    // A resource whose `aliases` name a base URN is that resource moved: the engine compares the
-    // two, it neither deletes nor creates.
-    const aliasedFrom = new Map<string, string>();
-    for (const s of head.steps) {
-        if (before.has(s.urn)) continue;
-        const old = s.newState.aliases?.find((a) => before.has(a) && !after.has(a));
-        if (old) aliasedFrom.set(s.urn, old);
-    }
+    // A resource whose `aliases` name a base URN (or whose parent moved, see resolveMoves) is that
+    // resource moved: the engine compares the two, it neither deletes nor creates.
+    const aliasedFrom = resolveMoves(head.steps, new Set(before.keys()));
     const moved = new Set(aliasedFrom.values());
     const steps: DiffStep[] = [];
     for (const s of head.steps) {
@@ -206,7 +211,7 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument 
         }));
     steps.push(...deletes);
 
-    const renames = findRenames(steps);
+    const renames = findRenames(steps, projectOf(base), projectOf(head));
     const renamed = new Set(renames.map((r) => r.oldUrn));
     const destructive: Destructive[] = steps
         .filter((s) => (s.op === "replace" || s.op === "delete") && STATEFUL_TYPES.has(stateOf(s).type))
@@ -218,7 +223,7 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument 
                 (s.op === "replace"
                     ? `replaced: ${(s.replaceReasons ?? []).join(", ")} changed`
                     : renamed.has(s.urn)
-                      ? `deleted and created again under a new URN (${renames.find((r) => r.oldUrn === s.urn)?.newUrn})`
+                      ? renamedReason(renames.find((r) => r.oldUrn === s.urn) as Rename)
                       : "deleted: it is no longer in the program") +
                 (s.oldState?.protect
                     ? "; it is protected, so `pulumi up` stops until protection is lifted on purpose"
@@ -234,29 +239,56 @@ function stateOf(s: DiffStep): State {
     return (s.newState ?? s.oldState) as State;
 }
 
+/** Why a renamed stateful resource is deleted, and what keeps it. */
+function renamedReason(r: Rename): string {
+    const keep = r.project
+        ? `; it is the same object: keep it with previousNames: [${r.project.from}] in project ${r.project.to}`
+        : `; keep it with the resource option aliases: ["${r.oldUrn}"]`;
+    return `deleted and created again under a new URN (${r.newUrn})${keep}`;
+}
+
+/** For each URN of a plan, the ML project it belongs to: its nearest MlProject ancestor's name. */
+function projectOf(doc: PlanDocument): (urn: string) => string | undefined {
+    const byUrn = new Map(doc.steps.map((s) => [s.urn, s.newState]));
+    return (urn) => {
+        for (let u: string | undefined = urn; u; u = byUrn.get(u)?.parent) {
+            if (byUrn.get(u)?.type === PROJECT_TYPE) return logicalName(u);
+        }
+        return undefined;
+    };
+}
+
 /**
- * Deleted and created resources that are the same object under a new URN: the same type and
- * either the same logical name (re-parented) or the same inputs (renamed).
+ * Deleted and created resources that are the same object under a new URN: the same type and the
+ * same logical name (re-parented), the same physical name (the name the workspace knows it by:
+ * `catalog.schema.model`, an experiment's path; a project renamed in config), or the same inputs.
  */
-function findRenames(steps: DiffStep[]): Rename[] {
+function findRenames(
+    steps: DiffStep[],
+    baseProject: (urn: string) => string | undefined,
+    headProject: (urn: string) => string | undefined,
+): Rename[] {
     const created = steps.filter((s) => s.op === "create" && s.newState?.custom);
     const used = new Set<string>();
     const renames: Rename[] = [];
     for (const d of steps.filter((s) => s.op === "delete" && s.oldState?.custom)) {
         const old = d.oldState as State;
+        const physical = displayName(old.type, old.inputs);
+        const candidates = created.filter((c) => !used.has(c.urn) && c.newState?.type === old.type);
         const match =
-            created.find(
-                (c) => !used.has(c.urn) && c.newState?.type === old.type && logicalName(c.urn) === logicalName(d.urn),
-            ) ??
-            created.find(
-                (c) =>
-                    !used.has(c.urn) &&
-                    c.newState?.type === old.type &&
-                    isDeepStrictEqual(c.newState?.inputs, old.inputs),
-            );
+            candidates.find((c) => logicalName(c.urn) === logicalName(d.urn)) ??
+            (physical === undefined
+                ? undefined
+                : candidates.find((c) => displayName(old.type, (c.newState as State).inputs) === physical)) ??
+            candidates.find((c) => isDeepStrictEqual(c.newState?.inputs, old.inputs));
         if (match) {
             used.add(match.urn);
-            renames.push({ oldUrn: d.urn, newUrn: match.urn });
+            const [from, to] = [baseProject(d.urn), headProject(match.urn)];
+            renames.push({
+                oldUrn: d.urn,
+                newUrn: match.urn,
+                ...(from !== undefined && to !== undefined && from !== to ? { project: { from, to } } : {}),
+            });
         }
     }
     return renames;

@@ -143,7 +143,7 @@ export function readPolicyConfig(file: string, pack: LoadedPolicyPack): PolicyPa
 }
 
 /** A policy's level under the config: its entry, then `all`, then its own, then the pack's. */
-function levelOf(policy: Policy, pack: LoadedPolicyPack, config: PolicyPackConfig): EnforcementLevel {
+export function levelOf(policy: Policy, pack: LoadedPolicyPack, config: PolicyPackConfig): EnforcementLevel {
     const of = (e: PolicyConfigEntry | undefined) => (typeof e === "string" ? e : e?.enforcementLevel);
     return of(config[policy.name]) ?? of(config.all) ?? policy.enforcementLevel ?? pack.enforcementLevel;
 }
@@ -331,4 +331,23 @@ export function renderViolations(violations: PolicyViolation[], doc: PlanDocumen
         for (const line of v.message.split("\n")) lines.push(`    ${line}`);
     }
     return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The "Policies:" line `pulumi preview` prints under a pack's result, with what it ran: how many
+ * of the policies the config leaves enabled passed (a policy passes when it reported nothing).
+ */
+export function renderPolicySummary(
+    violations: PolicyViolation[],
+    pack: LoadedPolicyPack,
+    config: PolicyPackConfig,
+    color: boolean,
+): string {
+    const c = pc.createColors(color);
+    const ran = pack.policies.filter((p) => levelOf(p, pack, config) !== "disabled");
+    const failed = new Set(violations.map((v) => v.policyName));
+    const passed = ran.filter((p) => !failed.has(p.name)).length;
+    const disabled = pack.policies.length - ran.length;
+    const mark = failed.size === 0 ? c.green("passed") : c.yellow(`passed, ${failed.size} reported violations`);
+    return `\nPolicies:\n    ${pack.name}@v${pack.version}: ${passed} of ${ran.length} ${ran.length === 1 ? "policy" : "policies"} ${mark}${disabled > 0 ? ` (${disabled} disabled by the config)` : ""}\n`;
 }

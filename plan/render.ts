@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import pc from "picocolors";
 import type { DiffDocument, DiffStep } from "./diff";
 import { displayName } from "./displayName";
@@ -77,8 +78,11 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean, dif
         for (const line of text.split("\n").slice(1, -1)) lines.push(line);
     }
     const protectedCount = doc.steps.filter((s) => s.newState.protect).length;
-    lines.push("", "Resources:", `    ${c.green(`+ ${doc.changeSummary.create} to create`)}`);
-    if (doc.changeSummary.import) lines.push(`    ${c.cyan(`= ${doc.changeSummary.import} to import`)}`);
+    // What the tree shows is what it counts: like the engine, which neither reports nor counts a
+    // default provider's step (pulumi/pulumi pkg/engine/deployment.go, `isInternalStep`).
+    const imports = rows.filter((r) => r.step.op === "import").length;
+    lines.push("", "Resources:", `    ${c.green(`+ ${rows.length - imports} to create`)}`);
+    if (imports > 0) lines.push(`    ${c.cyan(`= ${imports} to import`)}`);
     if (protectedCount > 0) lines.push(`    ${protectedCount} protected from deletion (🔒)`);
     return `${lines.join("\n")}\n`;
 }
@@ -162,7 +166,27 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
                 for (const [leaf, v] of leaves(value, path))
                     lines.push(paint(`      ${sign} ${leaf}: ${formatValue(v)}`) + forces);
             } else {
-                lines.push(c.yellow(`      ~ ${path}: ${formatValue(oldValue)} => ${formatValue(newValue)}`) + forces);
+                const changes = jsonDocumentChanges(oldValue, newValue);
+                if (changes) {
+                    // A JSON document in a string (a cluster policy's definition, a job's
+                    // settings): its changed keys, not two cut strings of the same length.
+                    lines.push(c.yellow(`      ~ ${path}: a JSON document; its changed keys:`) + forces);
+                    for (const ch of changes) {
+                        if (ch.kind === "add") lines.push(c.green(`          + ${ch.path}: ${formatValue(ch.after)}`));
+                        else if (ch.kind === "delete")
+                            lines.push(c.red(`          - ${ch.path}: ${formatValue(ch.before)}`));
+                        else
+                            lines.push(
+                                c.yellow(
+                                    `          ~ ${ch.path}: ${formatValue(ch.before)} => ${formatValue(ch.after)}`,
+                                ),
+                            );
+                    }
+                } else {
+                    lines.push(
+                        c.yellow(`      ~ ${path}: ${formatValue(oldValue)} => ${formatValue(newValue)}`) + forces,
+                    );
+                }
             }
         }
         if (step.replaceReasons?.includes("provider"))
@@ -174,10 +198,21 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
             c.yellow("Renamed: the URN changed, so Pulumi deletes the old resource and creates the new one:"),
         );
         for (const r of doc.renames) {
+            lines.push(`    ${r.oldUrn}`, `    => ${r.newUrn}`);
+            if (!r.project)
+                lines.push(`    to move the state instead, give the new resource the option aliases: ["${r.oldUrn}"]`);
+        }
+        // A project renamed in config: one config key keeps all of its resources.
+        const projectRenames = new Map(
+            doc.renames.filter((r) => r.project).map((r) => [`${r.project?.from}\0${r.project?.to}`, r.project]),
+        );
+        for (const p of projectRenames.values()) {
             lines.push(
-                `    ${r.oldUrn}`,
-                `    => ${r.newUrn}`,
-                `    to move the state instead, give the new resource the option aliases: ["${r.oldUrn}"]`,
+                c.yellow(
+                    `    project ${p?.from} is now ${p?.to}: to keep its resources (and its model's versions, its experiment's runs), list its old name in the project's config:`,
+                ),
+                `      - name: ${p?.to}`,
+                `        previousNames: [${p?.from}]`,
             );
         }
     }
@@ -206,6 +241,57 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
     const changes = n("create") + n("import") + n("update") + n("replace") + n("delete");
     lines.push(`    ${changes} change${changes === 1 ? "" : "s"}. ${n("same")} unchanged`);
     return `${lines.join("\n")}\n`;
+}
+
+/** A string that holds a JSON object or list, parsed; `undefined` for anything else. */
+function jsonDocument(value: unknown): unknown {
+    if (typeof value !== "string" || !/^\s*[{[]/.test(value)) return undefined;
+    try {
+        return JSON.parse(value) as unknown;
+    } catch {
+        return undefined;
+    }
+}
+
+/** One changed leaf of a JSON document. */
+export interface JsonChange {
+    /** `spark_version.value`, `["spark_conf.spark.master"].value`, `node_type_id.values[2]`. */
+    path: string;
+    kind: "add" | "delete" | "update";
+    before?: unknown;
+    after?: unknown;
+}
+
+/**
+ * The changed leaves between two strings that both hold JSON documents, in key order; `undefined`
+ * when either is not one (or they are the same document).
+ */
+export function jsonDocumentChanges(before: unknown, after: unknown): JsonChange[] | undefined {
+    const [a, b] = [jsonDocument(before), jsonDocument(after)];
+    if (a === undefined || b === undefined) return undefined;
+    const out: JsonChange[] = [];
+    const key = (p: string, k: string) =>
+        /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? (p ? `${p}.${k}` : k) : `${p}[${JSON.stringify(k)}]`;
+    const walk = (x: unknown, y: unknown, p: string) => {
+        if (isDeepStrictEqual(x, y)) return;
+        if (x === undefined) return void out.push({ path: p, kind: "add", after: y });
+        if (y === undefined) return void out.push({ path: p, kind: "delete", before: x });
+        if (Array.isArray(x) && Array.isArray(y)) {
+            for (let i = 0; i < Math.max(x.length, y.length); i++) walk(x[i], y[i], `${p}[${i}]`);
+            return;
+        }
+        if (isPlainObject(x) && isPlainObject(y)) {
+            for (const k of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) walk(x[k], y[k], key(p, k));
+            return;
+        }
+        out.push({ path: p, kind: "update", before: x, after: y });
+    };
+    walk(a, b, "");
+    return out.length > 0 ? out : undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** The value at a Pulumi-style path (`a.b[0].c`). */

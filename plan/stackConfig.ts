@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isScalar, parseDocument } from "yaml";
 import { DEVELOPER_STACK } from "../config/deployChecks";
+import { yamlProblem } from "../config/yaml";
 
 /**
  * Reads a stack's configuration the way the Pulumi CLI hands it to the program: the project's
@@ -38,11 +39,8 @@ function readYaml(file: string): Record<string, unknown> {
         throw new PlanInputError(`${path.basename(file)}: cannot read ${file}`);
     }
     const doc = parseDocument(text, { prettyErrors: true });
-    if (doc.errors.length > 0) {
-        const e = doc.errors[0];
-        const where = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "";
-        throw new PlanInputError(`${path.basename(file)}: invalid YAML${where}: ${e.message.split("\n")[0]}`);
-    }
+    const yamlError = yamlProblem(path.basename(file), doc);
+    if (yamlError) throw new PlanInputError(yamlError);
     const value = doc.toJS() ?? {};
     if (!isMap(doc.contents) && doc.contents !== null && !isScalar(doc.contents)) {
         throw new PlanInputError(`${path.basename(file)}: expected a mapping at the top level`);

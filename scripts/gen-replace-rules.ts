@@ -30,6 +30,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import ts from "typescript";
+import { runMain, strictUsage, UsageError } from "../plan/usage";
 import { sdkProperties } from "./replaceRules/sdkProperties";
 import { tfRules, tfVersion } from "./replaceRules/tfDatabricks";
 import {
@@ -111,8 +112,34 @@ function azurePathParameters(token: string): string[] {
         .sort();
 }
 
-async function main(): Promise<void> {
-    const opts = new Command()
+/** The upstream sources, checked before anything is planned: a bad path is bad usage (exit 2), with its message. */
+export function checkSources(databricksSrc: string, azureNativeSrc: string): void {
+    const versionFile = path.join(databricksSrc, "common", "version.go");
+    if (!fs.existsSync(databricksSrc) || !fs.statSync(databricksSrc).isDirectory()) {
+        throw new UsageError(
+            `--databricks-src: ${databricksSrc}: no such folder (expected a checkout of databricks/terraform-provider-databricks)`,
+        );
+    }
+    if (!fs.existsSync(versionFile)) {
+        throw new UsageError(
+            `--databricks-src: ${databricksSrc}: expected a checkout of databricks/terraform-provider-databricks, found no common/version.go`,
+        );
+    }
+    if (!fs.existsSync(azureNativeSrc) || !fs.statSync(azureNativeSrc).isFile()) {
+        throw new UsageError(
+            `--azure-native-src: ${azureNativeSrc}: no such file (expected pulumi-azure-native's provider/pkg/gen/replacement.go)`,
+        );
+    }
+    if (!fs.readFileSync(azureNativeSrc, "utf8").includes("var forceNewMap")) {
+        throw new UsageError(
+            `--azure-native-src: ${azureNativeSrc}: expected replacement.go, found no forceNewMap in it`,
+        );
+    }
+}
+
+async function main(): Promise<number> {
+    const cli = new Command()
+        .name("gen:replace-rules")
         .requiredOption("--databricks-src <dir>", "a checkout of databricks/terraform-provider-databricks")
         .requiredOption("--azure-native-src <file>", "pulumi-azure-native's provider/pkg/gen/replacement.go")
         .option("--out <file>", "where to write the table", "plan/replace-rules.json")
@@ -121,16 +148,16 @@ async function main(): Promise<void> {
             "--azure-native-version <ref>",
             "the pulumi-azure-native ref replacement.go and diff.go were read at",
             "unpinned (default branch as indexed, not the tag of the installed version)",
-        )
-        .parse()
-        .opts<{
-            databricksSrc: string;
-            azureNativeSrc: string;
-            out: string;
-            type?: string[];
-            azureNativeVersion: string;
-        }>();
+        );
+    const opts = strictUsage(cli, "npm run gen:replace-rules --").parse(process.argv).opts<{
+        databricksSrc: string;
+        azureNativeSrc: string;
+        out: string;
+        type?: string[];
+        azureNativeVersion: string;
+    }>();
 
+    checkSources(opts.databricksSrc, opts.azureNativeSrc);
     const problems: string[] = [];
     const types = [...new Set([...declaredTypes(), ...(opts.type ?? [])])].sort();
     const bridged = bridgedDatabricksVersion();
@@ -209,10 +236,7 @@ async function main(): Promise<void> {
     await writeTable(opts.out, table);
     for (const p of problems) console.error(`problem: ${p}`);
     console.error(`wrote ${opts.out}: ${resources.length} types`);
-    if (problems.length > 0) process.exitCode = 1;
+    return problems.length > 0 ? 1 : 0;
 }
 
-main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-});
+if (require.main === module) runMain(main, () => false, "the generator failed unexpectedly");

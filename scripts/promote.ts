@@ -12,6 +12,7 @@ import { diffPlans } from "../plan/diff";
 import { buildPlan, defaultModelVersions } from "../plan/plan";
 import { formatValue, renderDiff } from "../plan/render";
 import { PlanInputError, readStackConfig } from "../plan/stackConfig";
+import { runMain, strictUsage } from "../plan/usage";
 
 /**
  * `npm run promote -- --from dev --to prod [--write]`: promotes a change through the stack
@@ -104,9 +105,8 @@ async function main(argv: string[]): Promise<number> {
         .option("--write", "write them into the target's stack file, after checking the result")
         .option("--project-dir <dir>", "folder holding Pulumi.yaml", path.resolve(__dirname, ".."))
         .option("--user <userName>", "the deploying user of the plan diff's mocked workspace", "dev.user@example.com")
-        .option("--no-color", "plain text output")
-        .showHelpAfterError();
-    cli.parse(argv);
+        .option("--no-color", "plain text output");
+    strictUsage(cli, "npm run promote --").parse(argv);
     const opts = cli.opts<{
         from: string;
         to: string;
@@ -181,17 +181,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
 }
 
-main(process.argv).then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (err: unknown) => {
-        if (err instanceof PlanInputError || err instanceof ConfigError) {
-            process.stderr.write(`error: ${err.message}\n`);
-            process.exitCode = 2;
-            return;
-        }
-        process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exitCode = 1;
-    },
+runMain(
+    () => main(process.argv),
+    (err) => err instanceof PlanInputError || err instanceof ConfigError,
+    "the promotion failed unexpectedly",
 );

@@ -4,6 +4,7 @@
 // MLOPS_REQUIRE_PYTHON_TESTS=1: there a missing dependency fails the run.
 import { spawnSync } from "node:child_process";
 import console from "node:console";
+import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -55,7 +56,12 @@ if (!python) {
 }
 
 // No bytecode or cache folders in the checkout: the workload folders are uploaded as they are.
-const run = spawnSync(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/python"], {
+// With the tests of the projects `npm run new-project` made, each in its workload folder's tests/.
+const workloadTests = fs
+    .readdirSync(path.join(root, "workloads"), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(root, "workloads", e.name, "tests")))
+    .map((e) => path.join("workloads", e.name, "tests"));
+const run = spawnSync(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/python", ...workloadTests], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },

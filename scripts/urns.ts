@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildPlan } from "../plan/plan";
-import { shippedStacks } from "../plan/stackConfig";
+import { ConfigError } from "../config/load";
+import { PlanInputError, shippedStacks } from "../plan/stackConfig";
+import { runMain } from "../plan/usage";
 import { planUrns } from "../plan/urns";
 import { program } from "../program";
 
@@ -18,19 +20,26 @@ export function urnListFile(stack: string): string {
     return path.join(PROJECT_DIR, "tests", "urns", `${stack}.txt`);
 }
 
-async function main(): Promise<void> {
-    for (const stack of shippedStacks(PROJECT_DIR)) {
-        const doc = await buildPlan(program, { projectDir: PROJECT_DIR, stack, currentUser: "jane.doe@example.com" });
+/** Plans every stack of the project and writes its URN list; one line a list, for the terminal. */
+export async function updateUrnLists(projectDir = PROJECT_DIR): Promise<string[]> {
+    const lines: string[] = [];
+    for (const stack of shippedStacks(projectDir)) {
+        const doc = await buildPlan(program, { projectDir, stack, currentUser: "jane.doe@example.com" });
         const file = urnListFile(stack);
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, `${planUrns(doc).join("\n")}\n`);
-        process.stdout.write(`${path.relative(PROJECT_DIR, file)}: ${planUrns(doc).length} URNs\n`);
+        lines.push(`${path.relative(PROJECT_DIR, file)}: ${planUrns(doc).length} URNs`);
     }
+    return lines;
 }
 
 if (require.main === module) {
-    main().catch((err: unknown) => {
-        process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exit(1);
-    });
+    runMain(
+        async () => {
+            for (const line of await updateUrnLists()) process.stdout.write(`${line}\n`);
+            return 0;
+        },
+        (err) => err instanceof PlanInputError || err instanceof ConfigError,
+        "the URN update failed unexpectedly",
+    );
 }

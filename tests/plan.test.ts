@@ -60,7 +60,8 @@ describe.concurrent("npm run plan", () => {
         expect(stdout).toContain(
             "warning: model dev_catalog.dev_dev_user_ml_data.dev_dev_user_ml_model_dev does not exist yet",
         );
-        expect(stdout).toContain("+ 34 to create");
+        // The default provider is neither shown nor counted, as the engine does.
+        expect(stdout).toContain("+ 33 to create");
     });
 
     it("notes on stderr what a real run of the stack would refuse, and still plans", async () => {
@@ -173,7 +174,7 @@ describe("stack config", () => {
     it("reports malformed YAML with its file and line", () => {
         const dir = tempProject("dev", {});
         fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  a: [1, 2\n");
-        expect(() => readStackConfig(dir, "dev")).toThrow(/^Pulumi\.dev\.yaml: invalid YAML at line \d+, column \d+/);
+        expect(() => readStackConfig(dir, "dev")).toThrow(/^Pulumi\.dev\.yaml: line \d+, column \d+: invalid YAML: /);
     });
 
     it("refuses a secret in the program's own settings", async () => {

@@ -1,0 +1,130 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { parse, parseDocument } from "yaml";
+import { WORKLOAD_ENTRY_POINTS } from "../components/project/workloadCode";
+import type { PlanDocument } from "../plan/plan";
+import { checkUrns, urnProblems } from "../plan/urns";
+import {
+    addToSharedFile,
+    nameProblem,
+    packageName,
+    projectDefinition,
+    TEMPLATES,
+    workloadFiles,
+} from "../scripts/new-project";
+import { PROJECT_DIR } from "./harness";
+
+/** `npm run new-project`: a project that plans in every stack, with its workload and its test. */
+
+const exec = promisify(execFile);
+const shared = () => parse(fs.readFileSync(path.join(PROJECT_DIR, "shared.yaml"), "utf8")) as Record<string, any>;
+
+describe("a new project's name", () => {
+    it.each([
+        ["Fraud", /^expected lower case letters, digits and '-', at most 40, found "Fraud"$/],
+        ["fraud_scoring", /^expected lower case letters, digits and '-'/],
+        ["9lives", /^expected lower case letters/],
+        ["a".repeat(41), /at most 40/],
+    ])("%s is refused by the config's rule", (name, message) => {
+        expect(nameProblem(name, { projects: [] })).toMatch(message);
+    });
+
+    it("is refused when a project has it, had it, or has its schema", () => {
+        const projects = [{ name: "churn", schema: "fraud_scoring", previousNames: ["old-churn"] }];
+        expect(nameProblem("churn", { projects })).toMatch(/a project of shared\.yaml$/);
+        expect(nameProblem("old-churn", { projects })).toMatch(/a previous name of churn$/);
+        expect(nameProblem("fraud-scoring", { projects })).toMatch(/schema \(fraud_scoring\) is free/);
+        expect(nameProblem("fraud-scoring", { projects: [] })).toBeUndefined();
+    });
+});
+
+describe("the shared file", () => {
+    it("gets the project at the end of its list, every line and comment before kept", () => {
+        const text = fs.readFileSync(path.join(PROJECT_DIR, "shared.yaml"), "utf8");
+        const doc = parseDocument(text);
+        addToSharedFile(doc, projectDefinition("fraud-scoring", "churn"), "churn");
+        const updated = doc.toString();
+        expect(updated.startsWith(text.trimEnd())).toBe(true);
+        expect(updated).toContain("  # fraud-scoring: made by npm run new-project (workload template: churn).\n");
+        const projects = (parse(updated) as { projects: { name: string }[] }).projects;
+        expect(projects.map((p) => p.name)).toEqual([...shared().projects.map((p: any) => p.name), "fraud-scoring"]);
+    });
+});
+
+describe.each(TEMPLATES)("the %s template", (template) => {
+    const files = workloadFiles("fraud-scoring", template);
+    const pkg = packageName("fraud-scoring");
+
+    it("has the entry points the jobs run, the project's package and a pytest test", () => {
+        for (const f of Object.values(WORKLOAD_ENTRY_POINTS)) expect(files.has(f)).toBe(true);
+        expect(files.has(`${pkg}/__init__.py`)).toBe(true);
+        expect([...files.keys()].filter((f) => /^tests\/test_[a-z0-9_]+\.py$/.test(f))).toEqual([
+            `tests/test_${pkg}.py`,
+        ]);
+    });
+
+    it("imports the project's package, never the shipped workload's", () => {
+        for (const [file, text] of files) expect(text, file).not.toMatch(/\b(churn|regression)_lib\b/);
+        expect(files.get("train.py")).toContain(`from ${pkg}.`);
+    });
+});
+
+/** A copy of this checkout (node_modules linked), where the command can write what it writes. */
+function checkoutCopy(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-new-project-test-"));
+    fs.cpSync(PROJECT_DIR, dir, {
+        recursive: true,
+        filter: (src) => !/^(node_modules|\.git|\.venv)$/.test(path.relative(PROJECT_DIR, src).split(path.sep)[0]),
+    });
+    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
+    return dir;
+}
+
+describe("npm run new-project", () => {
+    it(
+        "makes a project that plans in every stack with its URNs listed; the same name again exits 2",
+        { timeout: 600_000 },
+        async () => {
+            const dir = checkoutCopy();
+            // A name the checkout's shared.yaml has no project of.
+            const name = `new-${process.pid}`;
+            const tsx = path.join(dir, "node_modules", ".bin", "tsx");
+            const env = { ...process.env, NO_COLOR: "1" };
+            const made = await exec(tsx, ["scripts/new-project.ts", name], { cwd: dir, env });
+            expect(made.stdout).toContain(`Added project ${name} to shared.yaml`);
+            expect(made.stdout).toContain("Edit next:");
+            expect(fs.existsSync(path.join(dir, "workloads", name, "train.py"))).toBe(true);
+
+            const stacks = fs
+                .readdirSync(dir)
+                .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+                .filter((s): s is string => s !== undefined);
+            for (const stack of stacks) {
+                const { stdout } = await exec(tsx, ["plan/cli.ts", "--stack", stack, "--json"], {
+                    cwd: dir,
+                    env,
+                    maxBuffer: 256 * 1024 * 1024,
+                });
+                const doc = JSON.parse(stdout) as PlanDocument;
+                expect(doc.steps.some((s) => s.urn.endsWith(`::${name}-model`))).toBe(true);
+                const list = fs
+                    .readFileSync(path.join(dir, "tests", "urns", `${stack}.txt`), "utf8")
+                    .split("\n")
+                    .filter(Boolean);
+                expect(urnProblems(`${stack}.txt`, checkUrns(list, doc))).toBe("");
+            }
+
+            const again = await exec(tsx, ["scripts/new-project.ts", name], { cwd: dir, env }).catch(
+                (e: { code: number; stderr: string }) => e,
+            );
+            expect(again).toMatchObject({
+                code: 2,
+                stderr: `error: <name>: expected a name no project has, found "${name}", a project of shared.yaml\n`,
+            });
+        },
+    );
+});
