@@ -333,6 +333,12 @@ export function configFromSource(src: ConfigSource): { settings: Settings; locat
                     return `${sourceOf("projectOverrides")}: ${formatKey(namespace, ["projectOverrides", String(name), ...rest])}`;
                 }
             }
+            // A key set nowhere (a required one missing) goes where its parent object comes from:
+            // an object only the override declares is the override's.
+            const parent = rest.slice(0, -1);
+            if (parent.length > 0 && hasPath(override, parent) && !hasPath(projects[index], parent)) {
+                return `${sourceOf("projectOverrides")}: ${formatKey(namespace, ["projectOverrides", String(name), ...rest])}`;
+            }
         }
         if (top !== undefined && fromShared(String(top))) return `${SHARED_FILE}: ${formatKey("", p).slice(1)}`;
         return `${sourceOf(top === undefined ? "" : String(top))}: ${formatKey(namespace, p)}`;

@@ -70,6 +70,8 @@ export class RegisteredModel extends pulumi.ComponentResource {
             catalogName: args.catalog,
             name: args.schema,
             comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
+            // Left out unless set, so that production schemas show no change.
+            forceDestroy: args.forceDestroy ? true : undefined,
         };
         const schema = new databricks.Schema(
             `${name}-schema`,
