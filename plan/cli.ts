@@ -44,7 +44,14 @@ function parseAliases(value: string): Record<string, string> {
     return out;
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * The command, for `argv` (`process.argv`'s shape); resolves to the exit status. `program` is
+ * the program to plan: by default the entry point `pulumi up` loads (tests pass the program itself).
+ */
+export async function main(
+    argv: string[],
+    program: () => Promise<Record<string, unknown>> = loadEntry,
+): Promise<number> {
     const cli = new Command()
         .name("plan")
         .description("Show what `pulumi up` would create for a stack, without the Pulumi CLI or credentials.")
@@ -106,16 +113,6 @@ async function main(argv: string[]): Promise<number> {
     const policyExit = (violations: PolicyViolation[] | undefined) =>
         violations && hasMandatory(violations) ? EXIT_POLICY_VIOLATION : 0;
 
-    // The entry point `pulumi up` loads, required when the plan runs it (after the stack files
-    // are read, so that a missing or malformed one is reported at once).
-    const program = () => {
-        // Before index.ts installs the language host's lighter setting: the plan needs neither
-        // the SDK's promise bookkeeping nor source positions (see declarationStacks.ts).
-        forOfflinePlan();
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const entry = require("../index") as () => Promise<Record<string, unknown>>;
-        return entry();
-    };
     const projectDir = path.resolve(opts.projectDir);
     const color = !opts.out && opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const emit = (text: string) => {
@@ -165,28 +162,46 @@ async function main(argv: string[]): Promise<number> {
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
 }
 
+/**
+ * The entry point `pulumi up` loads, required when the plan runs it (after the stack files are
+ * read, so that a missing or malformed one is reported at once).
+ */
+function loadEntry(): Promise<Record<string, unknown>> {
+    // Before index.ts installs the language host's lighter setting: the plan needs neither the
+    // SDK's promise bookkeeping nor source positions (see declarationStacks.ts).
+    forOfflinePlan();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require("../index") as () => Promise<Record<string, unknown>>;
+    return program();
+}
+
+/** Run as a command (`npm run plan`), not imported (the tests call `main`). */
+const isCommand = require.main === module;
+
 // A reader that goes away early (`| head`) is not an error of the plan.
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE") throw err;
-});
+if (isCommand)
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EPIPE") throw err;
+    });
 
 // The status is set, never `process.exit`ed: a pipe takes stdout asynchronously, and exiting at
 // once would cut the document at the pipe's buffer (64 KiB). Nothing the plan runs keeps the
 // event loop alive (the mocks open no connection), so the process ends once stdout has drained.
-main(process.argv).then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (err: unknown) => {
-        // Bad input (stack config, files) is reported as a message, never as a stack trace.
-        if (err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError")) {
-            process.stderr.write(`error: ${err.message}\n`);
-            process.exitCode = 2;
-            return;
-        }
-        process.stderr.write(
-            `error: the plan failed unexpectedly:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-        );
-        process.exitCode = 1;
-    },
-);
+if (isCommand)
+    void main(process.argv).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (err: unknown) => {
+            // Bad input (stack config, files) is reported as a message, never as a stack trace.
+            if (err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError")) {
+                process.stderr.write(`error: ${err.message}\n`);
+                process.exitCode = 2;
+                return;
+            }
+            process.stderr.write(
+                `error: the plan failed unexpectedly:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+            );
+            process.exitCode = 1;
+        },
+    );
