@@ -68,7 +68,7 @@ describe("the policy pack", () => {
             "cost-tags",
         ]);
         for (const p of pack.policies) expect(p.description.length).toBeGreaterThan(30);
-        // Every shipped config names every policy: a stack's rules are read in one place.
+        // Every config the project ships names every policy: a stack's rules are read in one place.
         for (const config of [prodConfig, devConfig])
             expect(Object.keys(config).sort()).toEqual(pack.policies.map((p) => p.name).sort());
     });
