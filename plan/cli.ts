@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { forOfflinePlan } from "../declarationStacks";
-import { planBase } from "./base";
+import { planBeside } from "./base";
 import { diffPlans } from "./diff";
 import { buildPlan, defaultModelVersions, type PlanDocument } from "./plan";
 import {
@@ -139,17 +139,15 @@ export async function main(
         return policyExit(violations);
     }
 
-    // Both sides see the same workspace: the same user and the same model versions.
-    const head = await planHead();
+    // Both sides see the same workspace: the same user and the same model versions. The base is
+    // planned in a process of its own while this one plans the head.
     const versions =
         opts.modelVersions ?? defaultModelVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
-    const base = planBase(opts.base, {
-        stack: opts.stack,
-        user: opts.user,
-        modelVersions: versions,
-        aliases: opts.aliases,
-        projectDir,
-    });
+    const { head, base } = await planBeside(
+        opts.base,
+        { stack: opts.stack, user: opts.user, modelVersions: versions, aliases: opts.aliases, projectDir },
+        planHead,
+    );
     const diff = diffPlans(base.doc, head);
     const violations = await policies(head);
     emit(

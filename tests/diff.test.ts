@@ -184,3 +184,24 @@ describe("npm run plan -- --base <git ref>, as a process", () => {
         expect(processes.split("\n").filter((p) => p.includes(tmp))).toEqual([]);
     });
 });
+
+describe("npm run plan -- --base <git ref>, when the head does not plan", () => {
+    it("stops the base's plan and removes its worktree", async () => {
+        const dir = tempProject("dev", { ...stackFileConfig("dev"), [`${NS}:mode`]: "staging" });
+        const tmp = tempDir("mlops-tmpdir-");
+        const saved = process.env.TMPDIR;
+        process.env.TMPDIR = tmp; // where the command makes its temporary folders (os.tmpdir)
+        try {
+            await expect(planCli(["--stack", "dev", "--project-dir", dir, "--base", "HEAD"])).rejects.toThrow(
+                "databricks-mlops:mode: expected one of",
+            );
+        } finally {
+            process.env.TMPDIR = saved;
+        }
+        expect(fs.readdirSync(tmp)).toEqual([]);
+        const { stdout: worktrees } = await run("git", ["-C", PROJECT_DIR, "worktree", "list"]);
+        expect(worktrees).not.toContain(tmp);
+        const { stdout: processes } = await run("ps", ["-eo", "args"]);
+        expect(processes.split("\n").filter((p) => p.includes(tmp))).toEqual([]);
+    });
+});
