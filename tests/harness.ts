@@ -92,8 +92,12 @@ function planKey(projectDir: string, stack: string, opts: PlanStackOptions): str
         const file = path.join(projectDir, f);
         return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
     });
-    const { projectDir: _dir, ...rest } = opts;
-    const options = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)));
+    // The folder itself is not part of it: a plan depends on what the files hold, not where.
+    const options = Object.fromEntries(
+        Object.entries(opts)
+            .filter(([k]) => k !== "projectDir")
+            .sort(([a], [b]) => a.localeCompare(b)),
+    );
     // The workload folders the config names (relative to the program's folder): a test may
     // write one of its own.
     const workloads = [...files.join("\n").matchAll(/\bdir:\s*["']?([^"'\s,}]+)/g)].map((m) =>
