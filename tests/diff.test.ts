@@ -5,7 +5,16 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { changedPaths, diffPlans } from "../plan/diff";
 import type { PlanDocument } from "../plan/plan";
-import { PROJECT_DIR, planCli, planStack, spawnCli, stackFileConfig, tempDir, tempProject } from "./harness";
+import {
+    PROCESS_TEST_TIMEOUT,
+    PROJECT_DIR,
+    planCli,
+    planStack,
+    spawnCli,
+    stackFileConfig,
+    tempDir,
+    tempProject,
+} from "./harness";
 
 const run = promisify(execFile);
 const NS = "databricks-mlops";
@@ -159,7 +168,7 @@ describe("npm run plan -- --base", () => {
     });
 });
 
-describe("npm run plan -- --base <git ref>, as a process", () => {
+describe("npm run plan -- --base <git ref>, as a process", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("plans a git ref in a temporary worktree beside the working tree, and leaves nothing behind", async () => {
         const dir = tempProject("dev", stackFileConfig("dev"));
         // A temporary folder of its own, to see what the command leaves there.
@@ -185,7 +194,7 @@ describe("npm run plan -- --base <git ref>, as a process", () => {
     });
 });
 
-describe("npm run plan -- --base <git ref>, when the head does not plan", () => {
+describe("npm run plan -- --base <git ref>, when the head does not plan", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("stops the base's plan and removes its worktree", async () => {
         const dir = tempProject("dev", { ...stackFileConfig("dev"), [`${NS}:mode`]: "staging" });
         const tmp = tempDir("mlops-tmpdir-");

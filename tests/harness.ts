@@ -303,6 +303,12 @@ export function planCli(args: string[]): Promise<CliResult> {
 const run = promisify(execFile);
 
 /**
+ * The time a test that starts processes gets: a process loads the SDK and the program before it
+ * plans, which on a busy machine takes many times as long as in the test's warm process.
+ */
+export const PROCESS_TEST_TIMEOUT = 180_000;
+
+/**
  * Runs a TypeScript entry point (`plan/cli.ts`, `scripts/promote.ts`) as its own process, as npm
  * runs it: only for what a process shows (exit codes, pipes, what is left behind).
  */

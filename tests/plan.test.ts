@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../plan/stackConfig";
 import {
     FIXTURE_DIR,
+    PROCESS_TEST_TIMEOUT,
     PROJECT_DIR,
     planCli,
     planStack,
@@ -76,7 +77,7 @@ describe("npm run plan", () => {
     });
 });
 
-describe("npm run plan, as a process", () => {
+describe("npm run plan, as a process", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("rejects bad config with the message and exit 2, no stack trace", async () => {
         const config = stackFileConfig("dev");
         const dir = tempProject("dev", { ...config, "databricks-mlops:mode": "staging" });
@@ -129,7 +130,7 @@ async function throughSlowPipe(args: string[]): Promise<string> {
     return stdout;
 }
 
-describe("plan output", () => {
+describe("plan output, through a pipe", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("reaches a slow reader through a pipe whole", async () => {
         const stdout = await throughSlowPipe(["--stack", "dev", "--json", "--project-dir", FIXTURE_DIR]);
         expect(stdout.length).toBeGreaterThan(65_536); // more than one pipe buffer
