@@ -185,8 +185,9 @@ describe("npm run plan -- --base <git ref>, as a process", { timeout: PROCESS_TE
         expect(
             diff.steps.every((s: { op: string }) => ["create", "update", "replace", "delete", "same"].includes(s.op)),
         ).toBe(true);
+        // (Other checkouts of the repository may have worktrees of their own at the same time.)
         const { stdout: worktrees } = await run("git", ["-C", PROJECT_DIR, "worktree", "list"]);
-        expect(worktrees).not.toContain("mlops-base-");
+        expect(worktrees).not.toContain(tmp);
         expect(fs.readdirSync(tmp).filter((f) => f.startsWith("mlops-"))).toEqual([]);
         // No process of the command is left running (the base's plan ran in the worktree there).
         const { stdout: processes } = await run("ps", ["-eo", "args"]);
@@ -205,7 +206,8 @@ describe("npm run plan -- --base <git ref>, when the head does not plan", { time
                 "databricks-mlops:mode: expected one of",
             );
         } finally {
-            process.env.TMPDIR = saved;
+            if (saved === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = saved;
         }
         expect(fs.readdirSync(tmp)).toEqual([]);
         const { stdout: worktrees } = await run("git", ["-C", PROJECT_DIR, "worktree", "list"]);
