@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { planBeside } from "../plan/base";
 import { changedPaths, diffPlans } from "../plan/diff";
 import type { PlanDocument } from "../plan/plan";
 import {
@@ -209,10 +210,42 @@ describe("npm run plan -- --base <git ref>, when the head does not plan", { time
             if (saved === undefined) delete process.env.TMPDIR;
             else process.env.TMPDIR = saved;
         }
-        expect(fs.readdirSync(tmp)).toEqual([]);
+        expect(fs.readdirSync(tmp).filter((f) => f.startsWith("mlops-"))).toEqual([]);
         const { stdout: worktrees } = await run("git", ["-C", PROJECT_DIR, "worktree", "list"]);
         expect(worktrees).not.toContain(tmp);
         const { stdout: processes } = await run("ps", ["-eo", "args"]);
         expect(processes.split("\n").filter((p) => p.includes(tmp))).toEqual([]);
+    });
+});
+
+describe("npm run plan -- --base <git ref>, side by side", { timeout: PROCESS_TEST_TIMEOUT }, () => {
+    it("plans the base in a process of its own while this process plans the head", async () => {
+        const dir = tempProject("dev", stackFileConfig("dev"));
+        const tmp = tempDir("mlops-tmpdir-");
+        const saved = process.env.TMPDIR;
+        process.env.TMPDIR = tmp; // where the base's worktree goes (os.tmpdir)
+        const opts = { stack: "dev", user: "dev.user@example.com", modelVersions: ["1", "2"], projectDir: dir };
+        let seen = false;
+        try {
+            const { head, base } = await planBeside("HEAD", opts, async () => {
+                // The head's plan waits (a minute at most) to see the base's CLI run from its worktree.
+                for (let i = 0; i < 600 && !seen; i++) {
+                    const { stdout } = await run("ps", ["-eo", "args"]);
+                    seen = stdout.split("\n").some((p) => p.includes(tmp) && p.includes("plan/cli.ts"));
+                    if (!seen) await new Promise((resolve) => setTimeout(resolve, 100));
+                }
+                return (await planStack("dev", { projectDir: dir, user: opts.user, modelVersions: opts.modelVersions }))
+                    .doc;
+            });
+            expect(seen).toBe(true);
+            expect(base.label).toMatch(/^HEAD \([0-9a-f]{12}\)$/);
+            expect(base.doc.steps.length).toBeGreaterThan(1);
+            expect(head.steps.length).toBeGreaterThan(1);
+        } finally {
+            if (saved === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = saved;
+        }
+        // (tsx keeps its cache there too.)
+        expect(fs.readdirSync(tmp).filter((f) => f.startsWith("mlops-"))).toEqual([]);
     });
 });
