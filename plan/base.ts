@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,7 +9,8 @@ import { PlanInputError } from "./stackConfig";
  * The base of a diff: a plan saved earlier (`npm run -s plan -- --stack prod --json > base.json`)
  * or a git ref of this repository, planned as it was there. A ref is checked out in a temporary
  * worktree that shares this checkout's node_modules, and planned by its own plan CLI in a process
- * of its own (the base's program, config and notebooks, not the working tree's).
+ * of its own (the base's program, config and notebooks, not the working tree's), while this
+ * process plans the head: the two plans take about as long as one on a machine with two cores.
  */
 
 /** This checkout's root: the folder holding plan/. */
@@ -27,6 +28,12 @@ export interface BaseOptions {
     projectDir: string;
 }
 
+export interface BasePlan {
+    doc: PlanDocument;
+    /** What the diff names the base by: the file, or the ref and its commit. */
+    label: string;
+}
+
 /** A plan with nothing in it: the base of a stack that did not exist there. */
 export function emptyPlan(): PlanDocument {
     return { config: {}, steps: [], diagnostics: [], changeSummary: { create: 0 } };
@@ -34,12 +41,37 @@ export function emptyPlan(): PlanDocument {
 
 function git(args: string[]): { ok: boolean; stdout: string; stderr: string } {
     const r = spawnSync("git", ["-C", ROOT, ...args], { encoding: "utf8" });
-    return { ok: r.status === 0, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+    return { ok: r.status === 0, stdout: (r.stdout ?? "").trim(), stderr: (r.stderr ?? "").trim() };
 }
 
-/** Reads a saved plan, or plans a git ref; a name that is neither is an input error. */
-export function planBase(base: string, opts: BaseOptions): { doc: PlanDocument; label: string } {
-    if (fs.existsSync(base) && fs.statSync(base).isFile()) return { doc: readPlanFile(base), label: base };
+/** Runs a process to its end: its exit status and what it wrote to stderr. */
+function finished(
+    child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+    let stderr = "";
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    return new Promise((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (code, signal) => resolve({ code, signal, stderr: stderr.trim() }));
+    });
+}
+
+/**
+ * Plans the head (`planHead`, in this process) and the base at the same time: a saved plan is
+ * read; a git ref is planned in a worktree of its own by its own CLI, in a child process that
+ * runs while the head is planned. Whatever happens (an error on either side, Ctrl-C), the child
+ * is stopped and the worktree and its folder are removed before this returns or the process
+ * ends.
+ */
+export async function planBeside(
+    base: string,
+    opts: BaseOptions,
+    planHead: () => Promise<PlanDocument>,
+): Promise<{ head: PlanDocument; base: BasePlan }> {
+    if (fs.existsSync(base) && fs.statSync(base).isFile()) {
+        const saved = { doc: readPlanFile(base), label: base };
+        return { head: await planHead(), base: saved };
+    }
     const commit = git(["rev-parse", "--verify", "--quiet", `${base}^{commit}`]);
     if (!commit.ok) {
         throw new PlanInputError(`--base: "${base}" is neither a plan JSON file nor a git ref of this repository`);
@@ -49,51 +81,119 @@ export function planBase(base: string, opts: BaseOptions): { doc: PlanDocument; 
     const insideCheckout = !relativeProject.startsWith("..") && !path.isAbsolute(relativeProject);
     const stackFile = path.posix.join(relativeProject.split(path.sep).join("/"), `Pulumi.${opts.stack}.yaml`);
     if (insideCheckout && !git(["cat-file", "-e", `${commit.stdout}:${stackFile}`]).ok) {
-        return { doc: emptyPlan(), label: `${label}, where the stack did not exist` };
+        return { head: await planHead(), base: { doc: emptyPlan(), label: `${label}, where the stack did not exist` } };
     }
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-base-"));
-    const worktree = path.join(dir, "tree");
-    const added = git(["worktree", "add", "--detach", "--quiet", worktree, commit.stdout]);
-    if (!added.ok) throw new PlanInputError(`--base: cannot check out ${base}: ${added.stderr}`);
+    const job = new BaseJob(commit.stdout, base, opts, insideCheckout ? relativeProject : undefined);
     try {
-        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(worktree, "node_modules"), "dir");
-        const out = path.join(dir, "plan.json");
-        const fd = fs.openSync(out, "w");
-        // The base's own CLI, its output to a file: a file takes it whole, whatever that CLI's age.
-        const result = spawnSync(
-            path.join(ROOT, "node_modules", ".bin", "tsx"),
-            [
-                path.join(worktree, "plan", "cli.ts"),
-                "--stack",
-                opts.stack,
-                "--json",
-                "--user",
-                opts.user,
-                ...(opts.modelVersions.length > 0 ? ["--model-versions", opts.modelVersions.join(",")] : []),
-                ...(opts.aliases
-                    ? [
-                          "--aliases",
-                          Object.entries(opts.aliases)
-                              .map(([a, v]) => `${a}=${v}`)
-                              .join(","),
-                      ]
-                    : []),
-                "--project-dir",
-                insideCheckout ? path.join(worktree, relativeProject) : opts.projectDir,
-            ],
-            { stdio: ["ignore", fd, "pipe"], encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
-        );
-        fs.closeSync(fd);
-        if (result.status !== 0) {
-            throw new PlanInputError(
-                `--base: the stack ${opts.stack} does not plan at ${label}:\n${result.stderr.trim()}`,
-            );
+        const head = await planHead();
+        const out = await job.done;
+        if (out.code !== 0) {
+            throw new PlanInputError(`--base: the stack ${opts.stack} does not plan at ${label}:\n${out.stderr}`);
         }
-        return { doc: readPlanFile(out), label };
+        return { head, base: { doc: readPlanFile(out.file), label } };
     } finally {
-        git(["worktree", "remove", "--force", worktree]);
-        fs.rmSync(dir, { recursive: true, force: true });
+        await job.dispose();
+    }
+}
+
+/** The base's plan under way: its temporary folder, worktree and child process. */
+class BaseJob {
+    private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-base-"));
+    private readonly worktree = path.join(this.dir, "tree");
+    private child: ChildProcess | undefined;
+    private cancelled = false;
+    /** The base's plan: its CLI's exit status, what it printed to stderr, the file it wrote. */
+    readonly done: Promise<{ code: number | null; stderr: string; file: string }>;
+    /** Ctrl-C or a kill while the base is planned: clean up, then end as the signal would. */
+    private readonly onSignal = (signal: NodeJS.Signals) => {
+        this.cancelled = true;
+        this.child?.kill("SIGKILL");
+        this.removeFiles();
+        process.kill(process.pid, signal);
+    };
+
+    constructor(
+        private readonly commit: string,
+        private readonly ref: string,
+        opts: BaseOptions,
+        relativeProject: string | undefined,
+    ) {
+        this.listen(true);
+        this.done = this.plan(opts, relativeProject);
+        // Awaited after the head is planned; a failure meanwhile is not an unhandled rejection.
+        this.done.catch(() => undefined);
+    }
+
+    private listen(on: boolean): void {
+        for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+            if (on) process.once(s, this.onSignal);
+            else process.removeListener(s, this.onSignal);
+        }
+    }
+
+    /** Checks the commit out and plans the stack there with the base's own CLI, to a file. */
+    private async plan(
+        opts: BaseOptions,
+        relativeProject: string | undefined,
+    ): Promise<{ code: number | null; stderr: string; file: string }> {
+        const add = await finished(
+            spawn("git", ["-C", ROOT, "worktree", "add", "--detach", "--quiet", this.worktree, this.commit], {
+                stdio: ["ignore", "ignore", "pipe"],
+            }),
+        );
+        if (add.code !== 0) throw new PlanInputError(`--base: cannot check out ${this.ref}: ${add.stderr}`);
+        if (this.cancelled) return { code: null, stderr: "cancelled", file: "" };
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.worktree, "node_modules"), "dir");
+        const file = path.join(this.dir, "plan.json");
+        const fd = fs.openSync(file, "w");
+        try {
+            // The base's own CLI under tsx's loader, in one process (no tsx wrapper process to
+            // outlive it); its output to a file: a file takes it whole, whatever that CLI's age.
+            this.child = spawn(
+                process.execPath,
+                [
+                    "--import",
+                    "tsx",
+                    path.join(this.worktree, "plan", "cli.ts"),
+                    ...["--stack", opts.stack, "--json", "--user", opts.user],
+                    ...(opts.modelVersions.length > 0 ? ["--model-versions", opts.modelVersions.join(",")] : []),
+                    ...(opts.aliases
+                        ? [
+                              "--aliases",
+                              Object.entries(opts.aliases)
+                                  .map(([a, v]) => `${a}=${v}`)
+                                  .join(","),
+                          ]
+                        : []),
+                    "--project-dir",
+                    relativeProject !== undefined ? path.join(this.worktree, relativeProject) : opts.projectDir,
+                ],
+                // From this checkout's root, where `tsx` resolves, as `npm run` starts the head.
+                { cwd: ROOT, stdio: ["ignore", fd, "pipe"], env: { ...process.env, NO_COLOR: "1" } },
+            );
+        } finally {
+            fs.closeSync(fd);
+        }
+        const run = await finished(this.child);
+        return { code: run.code, stderr: run.stderr, file };
+    }
+
+    /**
+     * Stops the child if it still runs, waits for what is under way (a checkout, the child's
+     * end), then removes the worktree and the folder.
+     */
+    async dispose(): Promise<void> {
+        this.cancelled = true;
+        if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+        await this.done.catch(() => undefined);
+        this.removeFiles();
+        this.listen(false);
+    }
+
+    private removeFiles(): void {
+        if (fs.existsSync(this.worktree)) git(["worktree", "remove", "--force", this.worktree]);
+        fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
 

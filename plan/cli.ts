@@ -33,7 +33,14 @@ function parseAliases(value: string): Record<string, string> {
     return out;
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * The command, for `argv` (`process.argv`'s shape); resolves to the exit status. `program` is
+ * the program to plan: by default the entry point `pulumi up` loads (tests pass the program itself).
+ */
+export async function main(
+    argv: string[],
+    program: () => Promise<Record<string, unknown>> = loadEntry,
+): Promise<number> {
     const cli = new Command()
         .name("plan")
         .description("Show what `pulumi up` would create for a stack, without the Pulumi CLI or credentials.")
@@ -92,15 +99,13 @@ async function main(argv: string[]): Promise<number> {
     }
     // Loaded once the arguments are good: a usage error answers at once, without the SDKs.
     const [
-        { forOfflinePlan },
-        { planBase },
+        { planBeside },
         { diffPlans },
         { buildPlan, defaultModelVersions, deployNotes },
         policy,
         render,
         { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp },
     ] = await Promise.all([
-        import("../declarationStacks"),
         import("./base"),
         import("./diff"),
         import("./plan"),
@@ -125,16 +130,6 @@ async function main(argv: string[]): Promise<number> {
     const policyExit = (violations: PolicyViolation[] | undefined) =>
         violations && hasMandatory(violations) ? EXIT_POLICY_VIOLATION : 0;
 
-    // The entry point `pulumi up` loads, required when the plan runs it (after the stack files
-    // are read, so that a missing or malformed one is reported at once).
-    const program = () => {
-        // Before index.ts installs the language host's lighter setting: the plan needs neither
-        // the SDK's promise bookkeeping nor source positions (see declarationStacks.ts).
-        forOfflinePlan();
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const entry = require("../index") as () => Promise<Record<string, unknown>>;
-        return entry();
-    };
     const projectDir = path.resolve(opts.projectDir);
     const color = !opts.out && opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const emit = (text: string) => {
@@ -177,17 +172,15 @@ async function main(argv: string[]): Promise<number> {
         return policyExit(violations);
     }
 
-    // Both sides see the same workspace: the same user and the same model versions.
-    const head = await planHead();
+    // Both sides see the same workspace: the same user and the same model versions. The base is
+    // planned in a process of its own while this one plans the head.
     const versions =
         opts.modelVersions ?? defaultModelVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
-    const base = planBase(opts.base, {
-        stack: opts.stack,
-        user: opts.user,
-        modelVersions: versions,
-        aliases: opts.aliases,
-        projectDir,
-    });
+    const { head, base } = await planBeside(
+        opts.base,
+        { stack: opts.stack, user: opts.user, modelVersions: versions, aliases: opts.aliases, projectDir },
+        planHead,
+    );
     const diff = diffPlans(base.doc, head);
     const violations = await policies(head);
     note();
@@ -201,11 +194,27 @@ async function main(argv: string[]): Promise<number> {
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
 }
 
-// Bad input (stack config, files) is reported as a message, never as a stack trace. The status
-// is set, never `process.exit`ed (see plan/usage.ts): nothing the plan runs keeps the event loop
-// alive (the mocks open no connection), so the process ends once stdout has drained.
-runMain(
-    () => main(process.argv),
-    (err) => err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError"),
-    "the plan failed unexpectedly",
-);
+/**
+ * The entry point `pulumi up` loads, required when the plan runs it (after the stack files are
+ * read, so that a missing or malformed one is reported at once).
+ */
+function loadEntry(): Promise<Record<string, unknown>> {
+    // Before index.ts installs the language host's lighter setting: the plan needs neither the
+    // SDK's promise bookkeeping nor source positions (see declarationStacks.ts).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require("../declarationStacks") as typeof import("../declarationStacks")).forOfflinePlan();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require("../index") as () => Promise<Record<string, unknown>>;
+    return program();
+}
+
+// Run as a command (`npm run plan`), not imported (the tests call `main`). Bad input (stack
+// config, files) is reported as a message, never as a stack trace. The status is set, never
+// `process.exit`ed (see plan/usage.ts): nothing the plan runs keeps the event loop alive (the
+// mocks open no connection), so the process ends once stdout has drained.
+if (require.main === module)
+    runMain(
+        () => main(process.argv),
+        (err) => err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError"),
+        "the plan failed unexpectedly",
+    );

@@ -96,7 +96,11 @@ export function applyPromotion(doc: Document, diffs: Difference[], namespace: st
     }
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * The command, for `argv` (`process.argv`'s shape); resolves to the exit status. `entry` is the
+ * program the plan diff runs: by default the entry point `pulumi up` loads (tests pass the program).
+ */
+export async function main(argv: string[], entry: () => Promise<Record<string, unknown>> = program): Promise<number> {
     const cli = new Command()
         .name("promote")
         .description("Promote the promotable settings of one stack to another, through the stack files.")
@@ -165,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
         }
         const versions = defaultModelVersions(readStackConfig(projectDir, opts.to), projectDir);
         const plan = (dir: string) =>
-            buildPlan(program, { projectDir: dir, stack: opts.to, currentUser: opts.user, modelVersions: versions });
+            buildPlan(entry, { projectDir: dir, stack: opts.to, currentUser: opts.user, modelVersions: versions });
         const before = await plan(projectDir);
         const after = await plan(scratch);
         process.stdout.write(
@@ -181,8 +185,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
 }
 
-runMain(
-    () => main(process.argv),
-    (err) => err instanceof PlanInputError || err instanceof ConfigError,
-    "the promotion failed unexpectedly",
-);
+// Run as a command (`npm run promote`), not imported (the tests call `main`).
+if (require.main === module)
+    runMain(
+        () => main(process.argv),
+        (err) => err instanceof PlanInputError || err instanceof ConfigError,
+        "the promotion failed unexpectedly",
+    );

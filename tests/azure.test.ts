@@ -17,7 +17,7 @@ const A = {
 };
 
 describe("derived Azure names", () => {
-    it("names the shipped example's resources", () => {
+    it("names the example's resources", () => {
         expect(azureNames("mlops", "dev", SUB)).toEqual({
             resourceGroup: "rg-mlops-dev",
             managedResourceGroup: "rg-mlops-dev-databricks-managed",

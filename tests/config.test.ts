@@ -3,11 +3,11 @@ import { formatKey, parseSettings } from "../config/load";
 import { productionModeIssues, unknownVariables } from "../config/schema";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_DIR, planError, planStack, stackFileConfig, tempProject } from "./harness";
+import { FIXTURE_DIR, planError, planStack, stackFileConfig, tempProject } from "./harness";
 
 const NS = "databricks-mlops";
 
-/** The shipped prod stack's config with one change. */
+/** The example prod stack's config with one change. */
 function prodWith(change: (c: Record<string, any>) => void): Record<string, unknown> {
     const config = structuredClone(stackFileConfig("prod")) as Record<string, any>;
     change(config);
@@ -228,7 +228,7 @@ describe("bad stack configuration is rejected before any resource, with file, ke
 
     it("names Pulumi.yaml when the bad value is a project default", async () => {
         const projectYaml = fs
-            .readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")
+            .readFileSync(path.join(FIXTURE_DIR, "Pulumi.yaml"), "utf8")
             .replace("default: 4\n", "default: 100\n");
         const dir = tempProject("prod", stackFileConfig("prod"), projectYaml);
         await expect(planStack("prod", { projectDir: dir })).rejects.toThrow(
@@ -282,7 +282,7 @@ describe("config helpers", () => {
         ).toEqual([]);
     });
 
-    it("parses the shipped prod stack", () => {
+    it("parses the example prod stack", () => {
         const s = parseSettings(NS, prodWithParsed(), () => "Pulumi.prod.yaml");
         expect(s.mode).toBe("production");
         expect(s.projects[0].training).toEqual({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 });

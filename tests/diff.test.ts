@@ -1,31 +1,26 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { planBeside } from "../plan/base";
 import { changedPaths, diffPlans } from "../plan/diff";
 import type { PlanDocument } from "../plan/plan";
-import { PROJECT_DIR, planStack, stackFileConfig, tempProject } from "./harness";
+import {
+    PROCESS_TEST_TIMEOUT,
+    PROJECT_DIR,
+    planCli,
+    planStack,
+    spawnCli,
+    stackFileConfig,
+    tempDir,
+    tempProject,
+} from "./harness";
 
 const run = promisify(execFile);
-const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
 const NS = "databricks-mlops";
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-        const { stdout, stderr } = await run(TSX, [path.join(PROJECT_DIR, "plan", "cli.ts"), ...args], {
-            env: { ...process.env, NO_COLOR: "1" },
-            maxBuffer: 64 * 1024 * 1024,
-        });
-        return { code: 0, stdout, stderr };
-    } catch (err) {
-        const e = err as { code: number; stdout: string; stderr: string };
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-}
-
-/** The shipped prod stack with an A/B split, a new cron and a renamed model. */
+/** The example prod stack with an A/B split, a new cron and a renamed model. */
 function changedProd(): string {
     const config = structuredClone(stackFileConfig("prod")) as Record<string, any>;
     const [p] = config[`${NS}:projects`];
@@ -39,7 +34,7 @@ function changedProd(): string {
 }
 
 function savedPlan(doc: PlanDocument): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-base-json-")), "base.json");
+    const file = path.join(tempDir("mlops-base-json-"), "base.json");
     fs.writeFileSync(file, JSON.stringify(doc));
     return file;
 }
@@ -143,13 +138,13 @@ function doc(steps: PlanDocument["steps"]): PlanDocument {
     return { config: {}, steps, diagnostics: [], changeSummary: { create: steps.length } };
 }
 
-describe.concurrent("npm run plan -- --base", () => {
+describe("npm run plan -- --base", () => {
     it("prints the changed properties against a saved plan and fails on destroy when asked", async () => {
         const base = savedPlan(
             (await planStack("prod", { user: "dev.user@example.com", modelVersions: ["1", "2"] })).doc,
         );
         const args = ["--stack", "prod", "--project-dir", changedProd(), "--base", base, "--model-versions", "1,2"];
-        const text = await cli(args);
+        const text = await planCli(args);
         expect(text.code).toBe(0);
         expect(text.stdout).toContain(
             "+- databricks:index/registeredModel:RegisteredModel: (replace)  ml-project-model",
@@ -161,30 +156,96 @@ describe.concurrent("npm run plan -- --base", () => {
         expect(text.stdout).toContain("Destructive changes");
         expect(text.stdout).toMatch(/8 changes\. 47 unchanged\n$/);
 
-        const json = await cli([...args, "--json"]);
+        const json = await planCli([...args, "--json"]);
         expect(JSON.parse(json.stdout).destructive).toHaveLength(1);
-        const failing = await cli([...args, "--fail-on-destroy"]);
+        const failing = await planCli([...args, "--fail-on-destroy"]);
         expect(failing.code).toBe(3);
     });
 
-    it("plans a git ref in a temporary worktree and cleans it up", async () => {
+    it("refuses a base that is neither a file nor a ref", async () => {
+        await expect(planCli(["--stack", "prod", "--base", "no-such-ref-or-file"])).rejects.toThrow(
+            '--base: "no-such-ref-or-file" is neither a plan JSON file nor a git ref of this repository',
+        );
+    });
+});
+
+describe("npm run plan -- --base <git ref>, as a process", { timeout: PROCESS_TEST_TIMEOUT }, () => {
+    it("plans a git ref in a temporary worktree beside the working tree, and leaves nothing behind", async () => {
         const dir = tempProject("dev", stackFileConfig("dev"));
-        const { code, stdout } = await cli(["--stack", "dev", "--project-dir", dir, "--base", "HEAD", "--json"]);
+        // A temporary folder of its own, to see what the command leaves there.
+        const tmp = tempDir("mlops-tmpdir-");
+        const { code, stdout, stderr } = await spawnCli(
+            "plan/cli.ts",
+            ["--stack", "dev", "--project-dir", dir, "--base", "HEAD", "--json"],
+            { TMPDIR: tmp },
+        );
+        expect(stderr).toBe("");
         expect(code).toBe(0);
         const diff = JSON.parse(stdout);
         expect(diff.steps.length).toBeGreaterThan(30);
         expect(
             diff.steps.every((s: { op: string }) => ["create", "update", "replace", "delete", "same"].includes(s.op)),
         ).toBe(true);
+        // (Other checkouts of the repository may have worktrees of their own at the same time.)
         const { stdout: worktrees } = await run("git", ["-C", PROJECT_DIR, "worktree", "list"]);
-        expect(worktrees).not.toContain("mlops-base-");
+        expect(worktrees).not.toContain(tmp);
+        expect(fs.readdirSync(tmp).filter((f) => f.startsWith("mlops-"))).toEqual([]);
+        // No process of the command is left running (the base's plan ran in the worktree there).
+        const { stdout: processes } = await run("ps", ["-eo", "args"]);
+        expect(processes.split("\n").filter((p) => p.includes(tmp))).toEqual([]);
     });
+});
 
-    it("refuses a base that is neither a file nor a ref", async () => {
-        const { code, stderr } = await cli(["--stack", "prod", "--base", "no-such-ref-or-file"]);
-        expect(code).toBe(2);
-        expect(stderr).toBe(
-            'error: --base: "no-such-ref-or-file" is neither a plan JSON file nor a git ref of this repository\n',
-        );
+describe("npm run plan -- --base <git ref>, when the head does not plan", { timeout: PROCESS_TEST_TIMEOUT }, () => {
+    it("stops the base's plan and removes its worktree", async () => {
+        const dir = tempProject("dev", { ...stackFileConfig("dev"), [`${NS}:mode`]: "staging" });
+        const tmp = tempDir("mlops-tmpdir-");
+        const saved = process.env.TMPDIR;
+        process.env.TMPDIR = tmp; // where the command makes its temporary folders (os.tmpdir)
+        try {
+            await expect(planCli(["--stack", "dev", "--project-dir", dir, "--base", "HEAD"])).rejects.toThrow(
+                "databricks-mlops:mode: expected one of",
+            );
+        } finally {
+            if (saved === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = saved;
+        }
+        expect(fs.readdirSync(tmp).filter((f) => f.startsWith("mlops-"))).toEqual([]);
+        const { stdout: worktrees } = await run("git", ["-C", PROJECT_DIR, "worktree", "list"]);
+        expect(worktrees).not.toContain(tmp);
+        const { stdout: processes } = await run("ps", ["-eo", "args"]);
+        expect(processes.split("\n").filter((p) => p.includes(tmp))).toEqual([]);
+    });
+});
+
+describe("npm run plan -- --base <git ref>, side by side", { timeout: PROCESS_TEST_TIMEOUT }, () => {
+    it("plans the base in a process of its own while this process plans the head", async () => {
+        const dir = tempProject("dev", stackFileConfig("dev"));
+        const tmp = tempDir("mlops-tmpdir-");
+        const saved = process.env.TMPDIR;
+        process.env.TMPDIR = tmp; // where the base's worktree goes (os.tmpdir)
+        const opts = { stack: "dev", user: "dev.user@example.com", modelVersions: ["1", "2"], projectDir: dir };
+        let seen = false;
+        try {
+            const { head, base } = await planBeside("HEAD", opts, async () => {
+                // The head's plan waits (a minute at most) to see the base's CLI run from its worktree.
+                for (let i = 0; i < 600 && !seen; i++) {
+                    const { stdout } = await run("ps", ["-eo", "args"]);
+                    seen = stdout.split("\n").some((p) => p.includes(tmp) && p.includes("plan/cli.ts"));
+                    if (!seen) await new Promise((resolve) => setTimeout(resolve, 100));
+                }
+                return (await planStack("dev", { projectDir: dir, user: opts.user, modelVersions: opts.modelVersions }))
+                    .doc;
+            });
+            expect(seen).toBe(true);
+            expect(base.label).toMatch(/^HEAD \([0-9a-f]{12}\)$/);
+            expect(base.doc.steps.length).toBeGreaterThan(1);
+            expect(head.steps.length).toBeGreaterThan(1);
+        } finally {
+            if (saved === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = saved;
+        }
+        // (tsx keeps its cache there too.)
+        expect(fs.readdirSync(tmp).filter((f) => f.startsWith("mlops-"))).toEqual([]);
     });
 });

@@ -281,7 +281,7 @@ describe("--write", () => {
         expect(shared).toContain("# What every stack shares");
         expect(shared).toMatch(/- name: ml-project[\s\S]*- name: churn-two/);
         const devStack = fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8");
-        expect(devStack).toContain("# The development target of seed 002");
+        expect(devStack).toContain("# The development target (mode: development)");
         expect(devStack).toContain("churn-two:");
         const doc = await plan(dir, "dev");
         expect(doc.steps.some((s) => s.urn.endsWith("::churn-two-training"))).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planStack } from "./harness";
+import { FIXTURE_DIR, freshPlan } from "./harness";
 
 /** The azure-native modules loaded so far, relative to the package. */
 function azureModules(): string[] {
@@ -11,11 +11,12 @@ function azureModules(): string[] {
 
 describe("modules the program loads", () => {
     it("loads no azure-native module for a stack with an existing workspace, and four submodules for a created one", async () => {
-        await planStack("dev");
-        await planStack("prod");
+        // Planned here, in this process (never a plan another test file made).
+        await freshPlan(FIXTURE_DIR, "dev");
+        await freshPlan(FIXTURE_DIR, "prod");
         expect(azureModules()).toEqual([]);
 
-        await planStack("azure-dev");
+        await freshPlan(FIXTURE_DIR, "azure-dev");
         const loaded = azureModules();
         expect(loaded).not.toContain("index.js"); // the package root, with its ~270 submodules
         expect(new Set(loaded.map((file) => file.split("/")[0]))).toEqual(

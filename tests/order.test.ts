@@ -12,15 +12,20 @@ interface Item {
 /** The quadratic order `orderSteps` replaced, kept as the reference it must match. */
 function referenceOrder<T extends Item>(items: T[]): T[] {
     const byUrn = new Map(items.map((i) => [i.urn, i]));
-    const needs = (i: T) =>
-        [i.parent, ...i.dependencies, i.provider?.split("::").slice(0, -1).join("::")].filter(
-            (u): u is string => !!u && byUrn.has(u) && u !== i.urn,
-        );
+    // Each item's needs, worked out once (the same list for every look at the item).
+    const needs = new Map(
+        items.map((i) => [
+            i,
+            [i.parent, ...i.dependencies, i.provider?.split("::").slice(0, -1).join("::")].filter(
+                (u): u is string => !!u && byUrn.has(u) && u !== i.urn,
+            ),
+        ]),
+    );
     const done = new Set<string>();
     const out: T[] = [];
     const pending = [...items].sort((a, b) => a.urn.localeCompare(b.urn));
     while (pending.length > 0) {
-        const index = pending.findIndex((i) => needs(i).every((u) => done.has(u)));
+        const index = pending.findIndex((i) => (needs.get(i) as string[]).every((u) => done.has(u)));
         const next = pending.splice(index >= 0 ? index : 0, 1)[0];
         done.add(next.urn);
         out.push(next);

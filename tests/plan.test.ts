@@ -1,33 +1,33 @@
 import { execFile } from "node:child_process";
-import * as os from "node:os";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../plan/stackConfig";
-import { PROJECT_DIR, planStack, stackFileConfig, tempProject } from "./harness";
+import {
+    FIXTURE_DIR,
+    PROCESS_TEST_TIMEOUT,
+    PROJECT_DIR,
+    planCli,
+    planStack,
+    spawnCli,
+    stackFileConfig,
+    tempDir,
+    tempProject,
+} from "./harness";
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+/** The deploying user the CLI's mocked workspace reports unless told otherwise. */
+const CLI_USER = "dev.user@example.com";
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-        const { stdout, stderr } = await run(TSX, [path.join(PROJECT_DIR, "plan", "cli.ts"), ...args], {
-            env: { ...process.env, NO_COLOR: "1" },
-        });
-        return { code: 0, stdout, stderr };
-    } catch (err) {
-        const e = err as { code: number; stdout: string; stderr: string };
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-}
-
-describe.concurrent("npm run plan", () => {
-    it("prints the preview-shaped JSON document for a stack", async () => {
-        const { code, stdout } = await cli(["--stack", "prod", "--json"]);
+describe("npm run plan", () => {
+    it("prints the preview-shaped JSON document for a stack: the plan, whole", async () => {
+        const { code, stdout } = await planCli(["--stack", "prod", "--json"]);
         expect(code).toBe(0);
         const doc = JSON.parse(stdout);
-        expect(doc.changeSummary).toEqual({ create: 52 });
+        expect(doc).toEqual((await planStack("prod", { user: CLI_USER })).doc);
+        expect(doc.changeSummary).toEqual({ create: doc.steps.length });
         expect(doc.steps[0]).toMatchObject({
             op: "create",
             urn: "urn:pulumi:prod::databricks-mlops::pulumi:pulumi:Stack::databricks-mlops-prod",
@@ -52,43 +52,50 @@ describe.concurrent("npm run plan", () => {
         }
     });
 
-    it("prints a tree and a summary", async () => {
-        const { code, stdout } = await cli(["--stack", "dev", "--model-versions", "none"]);
+    it("prints a tree and a summary of every step", async () => {
+        const { code, stdout } = await planCli(["--stack", "dev", "--model-versions", "none"]);
         expect(code).toBe(0);
         expect(stdout).toContain(" +   pulumi:pulumi:Stack");
         expect(stdout).toContain("└─ mlops:databricks:MlProject");
         expect(stdout).toContain(
             "warning: model dev_catalog.dev_dev_user_ml_data.dev_dev_user_ml_model_dev does not exist yet",
         );
-        // The default provider is neither shown nor counted, as the engine does.
-        expect(stdout).toContain("+ 33 to create");
+        const { doc } = await planStack("dev", { user: CLI_USER, modelVersions: [] });
+        expect(stdout).toContain(`+ ${doc.steps.length} to create`);
     });
 
     it("notes on stderr what a real run of the stack would refuse, and still plans", async () => {
-        const { code, stdout, stderr } = await cli(["--stack", "staging"]);
+        const { code, stdout, stderr } = await planCli(["--stack", "staging"]);
         expect(code).toBe(0);
         expect(stdout).toContain("to create");
         expect(stderr).toMatch(
             /^note: the offline plan lets these pass; a real `pulumi preview` or `pulumi up` of staging stops on them:\n {2}Pulumi\.staging\.yaml: databricks-mlops:runAs\.servicePrincipalName: expected the application id of your service principal, found the placeholder/,
         );
-        // Not with --json: its reader wants the document alone (secrets.test.ts parses stdout and stderr as one).
-    });
-
-    it("rejects bad config with the message and exit 2, no stack trace", async () => {
-        const config = stackFileConfig("dev");
-        const dir = tempProject("dev", { ...config, "databricks-mlops:mode": "staging" });
-        const { code, stderr } = await cli(["--stack", "dev", "--project-dir", dir]);
-        expect(code).toBe(2);
-        expect(stderr).toBe(
-            'error: invalid stack configuration (1 problem):\n  Pulumi.dev.yaml: databricks-mlops:mode: expected one of "development", "production", found "staging"\n',
-        );
     });
 
     it("names the stacks when the stack file does not exist", async () => {
-        const { code, stderr } = await cli(["--stack", "qa"]);
+        await expect(planCli(["--stack", "qa"])).rejects.toThrow(
+            "Pulumi.qa.yaml: no such stack file; the stacks of this project are azure-dev, dev, prod, staging",
+        );
+    });
+
+    it("writes the document to the file --out names", async () => {
+        const out = path.join(tempDir("mlops-out-"), "plan.json");
+        const { code, stdout } = await planCli(["--stack", "dev", "--json", "--out", out]);
+        expect(code).toBe(0);
+        expect(stdout).toBe("");
+        expect(JSON.parse(fs.readFileSync(out, "utf8"))).toEqual((await planStack("dev", { user: CLI_USER })).doc);
+    });
+});
+
+describe("npm run plan, as a process", { timeout: PROCESS_TEST_TIMEOUT }, () => {
+    it("rejects bad config with the message and exit 2, no stack trace", async () => {
+        const config = stackFileConfig("dev");
+        const dir = tempProject("dev", { ...config, "databricks-mlops:mode": "staging" });
+        const { code, stderr } = await spawnCli("plan/cli.ts", ["--stack", "dev", "--project-dir", dir]);
         expect(code).toBe(2);
         expect(stderr).toBe(
-            "error: Pulumi.qa.yaml: no such stack file; the stacks of this project are azure-dev, dev, prod, staging\n",
+            'error: invalid stack configuration (1 problem):\n  Pulumi.dev.yaml: databricks-mlops:mode: expected one of "development", "production", found "staging"\n',
         );
     });
 });
@@ -134,19 +141,11 @@ async function throughSlowPipe(args: string[]): Promise<string> {
     return stdout;
 }
 
-describe("plan output", () => {
+describe("plan output, through a pipe", { timeout: PROCESS_TEST_TIMEOUT }, () => {
     it("reaches a slow reader through a pipe whole", async () => {
-        const stdout = await throughSlowPipe(["--stack", "dev", "--json"]);
+        const stdout = await throughSlowPipe(["--stack", "dev", "--json", "--project-dir", FIXTURE_DIR]);
         expect(stdout.length).toBeGreaterThan(65_536); // more than one pipe buffer
-        expect(JSON.parse(stdout).changeSummary).toEqual({ create: 46 });
-    });
-
-    it("writes the document to the file --out names", async () => {
-        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-out-")), "plan.json");
-        const { code, stdout } = await cli(["--stack", "dev", "--json", "--out", out]);
-        expect(code).toBe(0);
-        expect(stdout).toBe("");
-        expect(JSON.parse(fs.readFileSync(out, "utf8")).changeSummary).toEqual({ create: 46 });
+        expect(JSON.parse(stdout)).toEqual((await planStack("dev", { user: CLI_USER })).doc);
     });
 });
 

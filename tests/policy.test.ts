@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../plan/plan";
 import {
@@ -13,7 +11,16 @@ import {
     readPolicyConfig,
 } from "../plan/policy";
 import { PlanInputError } from "../plan/stackConfig";
-import { createdProd, PROJECT_DIR, planConfig, planStack, stackFileConfig, tempProject } from "./harness";
+import {
+    createdProd,
+    PROJECT_DIR,
+    planCli,
+    planConfig,
+    planStack,
+    stackFileConfig,
+    tempDir,
+    tempProject,
+} from "./harness";
 
 const NS = "databricks-mlops";
 const POLICY_DIR = path.join(PROJECT_DIR, "policy");
@@ -62,7 +69,7 @@ describe("the policy pack", () => {
             "cost-tags",
         ]);
         for (const p of pack.policies) expect(p.description.length).toBeGreaterThan(30);
-        // Every shipped config names every policy: a stack's rules are read in one place.
+        // Every config the project ships names every policy: a stack's rules are read in one place.
         for (const config of [prodConfig, devConfig])
             expect(Object.keys(config).sort()).toEqual(pack.policies.map((p) => p.name).sort());
     });
@@ -72,7 +79,7 @@ describe("the policy pack", () => {
         ["azure-dev", "dev"],
         ["prod", "prod"],
         ["staging", "prod"],
-    ])("finds no violation in the shipped %s stack", async (stack, env) => {
+    ])("finds no violation in the example %s stack", async (stack, env) => {
         const { doc } = await planStack(stack);
         expect(await evaluatePolicies(doc, pack, env === "prod" ? prodConfig : devConfig)).toEqual([]);
         // Without a config, production is read from the stack name (staging does not read as such).
@@ -288,8 +295,7 @@ describe("policy pack config files", () => {
         ],
         ["[1]", "expected an object of policy names to settings"],
     ])("refuses %s", async (text, message) => {
-        const dir = tempProject("prod", {});
-        const file = path.join(dir, "policy.json");
+        const file = path.join(tempDir("mlops-policy-"), "policy.json");
         (await import("node:fs")).writeFileSync(file, text);
         expect(() => readPolicyConfig(file, pack)).toThrow(PlanInputError);
         expect(() => readPolicyConfig(file, pack)).toThrow(message);
@@ -297,22 +303,12 @@ describe("policy pack config files", () => {
 });
 
 describe("npm run plan --policy-pack", () => {
-    const run = promisify(execFile);
     const cli = async (args: string[]) => {
-        try {
-            const { stdout } = await run(
-                path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"),
-                [path.join(PROJECT_DIR, "plan", "cli.ts"), ...args],
-                { env: { ...process.env, NO_COLOR: "1" } },
-            );
-            return { code: 0, stdout };
-        } catch (err) {
-            const e = err as { code: number; stdout: string; stderr: string };
-            return { code: e.code, stdout: e.stdout + e.stderr };
-        }
+        const { code, stdout, stderr } = await planCli(args);
+        return { code, stdout: stdout + stderr };
     };
 
-    it.concurrent("passes the shipped prod stack and exits 0", async () => {
+    it("passes the example prod stack and exits 0", async () => {
         const { code, stdout } = await cli([
             "--stack",
             "prod",
@@ -322,7 +318,7 @@ describe("npm run plan --policy-pack", () => {
         expect(code).toBe(0);
     });
 
-    it.concurrent("prints the violations as pulumi preview does and exits 4 on a mandatory one", async () => {
+    it("prints the violations as pulumi preview does and exits 4 on a mandatory one", async () => {
         const config = structuredClone(stackFileConfig("prod")) as Record<string, any>;
         config[`${NS}:tags`] = {};
         config[`${NS}:projects`][0].serving.scaleToZero = true;

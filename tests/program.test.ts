@@ -21,7 +21,7 @@ const T = {
     warehouse: "databricks:index/sqlEndpoint:SqlEndpoint",
 };
 
-/** The schema and model names of the shipped stacks, as planned for jane.doe@example.com. */
+/** The schema and model names of the example stacks (tests/fixtures/example), as planned for jane.doe@example.com. */
 const UC = {
     dev: { catalog: "dev_catalog", schema: "dev_jane_doe_ml_data", model: "dev_jane_doe_ml_model_dev" },
     prod: { catalog: "prod_catalog", schema: "ml_data", model: "ml_model" },
@@ -73,7 +73,7 @@ function counts(run: PlanRun): Record<string, number> {
     return out;
 }
 
-describe.each(["dev", "prod"] as const)("the shipped %s stack", (stack) => {
+describe.each(["dev", "prod"] as const)("the example %s stack", (stack) => {
     let run: PlanRun;
     const uc = UC[stack];
     beforeAll(async () => {

@@ -1,42 +1,28 @@
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { STACK_SETTINGS, PROJECT_SETTINGS } from "../config/scopes";
-import { PROJECT_DIR, rawStackFileConfig } from "./harness";
+import { main } from "../scripts/promote";
+import { FIXTURE_DIR, fixtureCopy, inProcess } from "./harness";
 
-const run = promisify(execFile);
-const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
 const NS = "databricks-mlops";
 
-async function promote(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-        const { stdout, stderr } = await run(TSX, [path.join(PROJECT_DIR, "scripts", "promote.ts"), ...args], {
-            env: { ...process.env, NO_COLOR: "1" },
-        });
-        return { code: 0, stdout, stderr };
-    } catch (err) {
-        const e = err as { code: number; stdout: string; stderr: string };
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+/** `npm run promote -- <args>` in this process, over the fixture project unless told otherwise. */
+function promote(args: string[]) {
+    return inProcess(main, args.includes("--project-dir") ? args : [...args, "--project-dir", FIXTURE_DIR]);
 }
 
-/** A copy of the project's config files, with the dev stack file's text edited. */
+/** A copy of the fixture project's config files, with the dev (and prod) stack file's text edited. */
 function project(editDev: (text: string) => string, editProd: (text: string) => string = (t) => t): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-promote-test-"));
-    for (const f of ["Pulumi.yaml", "shared.yaml", "Pulumi.prod.yaml"])
-        fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
-    fs.writeFileSync(
-        path.join(dir, "Pulumi.dev.yaml"),
-        editDev(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")),
-    );
-    fs.writeFileSync(
-        path.join(dir, "Pulumi.prod.yaml"),
-        editProd(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")),
-    );
+    const dir = fixtureCopy();
+    for (const [stack, edit] of [
+        ["dev", editDev],
+        ["prod", editProd],
+    ] as const) {
+        const file = path.join(dir, `Pulumi.${stack}.yaml`);
+        fs.writeFileSync(file, edit(fs.readFileSync(file, "utf8")));
+    }
     return dir;
 }
 
@@ -81,28 +67,7 @@ describe("settings are marked promotable or environment-scoped", () => {
     });
 });
 
-describe("the shipped stack files", () => {
-    it("hold no project definition of their own, only overrides", () => {
-        for (const stack of ["dev", "staging", "prod", "azure-dev"]) {
-            expect(rawStackFileConfig(stack)).not.toHaveProperty(`${NS}:projects`);
-        }
-        expect(Object.keys(rawStackFileConfig("prod")).sort()).toEqual(
-            [
-                `${NS}:catalog`,
-                `${NS}:clusterPolicy`,
-                `${NS}:environment`,
-                `${NS}:mode`,
-                `${NS}:modelOwner`,
-                `${NS}:projectOverrides`,
-                `${NS}:runAs`,
-                `${NS}:sqlWarehouse`,
-                `${NS}:workspace`,
-            ].sort(),
-        );
-    });
-});
-
-describe.concurrent("npm run promote", () => {
+describe("npm run promote", () => {
     it("says so when there is nothing to promote", async () => {
         const { code, stdout } = await promote(["--from", "dev", "--to", "prod"]);
         expect(code).toBe(0);

@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { diffPlans } from "../plan/diff";
@@ -9,7 +7,7 @@ import { buildPlan, type PlanDocument } from "../plan/plan";
 import { evaluatePolicies, loadPolicyPack, renderViolations } from "../plan/policy";
 import { renderDiff, renderTree } from "../plan/render";
 import { program } from "../program";
-import { PROJECT_DIR, stackFileConfig, tempProject } from "./harness";
+import { FIXTURE_DIR, PROJECT_DIR, planCli, stackFileConfig, tempProject } from "./harness";
 
 /**
  * Canary secrets: values that appear nowhere but in the secret config, so that finding one in
@@ -51,7 +49,7 @@ function leaks(text: string): string[] {
 }
 
 async function plan(stack: string, secretConfig: Record<string, string>): Promise<PlanDocument> {
-    return buildPlan(program, { projectDir: PROJECT_DIR, stack, currentUser: "jane.doe@example.com", secretConfig });
+    return buildPlan(program, { projectDir: FIXTURE_DIR, stack, currentUser: "jane.doe@example.com", secretConfig });
 }
 
 describe("canary secrets", () => {
@@ -130,47 +128,36 @@ describe("canary secrets", () => {
 });
 
 describe("canary secrets through the CLI", () => {
-    const run = promisify(execFile);
-    const cli = async (args: string[]) => {
-        try {
-            const { stdout, stderr } = await run(
-                path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"),
-                [path.join(PROJECT_DIR, "plan", "cli.ts"), ...args],
-                { env: { ...process.env, NO_COLOR: "1" } },
-            );
-            return { code: 0, output: stdout + stderr };
-        } catch (err) {
-            const e = err as { code: number; stdout: string; stderr: string };
-            return { code: e.code, output: e.stdout + e.stderr };
-        }
-    };
     // A stack file's secure values are ciphertext the plan cannot decrypt; the canary inside the
     // ciphertext must not print either (as `pulumi preview` prints neither value nor ciphertext).
     const secure = (value: string) => ({ secure: `v1:${value}` });
 
-    it.concurrent("never print from a stack file's provider secrets (JSON plan, policy report)", async () => {
+    it("never print from a stack file's provider secrets (JSON plan, policy report)", async () => {
         const dir = tempProject("prod", {
             ...stackFileConfig("prod"),
             "databricks:token": secure(CANARIES["databricks:token"]),
             "databricks:azureClientSecret": secure(CANARIES["databricks:azureClientSecret"]),
         });
-        const { code, output } = await cli([
+        const { code, stdout, stderr } = await planCli([
             ...["--stack", "prod", "--project-dir", dir, "--json"],
             ...["--policy-pack", path.join(PROJECT_DIR, "policy")],
         ]);
         expect(code).toBe(0);
-        expect(JSON.parse(output).config["databricks:token"]).toBe(SECRET_MASK);
-        expect(leaks(output)).toEqual([]);
+        expect(JSON.parse(stdout).config["databricks:token"]).toBe(SECRET_MASK);
+        expect(leaks(stdout + stderr + printed.join("\n"))).toEqual([]);
     });
 
-    it.concurrent("never print in an error about a secret in the program's namespace", async () => {
+    it("never print in an error about a secret in the program's namespace", async () => {
         const dir = tempProject("prod", {
             ...stackFileConfig("prod"),
             "databricks-mlops:failureEmails": secure(CANARIES["databricks:token"]),
         });
-        const { code, output } = await cli(["--stack", "prod", "--project-dir", dir]);
-        expect(code).toBe(2);
-        expect(output).toContain("databricks-mlops:failureEmails: expected a plain value");
-        expect(leaks(output)).toEqual([]);
+        // The CLI prints the message of the error it fails with (exit 2, tests/plan.test.ts).
+        const error = await planCli(["--stack", "prod", "--project-dir", dir]).then(
+            () => new Error("expected the plan to fail"),
+            (err: Error) => err,
+        );
+        expect(error.message).toContain("databricks-mlops:failureEmails: expected a plain value");
+        expect(leaks(`${error.message}\n${error.stack}\n${printed.join("\n")}`)).toEqual([]);
     });
 });

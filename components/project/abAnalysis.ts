@@ -28,7 +28,7 @@ export interface ComparisonColumns {
 }
 
 /**
- * The comparison of seed 001's A/B test, per served model version over the last 7 days:
+ * The A/B comparison, per served model version over the last 7 days:
  * request counts, latency (mean and p95, from the raw inference table), the distribution of
  * predictions, and, where labels have arrived, accuracy (classification) or RMSE (regression).
  */
@@ -53,7 +53,7 @@ export function abComparisonSql(processedTable: string, payloadTable: string, c:
                   `  PERCENTILE(${p}, 0.5) AS median_prediction,`,
               ];
     return [
-        "-- A/B comparison of the served model versions (seed 001), last 7 days. Managed by Pulumi.",
+        "-- A/B comparison of the served model versions, last 7 days. Managed by Pulumi.",
         "SELECT",
         "  p.model_version,",
         "  COUNT(*) AS requests,",

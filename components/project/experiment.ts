@@ -8,7 +8,7 @@ export interface ExperimentArgs {
     path: pulumi.Input<string>;
     /** Description of the experiment. */
     description?: string;
-    /** Access control list (seed: CAN_MANAGE to ml-engineers, CAN_READ to data-scientists). */
+    /** Access control list (e.g. CAN_MANAGE to ml-engineers, CAN_READ to data-scientists). */
     permissions: AccessControl[];
     /** Protect the experiment, and its runs, from deletion (production). */
     protect: boolean;

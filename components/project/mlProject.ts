@@ -87,7 +87,7 @@ export const INPUT_VOLUME = "input";
 export const TRAINING_DATA_DIR = "training_data";
 
 /**
- * One ML project: the Databricks Asset Bundle of seed 002, as components. The ML job cluster
+ * One ML project: a Databricks Asset Bundle for ML, as components. The ML job cluster
  * (under the workspace's cluster policy), the training and batch inference jobs, the experiment, the Unity Catalog schema, model and
  * landing volume, the serving endpoint and the quality monitor, each with its permissions.
  */

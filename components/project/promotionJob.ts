@@ -15,7 +15,7 @@ export interface PromotionJobArgs extends CommonJobArgs {
     validationTable: pulumi.Input<string>;
     /** The label column of the validation data. */
     labelCol: string;
-    /** The seed 004 thresholds the copied version must pass. */
+    /** The thresholds the copied version must pass. */
     minAccuracy: number;
     minF1: number;
     /** When to run; omitted: on demand only. */
@@ -31,9 +31,9 @@ export interface PromotionJobArgs extends CommonJobArgs {
 export const PROMOTION_TASK = "promote_model";
 
 /**
- * Deploy-model's promotion (seed 000): a model trained and validated in a CI-deployed
+ * Deploy-model's promotion: a model trained and validated in a CI-deployed
  * production-mode stack (staging) is copied into this stack's model (MLflow `copy_model_version`
- * across catalogs), validated again on this environment's data with the seed 004 thresholds, and
+ * across catalogs), validated again on this environment's data with the same thresholds, and
  * given the `challenger` and `champion` aliases. The job runs as this stack's service principal.
  *
  * Its read access to the source model is granted where that model is managed: the source stack

@@ -23,7 +23,7 @@ export interface QualityMonitorArgs {
     >;
     /** Ground truth to join in (`databricks_request_id` and the label column); omitted: none. */
     labelsTable?: string;
-    /** Expressions the metrics are sliced by (seed: `model_version`, `request_date`). */
+    /** Expressions the metrics are sliced by (e.g. `model_version`, `request_date`). */
     slicingExprs: string[];
     /** Workspace folder of the monitor's dashboard. */
     assetsDir: pulumi.Input<string>;

@@ -26,7 +26,7 @@ export interface RetrainingJobArgs extends CommonJobArgs {
 export const RETRAINING_TASKS = { check: "check_drift", condition: "drift_detected", retrain: "retrain" } as const;
 
 /**
- * Retraining on drift (seeds 001 and 004), as mlops-stacks' retraining job does it: a task reads
+ * Retraining on drift, as mlops-stacks' retraining job does it: a task reads
  * the quality monitor's drift metrics, a condition task tests its answer, and a `run_job_task`
  * starts the training job only when the drift of the configured columns exceeds the threshold.
  */
