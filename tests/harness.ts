@@ -9,7 +9,7 @@ import { deepMerge, readSharedFile, SHARED_FILE } from "../config/load";
 import { main as planMain } from "../plan/cli";
 import type { MockWorkspace } from "../plan/mocks";
 import { buildPlan, type PlanDocument, type PlanStep } from "../plan/plan";
-import { listStacks, shippedStacks as shippedStacksOf } from "../plan/stackConfig";
+import { shippedStacks as shippedStacksOf } from "../plan/stackConfig";
 import { program } from "../program";
 
 /**
