@@ -65,3 +65,48 @@ describe("checked example outputs", () => {
         },
     );
 });
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as dashes. */
+function anchor(heading: string): string {
+    return heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, "")
+        .replace(/ /g, "-");
+}
+
+describe("links between the pages", () => {
+    it.each(checkedFiles().map((f) => [path.relative(path.dirname(CONFIG_REFERENCE), f), f]))(
+        "of %s name files and headings that exist",
+        (_name, file) => {
+            const text = fs.readFileSync(file, "utf8").replace(/```[\s\S]*?```/g, "");
+            const broken: string[] = [];
+            for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+                const target = m[1];
+                if (/^[a-z]+:/.test(target)) continue;
+                const [rel, hash] = target.split("#");
+                const dest = rel === "" ? file : path.resolve(path.dirname(file), rel);
+                if (!fs.existsSync(dest)) {
+                    broken.push(`${target}: no such file`);
+                    continue;
+                }
+                if (hash && dest.endsWith(".md")) {
+                    const headings = [...fs.readFileSync(dest, "utf8").matchAll(/^#+ (.+)$/gm)].map((h) =>
+                        anchor(h[1]),
+                    );
+                    if (!headings.includes(hash)) broken.push(`${target}: no such heading`);
+                }
+            }
+            expect(broken).toEqual([]);
+        },
+    );
+
+    it("the README is a front door: short, linking every task page", () => {
+        const readme = fs.readFileSync(path.join(path.dirname(CONFIG_REFERENCE), "..", "README.md"), "utf8");
+        expect(readme.split("\n").length).toBeLessThanOrEqual(250);
+        for (const page of fs.readdirSync(path.dirname(CONFIG_REFERENCE)).filter((f) => f.endsWith(".md"))) {
+            expect(readme, page).toContain(`(docs/${page}`);
+        }
+        expect(readme).not.toMatch(/\bseeds?\b/i);
+    });
+});
