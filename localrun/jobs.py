@@ -115,10 +115,13 @@ class Workspace:
         """The local copy of a workspace notebook (`<root>/workspace/<path>.py`)."""
         return self.root / "workspace" / (workspace_path.lstrip("/") + ".py")
 
-    def run_job(self, job: Mapping[str, Any], role: str = "") -> JobRun:
-        """Run a job's tasks; raises `JobFailed` when a task fails (the run is recorded first)."""
+    def run_job(self, job: Mapping[str, Any], role: str = "", task_values: Optional[Dict[str, Dict[str, Any]]] = None) -> JobRun:
+        """Run a job's tasks; raises `JobFailed` when a task fails (the run is recorded first).
+
+        `task_values` seeds the values earlier tasks set (to run one task of a job on its own).
+        """
         name = job.get("name") or job.get("resource") or "job"
-        run = JobRun(job=name, role=role)
+        run = JobRun(job=name, role=role, task_values=dict(task_values or {}))
         self.runs.append(run)
         outcomes: Dict[str, TaskRun] = {}
         for task in task_order(list(job["tasks"])):

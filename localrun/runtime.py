@@ -318,6 +318,15 @@ def run_notebook(
         "dbutils": DBUtils(parameters, task_values, volumes),
         "display": lambda df, *a, **k: df.show() if hasattr(df, "show") else print(df),
     }
+    # Modules of the same names imported from elsewhere (the repository's copy) step aside, so
+    # that the notebook imports the uploaded ones; they come back afterwards.
+    shadowed = {}
+    for folder in folders:
+        for entry in Path(folder).iterdir():
+            top = entry.stem if entry.suffix == ".py" else entry.name
+            if entry.suffix == ".py" or (entry / "__init__.py").exists():
+                for name in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
+                    shadowed[name] = sys.modules.pop(name)
     before = set(sys.modules)
     sys.path[:0] = folders
     try:
@@ -332,4 +341,5 @@ def run_notebook(
             module_file = getattr(sys.modules[name], "__file__", None) or ""
             if any(module_file.startswith(f) for f in folders):
                 del sys.modules[name]
+        sys.modules.update(shadowed)
     return None

@@ -66,8 +66,9 @@ def write_table(spark: Any, name: str, frame: Any) -> None:
 
 
 class Scenario:
-    def __init__(self, spec: Mapping[str, Any]):
+    def __init__(self, spec: Mapping[str, Any], spark: Any = None):
         self.spec = spec
+        self.spark = spark
         self.out = Path(spec["out"]).resolve()
         self.workload_dir = Path(spec["workloadDir"])
         self.mlflow_store = self.out / "mlflow"
@@ -77,8 +78,9 @@ class Scenario:
 
     def run(self) -> int:
         started = time.monotonic()
-        log(f"starting local Spark (tables in {self.out / 'spark-warehouse'})")
-        self.spark = local_spark(self.out / "spark-warehouse", metastore=self.out / "spark-metastore")
+        if self.spark is None:
+            log(f"starting local Spark (tables in {self.out / 'spark-warehouse'})")
+            self.spark = local_spark(self.out / "spark-warehouse", metastore=self.out / "spark-metastore")
         self.tracking_uri = use_local_mlflow(self.mlflow_store)
         jobs_by_id = {str(j["id"]): j for t in self.spec["targets"] for j in t["jobs"]}
         self.ws = Workspace(self.out, self.spark, jobs_by_id)

@@ -27,6 +27,7 @@ interface Options {
     out: string;
     json?: boolean;
     shift?: boolean;
+    dryRun?: boolean;
     user: string;
     projectDir: string;
     sourceStack: string;
@@ -41,6 +42,7 @@ function parse(argv: string[]): Options {
         .requiredOption("-o, --out <dir>", "folder for the MLflow store, the Spark tables, the volumes and the logs")
         .option("--json", "print the summary as JSON")
         .option("--shift", "send the endpoint shifted requests today, so that the drift check fires")
+        .option("--dry-run", "write the run spec (the plan's jobs, tasks and parameters) to <out> and stop")
         .option("--user <userName>", "the deploying user the plan assumes", "dev.user@example.com")
         .option("--project-dir <dir>", "folder holding Pulumi.yaml", ROOT)
         .option(
@@ -104,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const out = path.resolve(opts.out);
     if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is not a folder`);
-    const interpreter = python();
+    const interpreter = opts.dryRun ? "" : python();
 
     const main = await target(opts, opts.stack);
     const targets: LocalRunTarget[] = [main];
@@ -136,6 +138,10 @@ async function main(argv: string[]): Promise<number> {
     };
     fs.writeFileSync(specFile, `${JSON.stringify(spec, null, 2)}\n`);
     fs.rmSync(path.join(out, "summary.json"), { force: true });
+    if (opts.dryRun) {
+        process.stdout.write(`${specFile}\n`);
+        return 0;
+    }
 
     const run = spawnSync(interpreter, ["-m", "localrun.scenario", specFile], {
         cwd: ROOT,
@@ -204,7 +210,11 @@ main(process.argv).then(
         process.exitCode = code;
     },
     (err: unknown) => {
-        if (err instanceof UsageError || err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError")) {
+        if (
+            err instanceof UsageError ||
+            err instanceof PlanInputError ||
+            (err instanceof Error && err.name === "ConfigError")
+        ) {
             process.stderr.write(`error: ${err.message}\n`);
             process.exitCode = EXIT_USAGE;
             return;

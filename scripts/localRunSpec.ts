@@ -104,7 +104,8 @@ export function localRunTarget(doc: PlanDocument, project: string, stack: string
 
     const schemas = new Set<string>();
     for (const [, i] of of(T.schema)) schemas.add(`${i.catalogName}.${i.name}`);
-    for (const [, i] of [...of(T.model), ...of(T.volume), ...of(T.table)]) schemas.add(`${i.catalogName}.${i.schemaName}`);
+    for (const [, i] of [...of(T.model), ...of(T.volume), ...of(T.table)])
+        schemas.add(`${i.catalogName}.${i.schemaName}`);
 
     const jobs: LocalRunJob[] = of(T.job).flatMap(([s, i]) => {
         const role = ROLES[byUrn.get(s.parent ?? "")?.type ?? ""];
