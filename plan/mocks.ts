@@ -162,6 +162,14 @@ function fakeUuid(name: string): string {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+/**
+ * The id the mocked engine gives a resource of this type and name: what references to it in the
+ * plan's inputs hold (a retraining job's `run_job_task` names the training job by it).
+ */
+export function mockedId(type: string, name: string, inputs: Record<string, unknown> = {}): string {
+    return computedState(type, name, inputs).id;
+}
+
 /** Computed outputs the provider would return, for the outputs the program reads. */
 function computedState(
     type: string,

@@ -1,7 +1,9 @@
-// Runs the workload code's pytest tests (tests/python) when a Python with pytest, pandas and
-// scikit-learn is available; otherwise says once why they were skipped and how to install them,
-// and exits 0, so that `npm test` works on a machine without Python. CI sets
-// MLOPS_REQUIRE_PYTHON_TESTS=1: there a missing dependency fails the run.
+// Runs the workload libraries' fast pytest tests (tests/python: pandas and scikit-learn, no Spark,
+// no MLflow) when a Python with pytest, pandas and scikit-learn is available, first the project's
+// environment (`npm run setup:python`); otherwise says once why they were skipped and how to
+// install them, and exits 0, so that `npm test` works on a machine without Python. CI sets
+// MLOPS_REQUIRE_PYTHON_TESTS=1: there a missing dependency fails the run. The Spark and MLflow
+// suite is `npm run test:workloads`.
 import { spawnSync } from "node:child_process";
 import console from "node:console";
 import fs from "node:fs";
@@ -12,11 +14,12 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const required = process.env.MLOPS_REQUIRE_PYTHON_TESTS === "1";
 const modules = ["pytest", "pandas", "sklearn"];
-const install = "apt-get install python3-pytest python3-pandas python3-sklearn";
+const install = "npm run setup:python";
 
-// MLOPS_PYTHON names an interpreter to use; else `python3` on the PATH, then the system's
-// /usr/bin/python3 (where Debian's packages install when a version manager shadows it).
-const candidates = [...new Set([process.env.MLOPS_PYTHON, "python3", "/usr/bin/python3"].filter(Boolean))];
+// MLOPS_PYTHON names an interpreter to use; else the project's environment (.venv), then
+// `python3` on the PATH and the system's /usr/bin/python3.
+const venv = path.join(root, ".venv", "bin", "python");
+const candidates = [...new Set([process.env.MLOPS_PYTHON, venv, "python3", "/usr/bin/python3"].filter(Boolean))];
 
 /** What `python` lacks of the modules, or null when it cannot be run at all. */
 function missingModules(python) {

@@ -12,3 +12,4 @@ for folder in ("common", "churn", "regression"):
     path = str(WORKLOADS / folder)
     if path not in sys.path:
         sys.path.insert(0, path)
+

@@ -27,13 +27,17 @@ from churn_lib.features import NON_FEATURES
 mlflow.set_registry_uri("databricks-uc")
 champion = MlflowClient().get_model_version_by_alias(model_name, "champion")
 # The version the alias named when it was read, so the rows record the version that scored them.
-predict = mlflow.pyfunc.spark_udf(spark, f"models:/{model_name}/{champion.version}", result_type="int")
+# "long": the classifier predicts int64 labels, and spark_udf's "int" takes int32 values only
+# (mlflow/mlflow: mlflow/pyfunc/__init__.py, spark_udf's result_type).
+predict = mlflow.pyfunc.spark_udf(spark, f"models:/{model_name}/{champion.version}", result_type="long")
 
 inputs = spark.table(input_table)
 feature_columns = [c for c in inputs.columns if c not in NON_FEATURES]
 predictions = (
     inputs.withColumn("prediction", predict(*[F.col(c) for c in feature_columns]))
-    .withColumn("model_version", F.lit(champion.version))
+    # A string, as Unity Catalog's registry gives it (its ModelVersion.version is a string; a
+    # workspace or local registry's is an int).
+    .withColumn("model_version", F.lit(str(champion.version)))
     .withColumn("scored_at", F.current_timestamp())
     .withColumn("scored_date", F.to_date("scored_at"))
 )

@@ -33,7 +33,9 @@ inputs = spark.table(input_table)
 feature_columns = [c for c in inputs.columns if c not in NON_FEATURES]
 predictions = (
     inputs.withColumn("prediction", predict(*[F.col(c) for c in feature_columns]))
-    .withColumn("model_version", F.lit(champion.version))
+    # A string, as Unity Catalog's registry gives it (its ModelVersion.version is a string; a
+    # workspace or local registry's is an int).
+    .withColumn("model_version", F.lit(str(champion.version)))
     .withColumn("scored_at", F.current_timestamp())
     .withColumn("scored_date", F.to_date("scored_at"))
 )

@@ -29,6 +29,9 @@ DRIFT_METRICS = (
 )
 """The metrics a threshold may be set on. For the test structs the statistic is compared."""
 
+STATISTICS = {"ks_statistic": "ks_test", "chi_squared_statistic": "chi_squared_test"}
+"""The names the retraining config gives the tests' statistics, and the drift table's columns."""
+
 
 @dataclass(frozen=True)
 class DriftDecision:
@@ -98,8 +101,10 @@ def decide(
     An empty table, a column without rows or a metric the monitor did not compute for a column
     never starts a retraining; each is named in the reasons.
     """
+    metric = STATISTICS.get(metric, metric)
     if metric not in DRIFT_METRICS:
-        raise ValueError(f"metric must be one of {', '.join(DRIFT_METRICS)}, got {metric!r}")
+        names = [*DRIFT_METRICS, *STATISTICS]
+        raise ValueError(f"metric must be one of {', '.join(names)}, got {metric!r}")
     if drift_metrics is None or drift_metrics.empty:
         return DriftDecision(False, None, reasons=("the drift metrics table has no rows yet",))
     missing = [c for c in ("window", "column_name") if c not in drift_metrics.columns]
