@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Evaluate
-# MAGIC Judges the version the training task registered against the thresholds (seed 004:
+# MAGIC Judges the version the training task registered against the thresholds (by default
 # MAGIC accuracy > 0.85 and F1 > 0.80). Unity Catalog models have no stages, so a passing version
 # MAGIC becomes `challenger`, and `champion` when it beats the current champion (or there is none).
 # MAGIC Batch inference and the serving endpoint's promotion follow `champion`.

@@ -4,7 +4,7 @@
 # MAGIC With `deployment: model`, production trains nothing: this job, run in production as its
 # MAGIC service principal, copies the development model's `champion` version into the production
 # MAGIC model (`copy_model_version` across catalogs), validates the copy on production data against
-# MAGIC the seed 004 thresholds (accuracy > min_accuracy and F1 > min_f1, the same gate as the
+# MAGIC the thresholds (accuracy > min_accuracy and F1 > min_f1, the same gate as the
 # MAGIC training job's evaluation), and moves production's `challenger` alias, and `champion` when the
 # MAGIC copy scores an F1 at least the current champion's. A copy that misses a threshold fails the run
 # MAGIC and moves no alias: serving and batch inference never follow a worse model.

@@ -1,4 +1,4 @@
-"""The validation gate of seed 004: a model version must clear every threshold to be used.
+"""The validation gate: a model version must clear every threshold to be used.
 
 A version that passes becomes `challenger`; it also becomes `champion` when it scores at least
 as well as the current champion, or when there is none. Unity Catalog models have no stages, so
@@ -17,7 +17,7 @@ CHAMPION = "champion"
 
 @dataclass(frozen=True)
 class Threshold:
-    """A metric that must be strictly greater than `minimum` (seed 004: "accuracy > 0.85")."""
+    """A metric that must be strictly greater than `minimum` ("accuracy > 0.85")."""
 
     metric: str
     minimum: float
