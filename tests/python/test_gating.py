@@ -1,4 +1,4 @@
-"""The seed 004 gate: strictly above each threshold, both thresholds checked, champion rules."""
+"""The validation gate: strictly above each threshold, both thresholds checked, champion rules."""
 
 from __future__ import annotations
 
