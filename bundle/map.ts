@@ -422,8 +422,15 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const strippedRoot = rootPath
         .replace(/^\/Workspace(?=\/)/, "")
         .replace(new RegExp(`/${escapeRe(bundleName)}/${escapeRe(t.name)}$`), "");
-    const defaultRoot =
-        stack.mode === "development" ? "/Users/${workspace.current_user.userName}/.bundle" : "/Shared/.bundle";
+    // This program's default root (program.ts): the deploying user's home in development mode; in
+    // production mode the run_as principal's own home, which is also DAB's default `~/.bundle`
+    // when the stack is deployed as that principal, as a production stack here is (modelOwner).
+    const defaultRoots =
+        stack.mode === "development"
+            ? ["/Users/${workspace.current_user.userName}/.bundle"]
+            : runAsSp
+              ? [`/Users/${runAsSp}/.bundle`, "/Users/${workspace.current_user.userName}/.bundle"]
+              : [];
     if (!rootPath.endsWith(`/${bundleName}/${t.name}`)) {
         tr.add(
             "note",
@@ -431,7 +438,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             `${rootPath}: this program uploads the code to <workspaceRootPath>/${name}/${env}; workspaceRootPath is ${strippedRoot}`,
         );
     }
-    if (strippedRoot !== defaultRoot) stack.workspaceRootPath = strippedRoot;
+    if (!defaultRoots.includes(strippedRoot)) stack.workspaceRootPath = strippedRoot;
     if (runAs) {
         tr.use("run_as");
         if (runAsSp && GUID.test(runAsSp)) stack.runAs = { servicePrincipalName: runAsSp };

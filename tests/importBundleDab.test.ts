@@ -189,7 +189,7 @@ describe.skipIf(!present && !required)("against the Databricks CLI's own resolut
             );
             const monitor = named("qualityMonitor:QualityMonitor", "ml-project-monitor");
             const m = r.quality_monitors.inference_monitor;
-            expect(monitor.assetsDir).toBe(noWorkspace(m.assets_dir));
+            expect(noWorkspace(monitor.assetsDir)).toBe(noWorkspace(m.assets_dir));
             // In development mode both leave a paused monitor schedule out.
             expect(monitor.schedule?.quartzCronExpression).toBe(m.schedule?.quartz_cron_expression);
             expect(monitor.inferenceLog).toMatchObject({
