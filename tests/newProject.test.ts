@@ -6,7 +6,6 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
 import { WORKLOAD_ENTRY_POINTS } from "../components/project/workloadCode";
-import type { PlanDocument } from "../plan/plan";
 import { checkUrns, urnProblems } from "../plan/urns";
 import {
     addToSharedFile,
@@ -16,7 +15,7 @@ import {
     TEMPLATES,
     workloadFiles,
 } from "../scripts/new-project";
-import { PROJECT_DIR } from "./harness";
+import { freshPlan, PROJECT_DIR } from "./harness";
 
 /** `npm run new-project`: a project that plans in every stack, with its workload and its test. */
 
@@ -103,13 +102,10 @@ describe("npm run new-project", () => {
                 .readdirSync(dir)
                 .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
                 .filter((s): s is string => s !== undefined);
+            // Planned in this process (the command's process is tested above and below): the copy's
+            // own stack files and workload folder, as `npm run plan` in the copy reads them.
             for (const stack of stacks) {
-                const { stdout } = await exec(tsx, ["plan/cli.ts", "--stack", stack, "--json"], {
-                    cwd: dir,
-                    env,
-                    maxBuffer: 256 * 1024 * 1024,
-                });
-                const doc = JSON.parse(stdout) as PlanDocument;
+                const doc = await freshPlan(dir, stack);
                 expect(doc.steps.some((s) => s.urn.endsWith(`::${name}-model`))).toBe(true);
                 const list = fs
                     .readFileSync(path.join(dir, "tests", "urns", `${stack}.txt`), "utf8")
