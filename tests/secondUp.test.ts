@@ -1,11 +1,9 @@
-import { execFile } from "node:child_process";
-import * as path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { canonicalTasks } from "../components/project/jobCommon";
 import type { PlanDocument } from "../plan/plan";
 import { EXIT_SECOND_UP_CHANGES, isQuiet, readBack, secondUp } from "../plan/secondUp";
-import { createdProd, PROJECT_DIR, planConfig, planStack } from "./harness";
+import { UsageError } from "../plan/usage";
+import { createdProd, planCli, planConfig, planStack } from "./harness";
 import { everythingProd, generatedProjects } from "./readbackStacks";
 
 const JOB = "databricks:index/job:Job";
@@ -126,21 +124,10 @@ describe("canonical task order", () => {
     });
 });
 
+// In this process (tests/harness.ts planCli): the exit status is what `main` returns; that a
+// UsageError leaves the process with 2 is tested with the real process in messages.test.ts.
 describe("npm run plan -- --second-up", () => {
-    const run = promisify(execFile);
-    const cli = async (args: string[]) => {
-        try {
-            const { stdout } = await run(
-                path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"),
-                [path.join(PROJECT_DIR, "plan", "cli.ts"), ...args],
-                { env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 64 * 1024 * 1024 },
-            );
-            return { code: 0, stdout };
-        } catch (err) {
-            const e = err as { code: number; stdout: string };
-            return { code: e.code, stdout: e.stdout };
-        }
-    };
+    const cli = planCli;
 
     it("exits 0 and says so when nothing would change; --json is the preview-shaped document", async () => {
         const text = await cli(["--stack", "prod", "--second-up"]);
@@ -154,7 +141,7 @@ describe("npm run plan -- --second-up", () => {
     });
 
     it("refuses --base with --second-up as bad usage (2); a change would exit 3, not a code the CLI uses otherwise", async () => {
-        expect((await cli(["--stack", "prod", "--second-up", "--base", "HEAD"])).code).toBe(2);
+        await expect(cli(["--stack", "prod", "--second-up", "--base", "HEAD"])).rejects.toThrow(UsageError);
         expect(EXIT_SECOND_UP_CHANGES).toBe(3);
     });
 });
