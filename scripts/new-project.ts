@@ -4,9 +4,10 @@ import * as path from "node:path";
 import { Command, Option } from "commander";
 import { isSeq, parseDocument, type Document, type YAMLSeq } from "yaml";
 import { WORKLOAD_ENTRY_POINTS } from "../components/project/workloadCode";
-import { ConfigError, readSharedFile, SHARED_FILE, settingsFromConfig, yamlProblem } from "../config/load";
+import { ConfigError, readSharedFile, SHARED_FILE, yamlProblem } from "../config/load";
 import { PROJECT_NAME, PROJECT_NAME_RULE } from "../config/schema";
-import { listStacks, PlanInputError, readStackConfig } from "../plan/stackConfig";
+import { configProblems } from "../plan/configProblems";
+import { listStacks, PlanInputError } from "../plan/stackConfig";
 import { runMain, strictUsage, UsageError } from "../plan/usage";
 import { updateUrnLists } from "./urns";
 
@@ -224,19 +225,7 @@ function checkStacks(projectDir: string, sharedText: string): string[] {
         fs.writeFileSync(path.join(scratch, SHARED_FILE), sharedText);
         const problems: string[] = [];
         for (const stack of listStacks(scratch)) {
-            const c = readStackConfig(scratch, stack);
-            try {
-                settingsFromConfig({
-                    namespace: c.project,
-                    stack,
-                    config: c.config,
-                    isSecret: (k) => c.secretKeys.includes(k),
-                    projectDir: scratch,
-                });
-            } catch (err) {
-                if (!(err instanceof ConfigError)) throw err;
-                problems.push(...err.problems.map((p) => `${stack}: ${p}`));
-            }
+            problems.push(...configProblems(scratch, stack).map((p) => `${stack}: ${p}`));
         }
         return problems;
     } finally {

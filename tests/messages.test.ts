@@ -5,12 +5,13 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ConfigError, didYouMean, settingsFromConfig } from "../config/load";
+import { didYouMean } from "../config/load";
 import { diffPlans } from "../plan/diff";
 import type { PlanDocument } from "../plan/plan";
 import { loadPolicyPack, renderPolicySummary } from "../plan/policy";
 import { jsonDocumentChanges, renderDiff, renderTree } from "../plan/render";
-import { PlanInputError, readStackConfig } from "../plan/stackConfig";
+import { configProblems } from "../plan/configProblems";
+import { PlanInputError } from "../plan/stackConfig";
 import { PROJECT_DIR, planStack } from "./harness";
 import { scratch, type Yaml } from "./scratch";
 
@@ -34,20 +35,9 @@ async function run(script: string, args: string[]): Promise<{ code: number; stdo
 }
 
 function problemsOf(dir: string, stack: string): string[] {
-    const c = readStackConfig(dir, stack);
-    try {
-        settingsFromConfig({
-            namespace: c.project,
-            stack,
-            config: c.config,
-            isSecret: (k) => c.secretKeys.includes(k),
-            projectDir: dir,
-        });
-    } catch (err) {
-        if (err instanceof ConfigError) return err.problems;
-        throw err;
-    }
-    throw new Error("expected the config to be refused");
+    const problems = configProblems(dir, stack);
+    if (problems.length === 0) throw new Error("expected the config to be refused");
+    return problems;
 }
 
 const firstProject = (s: Yaml) => s.projects[0] as Yaml;
