@@ -210,5 +210,7 @@ function readPlanFile(file: string): PlanDocument {
             `--base: ${file} is not a plan saved with --json (expected "steps" with "urn" and "newState")`,
         );
     }
-    return doc as PlanDocument;
+    // One step per resource: the `update` that follows an `import` (plan/adoption.ts) is not another.
+    const plan = doc as PlanDocument;
+    return { ...plan, steps: plan.steps.filter((s) => (s.op as string) !== "update") };
 }

@@ -105,6 +105,7 @@ export async function main(
         policy,
         render,
         { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp },
+        { previewJson },
     ] = await Promise.all([
         import("./base"),
         import("./diff"),
@@ -112,6 +113,7 @@ export async function main(
         import("./policy"),
         import("./render"),
         import("./secondUp"),
+        import("./adoption"),
     ]);
     const { EXIT_POLICY_VIOLATION, evaluatePolicies, hasMandatory, loadPolicyPack, readPolicyConfig } = policy;
     const { renderPolicySummary, renderViolations } = policy;
@@ -166,7 +168,8 @@ export async function main(
         note();
         emit(
             opts.json
-                ? `${JSON.stringify(violations ? { ...doc, policyViolations: violations } : doc, null, 2)}\n`
+                ? // An adopted resource is an `import` step then the `update` step the engine makes of it.
+                  `${JSON.stringify(violations ? { ...previewJson(doc), policyViolations: violations } : previewJson(doc), null, 2)}\n`
                 : renderTree(doc, opts.stack, color, opts.diff) + policyText(violations, doc, color),
         );
         return policyExit(violations);

@@ -5,6 +5,7 @@ import { placeholderProblems, providerSettingsOf, setOfflinePlan, templateProble
 import { configFromSource, settingsFromConfig } from "../config/load";
 import { aliasUrn } from "./urns";
 import { readStackConfig, type StackConfig } from "./stackConfig";
+import { adoptionUpdate, type AdoptionUpdate } from "./adoption";
 
 /** The id a provider has before it exists, as `pulumi preview` prints it. */
 export const UNKNOWN_PROVIDER_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -15,6 +16,11 @@ export interface PlanStep {
     op: "create" | "import";
     urn: string;
     provider?: string;
+    /**
+     * For an `import`: the update the engine makes right after it, in the same deployment
+     * (plan/adoption.ts). `--json` writes it as the `update` step that follows the import.
+     */
+    update?: AdoptionUpdate;
     newState: {
         urn: string;
         custom: boolean;
@@ -70,6 +76,11 @@ export interface PlanOptions {
      * errors. Omitted: the offline plan, where they do not apply (the CLI notes them).
      */
     asDeployed?: boolean;
+    /**
+     * The inputs of deployed objects as the provider reads them back, by import id: the update
+     * after the import of each is then the exact diff. Omitted: unknown (see AdoptionUpdate).
+     */
+    deployed?: Record<string, Record<string, unknown>>;
 }
 
 type Program = () => Promise<Record<string, unknown>>;
@@ -188,7 +199,7 @@ export async function buildPlan(program: Program, opts: PlanOptions): Promise<Pl
     for (const key of Object.keys(stackConfig.config).sort()) {
         maskedConfig[key] = stackConfig.secretKeys.includes(key) ? SECRET_MASK : stackConfig.config[key];
     }
-    return toDocument(project, stack, recorder.resources, outputs, maskedConfig, recorder.warnings);
+    return toDocument(project, stack, recorder.resources, outputs, maskedConfig, recorder.warnings, opts.deployed);
 }
 
 function packageVersion(pkg: string): string {
@@ -347,6 +358,7 @@ function toDocument(
     outputs: Record<string, unknown>,
     config: Record<string, string>,
     warnings: string[],
+    deployed: Record<string, Record<string, unknown>> = {},
 ): PlanDocument {
     const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
     const providers = defaultProviders(project, stack, resources, config);
@@ -389,10 +401,13 @@ function toDocument(
     ];
     // An adopted resource is an `import` step whose new state has the deployed object's id, as
     // `pulumi preview --json` shows it (pulumi/pulumi pkg/resource/deploy/step.go, ImportStep).
+    // Then the engine diffs the program's inputs against what it read and updates the object in
+    // the same deployment (plan/adoption.ts).
     const steps: PlanStep[] = orderSteps(states).map(({ importId, ...s }) => ({
         op: importId ? "import" : "create",
         urn: s.urn,
         ...(s.provider ? { provider: s.provider } : {}),
+        ...(importId ? { update: adoptionUpdate(s.type, s.inputs, s.ignoreChanges ?? [], deployed[importId]) } : {}),
         newState: importId ? { ...s, id: importId } : s,
     }));
     const imports = steps.filter((s) => s.op === "import").length;

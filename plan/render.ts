@@ -61,6 +61,16 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean, dif
         lines.push(
             `${paint(imported ? " =  " : " +  ")} ${(r.prefix + r.type).padEnd(typeWidth)}${r.name.padEnd(nameWidth)}${paint(imported ? "import" : "create")}  ${r.info}${r.protect ? " 🔒" : ""}`.trimEnd(),
         );
+        // The engine updates what it imported in the same deployment (plan/adoption.ts).
+        const update = r.step.update;
+        if (imported && update) {
+            const what = update.diffReasons.length > 0 ? update.diffReasons.join(", ") : "nothing";
+            lines.push(
+                c.yellow(
+                    `         ~  then update: ${update.deployedKnown ? `[diff: ${what}]` : `[as declared: ${what}]`}${update.held.length > 0 ? ` (held by ignoreChanges: ${update.held.join(", ")})` : ""}`,
+                ),
+            );
+        }
         if (diff && r.step.newState.custom) {
             for (const [path, value] of leaves(r.step.newState.inputs)) {
                 lines.push(paint(`        ${imported ? "=" : "+"} ${path}: ${formatValue(value)}`));

@@ -4,7 +4,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { importBundle } from "../bundle/cli";
-import { adoptOptions } from "../components/project/adopt";
 import { settingsFromConfig } from "../config/load";
 import { PROJECT_SETTINGS } from "../config/scopes";
 import { readStackConfig } from "../plan/stackConfig";
@@ -334,14 +333,6 @@ describe("the adopt config", () => {
             servingEndpoint: "ml-project-api-prod",
         });
         expect(PROJECT_SETTINGS).toContainEqual({ path: ["adopt"], scope: "environment" });
-    });
-
-    it("adoptOptions: import by id with the declared inputs ignored; nothing without an id", () => {
-        expect(adoptOptions("1001", { name: "x", tasks: [] })).toEqual({
-            import: "1001",
-            ignoreChanges: ["name", "tasks"],
-        });
-        expect(adoptOptions(undefined, { name: "x" })).toEqual({});
     });
 });
 

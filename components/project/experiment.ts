@@ -34,7 +34,7 @@ export class Experiment extends pulumi.ComponentResource {
             inputs,
             pulumi.mergeOptions(
                 { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
-                adoptOptions(args.adoptId, inputs),
+                adoptOptions(args.adoptId, inputs, "databricks:index/mlflowExperiment:MlflowExperiment"),
             ),
         );
         new databricks.Permissions(

@@ -75,7 +75,7 @@ export function declareJob(
     const job = new databricks.Job(
         name,
         { ...inputs, tasks: canonicalTasks(inputs.tasks) },
-        pulumi.mergeOptions({ ...opts, parent }, adoptOptions(adoptId, inputs)),
+        pulumi.mergeOptions({ ...opts, parent }, adoptOptions(adoptId, inputs, "databricks:index/job:Job")),
     );
     new databricks.Permissions(`${name}-perms`, { jobId: job.id, accessControls: permissions }, { parent });
     return job;

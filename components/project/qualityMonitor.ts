@@ -155,7 +155,10 @@ export class QualityMonitor extends pulumi.ComponentResource {
         const monitor = new databricks.QualityMonitor(
             name,
             monitorInputs,
-            pulumi.mergeOptions({ parent: this }, adoptOptions(args.adoptId, monitorInputs)),
+            pulumi.mergeOptions(
+                { parent: this },
+                adoptOptions(args.adoptId, monitorInputs, "databricks:index/qualityMonitor:QualityMonitor"),
+            ),
         );
 
         this.tableName = monitor.tableName;

@@ -81,7 +81,7 @@ export class RegisteredModel extends pulumi.ComponentResource {
             // preview would remove them. The program sets no schema properties of its own.
             pulumi.mergeOptions(
                 { ...stateful, ignoreChanges: ["properties"] },
-                adoptOptions(args.adopt?.schema, schemaInputs),
+                adoptOptions(args.adopt?.schema, schemaInputs, "databricks:index/schema:Schema"),
             ),
         );
         new databricks.Grants(
@@ -100,7 +100,10 @@ export class RegisteredModel extends pulumi.ComponentResource {
         const model = new databricks.RegisteredModel(
             name,
             modelInputs,
-            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.model, modelInputs)),
+            pulumi.mergeOptions(
+                stateful,
+                adoptOptions(args.adopt?.model, modelInputs, "databricks:index/registeredModel:RegisteredModel"),
+            ),
         );
         new databricks.Grants(`${name}-grants`, { model: model.id, grants: args.grants.model }, { parent: this });
 
@@ -115,7 +118,10 @@ export class RegisteredModel extends pulumi.ComponentResource {
         const volume = new databricks.Volume(
             `${name}-volume`,
             volumeInputs,
-            pulumi.mergeOptions(stateful, adoptOptions(args.adopt?.volume, volumeInputs)),
+            pulumi.mergeOptions(
+                stateful,
+                adoptOptions(args.adopt?.volume, volumeInputs, "databricks:index/volume:Volume"),
+            ),
         );
         new databricks.Grants(
             `${name}-volume-grants`,

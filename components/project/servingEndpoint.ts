@@ -110,7 +110,7 @@ export class ServingEndpoint extends pulumi.ComponentResource {
             inputs,
             pulumi.mergeOptions(
                 { parent: this, ...(args.keepLiveConfig ? { ignoreChanges: ["config"] } : {}) },
-                adoptOptions(args.adoptId, inputs),
+                adoptOptions(args.adoptId, inputs, "databricks:index/modelServing:ModelServing"),
             ),
         );
         new databricks.Permissions(
