@@ -5,17 +5,20 @@ import { describe, expect, it } from "vitest";
 import { SHARED_FILE } from "../config/load";
 import { grantProblems, planEveryStack, promotionSourceProblems, sharedGrantSecurables } from "../plan/grants";
 import { program } from "../program";
-import { PROJECT_DIR, planStack, SP } from "./harness";
+import { FIXTURE_DIR, PROJECT_DIR, planStack, SP } from "./harness";
 
 /** One writer per grant: no Unity Catalog securable's grants are written by two stacks (or two resources). */
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const STAGING_SP = "3c4d5e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
 
-/** A project folder with the shipped Pulumi.yaml and shared file and the stack files of a fixture. */
+/**
+ * A project folder with the fixture project's Pulumi.yaml and shared file and the stack files of
+ * a fixture: never the user's projects, which `npm run new-project` and the user change.
+ */
 function fixtureProject(name: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mlops-${name}-`));
-    for (const f of ["Pulumi.yaml", SHARED_FILE]) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
+    for (const f of ["Pulumi.yaml", SHARED_FILE]) fs.copyFileSync(path.join(FIXTURE_DIR, f), path.join(dir, f));
     for (const f of fs.readdirSync(path.join(FIXTURES, name))) {
         fs.copyFileSync(path.join(FIXTURES, name, f), path.join(dir, f));
     }

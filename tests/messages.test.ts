@@ -12,7 +12,7 @@ import { loadPolicyPack, renderPolicySummary } from "../plan/policy";
 import { jsonDocumentChanges, renderDiff, renderTree } from "../plan/render";
 import { configProblems } from "../plan/configProblems";
 import { PlanInputError } from "../plan/stackConfig";
-import { PROJECT_DIR, planStack } from "./harness";
+import { FIXTURE_DIR, PROJECT_DIR, planStack } from "./harness";
 import { scratch, type Yaml } from "./scratch";
 
 /** Every message a user can act on: the file and key that set a value, one line, the right exit status. */
@@ -50,7 +50,7 @@ describe("a value is blamed on the file and key that set it", () => {
             },
             stacks: {
                 prod: (c) => {
-                    const name = parse(fs.readFileSync(path.join(PROJECT_DIR, "shared.yaml"), "utf8")).projects[0]
+                    const name = parse(fs.readFileSync(path.join(FIXTURE_DIR, "shared.yaml"), "utf8")).projects[0]
                         .name as string;
                     c[`${NS}:projectOverrides`] = {
                         [name]: { serving: { routes: [{ alias: "champion", trafficPercentage: 100 }] } },
@@ -67,7 +67,7 @@ describe("a value is blamed on the file and key that set it", () => {
         const dir = scratch({
             stacks: {
                 prod: (c) => {
-                    const name = parse(fs.readFileSync(path.join(PROJECT_DIR, "shared.yaml"), "utf8")).projects[0]
+                    const name = parse(fs.readFileSync(path.join(FIXTURE_DIR, "shared.yaml"), "utf8")).projects[0]
                         .name as string;
                     c[`${NS}:projectOverrides`] = {
                         [name]: { serving: { routes: [{ alias: "Champion", trafficPercentage: 100 }] } },

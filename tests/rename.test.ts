@@ -8,7 +8,7 @@ import { ConfigError } from "../config/load";
 import { diffPlans, PROJECT_TYPE, STATEFUL_TYPES } from "../plan/diff";
 import { renderDiff } from "../plan/render";
 import { checkUrns, planUrns, urnProblems } from "../plan/urns";
-import { PROJECT_DIR, planStack } from "./harness";
+import { FIXTURE_DIR, PROJECT_DIR, planStack } from "./harness";
 import { scratch, type Yaml } from "./scratch";
 
 /** A project renamed in config (`previousNames`) keeps its resources: an update, never a delete. */
@@ -17,8 +17,8 @@ const NS = "databricks-mlops";
 const NEW_NAME = "renamed-proj";
 const STACK = "prod";
 
-/** The first project of the shared file, whatever the checkout calls it. */
-const OLD_NAME = (parse(fs.readFileSync(path.join(PROJECT_DIR, "shared.yaml"), "utf8")) as Yaml).projects[0]
+/** The first project of the fixture's shared file. */
+const OLD_NAME = (parse(fs.readFileSync(path.join(FIXTURE_DIR, "shared.yaml"), "utf8")) as Yaml).projects[0]
     .name as string;
 
 /** The project renamed in the shared file and in every stack's overrides; `previousNames` as given. */

@@ -3,18 +3,19 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { listStacks } from "../plan/stackConfig";
-import { PROJECT_DIR } from "./harness";
+import { FIXTURE_DIR } from "./harness";
 
 export type Yaml = Record<string, any>;
 
 /**
- * A copy of the project's Pulumi.yaml, shared.yaml and stack files, each parsed, edited and
- * written back, in a temporary folder (removed with the test run's, see globalSetup.ts);
- * `shared: null` leaves the shared file out.
+ * A copy of a project's Pulumi.yaml, shared.yaml and stack files (by default the fixture
+ * project's, never the user's stacks), each parsed, edited and written back, in a temporary
+ * folder (removed with the test run's, see globalSetup.ts); `shared: null` leaves the shared
+ * file out.
  */
 export function scratch(
     edit: { shared?: ((s: Yaml) => void) | null; stacks?: Record<string, (config: Yaml) => void> } = {},
-    from = PROJECT_DIR,
+    from = FIXTURE_DIR,
 ): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-scratch-"));
     fs.copyFileSync(path.join(from, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
