@@ -424,3 +424,44 @@ describe("the first deploy", () => {
         expect(JSON.stringify(job)).not.toContain("stack init");
     });
 });
+
+describe("docs/deploying.md's repository settings", () => {
+    /** Each setting the workflows read: its kind, and where it must live for the jobs that read it. */
+    function readSettings(): Map<string, string> {
+        const out = new Map<string, Set<string>>();
+        for (const { job, reach } of jobs()) {
+            for (const m of reach.matchAll(/\b(vars|secrets)\.(\w+)/g)) {
+                if (m[2] === "GITHUB_TOKEN") continue;
+                const kind = m[1] === "vars" ? "variable" : "secret";
+                const where = job.environment !== undefined ? "environments" : "repository";
+                const key = `${m[2]} ${kind}`;
+                out.set(key, new Set([...(out.get(key) ?? []), where]));
+            }
+        }
+        // Read inside and outside an environment: a repository setting.
+        return new Map([...out].map(([k, w]) => [k, w.has("repository") ? "repository" : "environments"]));
+    }
+
+    /** The table of docs/deploying.md: each name with its kind and where it is set. */
+    function documented(): Map<string, string> {
+        const text = fs.readFileSync(path.join(PROJECT_DIR, "docs", "deploying.md"), "utf8");
+        const section = text.split("### Repository settings the workflows read")[1]?.split("\n\n")[1] ?? "";
+        const out = new Map<string, string>();
+        for (const row of section.split("\n").slice(2)) {
+            const [names, kind, where] = row
+                .split("|")
+                .slice(1, 4)
+                .map((c) => c.trim());
+            for (const name of names.matchAll(/`(\w+)`/g))
+                out.set(`${name[1]} ${kind}`, where.startsWith("environments") ? "environments" : "repository");
+        }
+        return out;
+    }
+
+    it("lists every variable and secret the workflows read, as what it is and where it is set", () => {
+        expect(Object.fromEntries(documented())).toEqual(Object.fromEntries(readSettings()));
+        // The token that writes state is an environment secret, the reading one a repository secret.
+        expect(documented().get("PULUMI_ACCESS_TOKEN secret")).toBe("environments");
+        expect(documented().get("PULUMI_READ_ACCESS_TOKEN secret")).toBe("repository");
+    });
+});
