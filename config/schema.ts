@@ -409,8 +409,10 @@ const retrainingSchema = z
 
 /**
  * Objects a stack takes over instead of creating them: each is declared with Pulumi's `import`
- * resource option and this id, so the first `pulumi up` adopts it (a migration from a bundle:
- * `npm run import-bundle -- --state`). Remove the ids once that `up` has run: the state holds them.
+ * resource option and this id, so the first `pulumi up` imports it and updates it to what the
+ * program declares, in one deployment (a migration from a bundle: `npm run import-bundle --
+ * --state`; see components/project/adopt.ts). Remove the ids once that `up` has run: the state
+ * holds them.
  */
 const adoptSchema = z
     .object({
