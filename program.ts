@@ -38,6 +38,7 @@ import { azureNative } from "./components/workspace/azureNative";
 import {
     type DeployProblem,
     deployerProblem,
+    deployingPrincipalOf,
     isOfflinePlan,
     placeholderProblems,
     providerSettingsOf,
@@ -70,6 +71,7 @@ export async function program(): Promise<Record<string, unknown>> {
         runners: settings.runnerGroups,
         viewers: settings.viewerGroups,
         runAsServicePrincipal: settings.runAs?.servicePrincipalName,
+        deployingPrincipal: deployingPrincipalOf(settings),
     };
 
     const workspace = settings.workspace.mode === "created" ? await createdWorkspace(settings, access) : undefined;

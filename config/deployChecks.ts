@@ -143,6 +143,17 @@ export function deployerProblem(s: Settings, deployingUser: string): DeployProbl
     };
 }
 
+/**
+ * The identity that deploys the stack, where the config says which: the `runAs` principal when
+ * it owns the models (`modelOwner: runAs`, the production default), since `deployerProblem` then
+ * stops any other identity's `pulumi up`. `undefined`: a person deploys (a developer's own stack,
+ * a stack whose models a group owns).
+ */
+export function deployingPrincipalOf(s: Settings): string | undefined {
+    const sp = s.runAs?.servicePrincipalName;
+    return modelOwnerOf(s) === "runAs" ? sp : undefined;
+}
+
 /** The development template deployed as a stack of its own: every developer would share, and replace, its resources. */
 export function templateProblem(s: Settings, stack: string): DeployProblem | undefined {
     if (s.mode !== "development" || stack !== DEVELOPMENT_TEMPLATE_STACK) return undefined;

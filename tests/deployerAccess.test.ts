@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import {
+    type AclEntry,
+    aclAsRead,
+    aclAsWritten,
+    deployerLevel,
+    namesIdentity,
+    ruleOfInputs,
+    sameAcl,
+} from "../components/permissionLevels";
+import { PERMISSIONS_TYPE } from "../plan/permissionsCheck";
+import { planStack, rawStackFileConfig, stackFileConfig, tempProject } from "./harness";
+
+/**
+ * Every `databricks.Permissions` a stack declares, as the identity that deploys it applies it:
+ * the offline plan's mocks refuse a list as the provider does (plan/permissionsCheck.ts), so a
+ * production stack planned as its principal fails where its first `pulumi up` would.
+ */
+
+/** The `runAs` principal of a fixture stack: the identity CI deploys it as. */
+function principalOf(stack: string): string {
+    return (rawStackFileConfig(stack)["databricks-mlops:runAs"] as { servicePrincipalName: string })
+        .servicePrincipalName;
+}
+
+/** An identity that only reads the stack: the drift check's, a pull request's preview. */
+const READER = "drift-reader@example.com";
+
+interface Declared {
+    urn: string;
+    inputs: Record<string, unknown>;
+    acl: AclEntry[];
+}
+
+/**
+ * The Permissions of a fixture stack planned as `user`'s `pulumi up`; with its endpoint serving
+ * two aliases, so that it declares the A/B comparison query too.
+ */
+async function permissionsOf(stack: string, user: string): Promise<Declared[]> {
+    const config = structuredClone(stackFileConfig(stack)) as Record<string, any>;
+    config["databricks-mlops:projects"][0].serving.routes = [
+        { alias: "champion", trafficPercentage: 80 },
+        { alias: "challenger", trafficPercentage: 20 },
+    ];
+    const run = await planStack(stack, { projectDir: tempProject(stack, config), user });
+    return run.ofType(PERMISSIONS_TYPE).map((s) => ({
+        urn: s.urn,
+        inputs: s.inputs as Record<string, unknown>,
+        acl: (s.inputs as { accessControls: AclEntry[] }).accessControls,
+    }));
+}
+
+describe.each(["staging", "prod"])("the %s fixture stack, deployed as its runAs principal", (stack) => {
+    const sp = principalOf(stack);
+
+    it("plans as the principal's `pulumi up` (no list lowers the principal below what the provider requires)", async () => {
+        await expect(permissionsOf(stack, sp)).resolves.not.toHaveLength(0);
+    });
+
+    it("names the principal in every access control list at the level the provider requires of the deploying identity", async () => {
+        const declared = await permissionsOf(stack, sp);
+        const levels = declared.map((d) => {
+            const found = ruleOfInputs(d.inputs);
+            if (!found) throw new Error(`${d.urn}: no object input the provider knows`);
+            const own = d.acl.filter((e) => namesIdentity(e, sp));
+            return { urn: d.urn.split("::").at(-1), kind: found.kind, own, expected: deployerLevel(found.rule) };
+        });
+        for (const l of levels) {
+            expect(l.own, l.urn).toEqual([{ servicePrincipalName: sp, permissionLevel: l.expected }]);
+        }
+        // Each kind the stack declares at its own level: the owner of the jobs and the warehouse.
+        expect(Object.fromEntries(levels.map((l) => [l.kind, l.expected]))).toEqual({
+            clusterPolicyId: "CAN_USE",
+            sqlEndpointId: "IS_OWNER",
+            experimentId: "CAN_MANAGE",
+            jobId: "IS_OWNER",
+            servingEndpointId: "CAN_MANAGE",
+            sqlQueryId: "CAN_MANAGE",
+        });
+    });
+
+    it("reads back, refreshed by another identity (the drift check), exactly what it declares", async () => {
+        const declared = await permissionsOf(stack, sp);
+        const drifted = declared.flatMap((d) => {
+            const { rule } = ruleOfInputs(d.inputs) ?? {};
+            if (!rule) return [d.urn];
+            const held = aclAsWritten(rule, d.acl, sp);
+            return [READER, sp].every((who) => sameAcl(aclAsRead(rule, held, d.acl, who), d.acl)) ? [] : [d.urn];
+        });
+        expect(drifted).toEqual([]);
+    });
+});
+
+describe("a developer's stack, deployed by the developer", () => {
+    it("names no user: the provider adds the developer where it must and hides it on the developer's refresh", async () => {
+        const declared = await permissionsOf("dev", "jane.doe@example.com");
+        expect(declared.length).toBeGreaterThan(0);
+        expect(declared.flatMap((d) => d.acl.filter((e) => e.userName !== undefined))).toEqual([]);
+        for (const d of declared) {
+            const { rule } = ruleOfInputs(d.inputs) ?? {};
+            if (!rule) throw new Error(`${d.urn}: no object input the provider knows`);
+            const held = aclAsWritten(rule, d.acl, "jane.doe@example.com");
+            expect(sameAcl(aclAsRead(rule, held, d.acl, "jane.doe@example.com"), d.acl), d.urn).toBe(true);
+        }
+    });
+});
