@@ -338,7 +338,7 @@ describe("production mode (prod stack)", () => {
         expect(protectedTypes).toEqual([T.experiment, T.model, T.schema, T.table, T.volume].sort());
     });
 
-    it("lets the service principal write the schema, manage the model, use the policy and the warehouse", () => {
+    it("lets the service principal write the schema, manage the model, use the policy and own the warehouse", () => {
         const schema = (run.named(T.grants, "ml-project-model-schema-grants").inputs as any).grants;
         expect(schema).toContainEqual({
             principal: SP,
@@ -351,9 +351,10 @@ describe("production mode (prod stack)", () => {
             { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
             { groupName: "ml-engineers", permissionLevel: "CAN_USE" },
         ]);
+        // The principal deploys the stack: it stays the warehouse's owner (tests/deployerAccess.test.ts).
         const warehouse = (run.named(T.permissions, "sql-warehouse-perms").inputs as any).accessControls;
         expect(warehouse).toEqual([
-            { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
+            { servicePrincipalName: SP, permissionLevel: "IS_OWNER" },
             { groupName: "data-scientists", permissionLevel: "CAN_USE" },
             { groupName: "ml-engineers", permissionLevel: "CAN_MANAGE" },
         ]);
