@@ -227,6 +227,12 @@ export const PERMISSIONS_RULES = {
         levels: { CAN_USE: false, CAN_MANAGE: true },
         addsApplierAsManager: true,
     },
+    alertV2Id: {
+        terraformField: "alert_v2_id",
+        objectType: "alertv2",
+        levels: READ_RUN_EDIT_MANAGE,
+        addsApplierAsManager: true,
+    },
     knowledgeAssistantId: {
         terraformField: "knowledge_assistant_id",
         objectType: "knowledge-assistants",
