@@ -200,3 +200,12 @@ export function sqlWarehousePermissions(groups: AccessGroups): AccessControl[] {
 export function queryPermissions(groups: AccessGroups): AccessControl[] {
     return permissions("sqlQueryId", groups, { manager: "CAN_MANAGE", runner: "CAN_RUN", viewer: "CAN_RUN" });
 }
+
+/**
+ * The folder of a project's code: every group reads it (a refreshing preview, the drift check's,
+ * reads the notebooks and files back), and only the deploying principal, besides the workspace
+ * admins, writes what the jobs run (the production code root, docs/deploying.md).
+ */
+export function codeFolderPermissions(groups: AccessGroups): AccessControl[] {
+    return permissions("directoryPath", groups, { manager: "CAN_READ", runner: "CAN_READ", viewer: "CAN_READ" });
+}

@@ -76,6 +76,7 @@ describe.each(["staging", "prod"])("the %s fixture stack, deployed as its runAs 
             jobId: "IS_OWNER",
             servingEndpointId: "CAN_MANAGE",
             sqlQueryId: "CAN_MANAGE",
+            directoryPath: "CAN_MANAGE",
         });
     });
 

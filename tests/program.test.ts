@@ -63,7 +63,8 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
         [T.policy]: 1,
         "mlops:databricks:SqlWarehouse": 1,
         [T.warehouse]: 1,
-        [T.permissions]: PROJECT_COUNTS[T.permissions] + 2,
+        // The policy's and the warehouse's; and the code folder's, where the principal deploys.
+        [T.permissions]: PROJECT_COUNTS[T.permissions] + 3,
     },
 };
 
@@ -82,7 +83,7 @@ describe.each(["dev", "prod"] as const)("the example %s stack", (stack) => {
 
     it("declares exactly the bundle's resources", () => {
         expect(counts(run)).toEqual(EXPECTED_COUNTS[stack]);
-        expect(run.doc.changeSummary).toEqual({ create: stack === "dev" ? 46 : 52 });
+        expect(run.doc.changeSummary).toEqual({ create: stack === "dev" ? 46 : 53 });
     });
 
     it("runs the training tasks in order on the shared ML job cluster", () => {
