@@ -430,3 +430,29 @@ export function sameAcl(a: AclEntry[], b: AclEntry[]): boolean {
     const kb = [...new Set(b.map(key))].sort();
     return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
 }
+
+/**
+ * The Unity Catalog securables of `databricks.Grants`, by the input that names the securable:
+ * the provider makes the list authoritative for every principal alike (it revokes what the list
+ * does not hold, `replaceAllPermissions`) and reads every principal back alike (`Read`), with no
+ * rule about the identity that applies it: nothing added, refused or hidden
+ * (terraform-provider-databricks `catalog/resource_grants.go`). Ownership is not a grant: the
+ * owner keeps every right whatever the list says, and only the owner (or a holder of MANAGE, or
+ * a metastore admin) may write the list. So the deploying identity needs to own what it grants
+ * on: it creates the schema, the volume and the landing zone's objects, and owns the model
+ * where `modelOwner` names it (`runAs` deployed as the principal), or is in the owning group.
+ */
+export const GRANTS_SECURABLES = {
+    schema: { securableType: "schema", ownerInput: "owner" },
+    model: { securableType: "function", ownerInput: "owner" },
+    volume: { securableType: "volume", ownerInput: "owner" },
+    storageCredential: { securableType: "storage_credential", ownerInput: "owner" },
+    externalLocation: { securableType: "external_location", ownerInput: "owner" },
+} as const;
+
+/** The securable a `databricks.Grants`'s inputs name; `undefined`: one this table does not hold. */
+export function grantsSecurableOf(inputs: Record<string, unknown>): keyof typeof GRANTS_SECURABLES | undefined {
+    return (Object.keys(GRANTS_SECURABLES) as (keyof typeof GRANTS_SECURABLES)[]).find(
+        (k) => inputs[k] !== undefined && inputs[k] !== "",
+    );
+}

@@ -4,6 +4,7 @@ import {
     aclAsRead,
     aclAsWritten,
     deployerLevel,
+    grantsSecurableOf,
     namesIdentity,
     ruleOfInputs,
     sameAcl,
@@ -89,6 +90,24 @@ describe.each(["staging", "prod"])("the %s fixture stack, deployed as its runAs 
             return [READER, sp].every((who) => sameAcl(aclAsRead(rule, held, d.acl, who), d.acl)) ? [] : [d.urn];
         });
         expect(drifted).toEqual([]);
+    });
+});
+
+describe.each(["staging", "prod"])("the Grants of the %s fixture stack, deployed as its runAs principal", (stack) => {
+    const sp = principalOf(stack);
+
+    it("are each on a securable the principal owns, which alone lets it write the grants", async () => {
+        const run = await planStack(stack, { user: sp });
+        const grants = run.ofType("databricks:index/grants:Grants");
+        expect(grants.length).toBeGreaterThan(0);
+        const securables = grants.map((g) => grantsSecurableOf(g.inputs as Record<string, unknown>));
+        expect(securables).not.toContain(undefined);
+        // The schema and the volume have their creator, the principal, as owner; the model names it.
+        const owners = ["schema:Schema", "volume:Volume", "registeredModel:RegisteredModel"].flatMap((t) =>
+            run.ofType(`databricks:index/${t}`).map((r) => [t, (r.inputs as { owner?: string }).owner ?? sp]),
+        );
+        expect(owners.length).toBe(3);
+        for (const [type, owner] of owners) expect(owner, type).toBe(sp);
     });
 });
 
