@@ -37,6 +37,7 @@ import {
 import { azureNative } from "./components/workspace/azureNative";
 import {
     type DeployProblem,
+    deployerAccessProblem,
     deployerProblem,
     deployingPrincipalOf,
     isOfflinePlan,
@@ -239,12 +240,13 @@ function stopOn(found: (DeployProblem | undefined)[], locate: Locate): void {
 }
 
 /**
- * The deploying identity against `modelOwner`: `pulumi up` as another identity stops before any
- * resource is declared; a preview only warns, since a read-only identity (a pull request's, the
- * drift check's) may preview what only the principal deploys.
+ * The deploying identity against `modelOwner` and the access lists: `pulumi up` as another
+ * identity (or, with a group owner, as the principal) stops before any resource is declared; a
+ * preview only warns, since a read-only identity (a pull request's, the drift check's) may
+ * preview what only the principal deploys.
  */
 async function checkDeployer(settings: Settings, user: CurrentUser, locate: Locate): Promise<void> {
-    const problem = deployerProblem(settings, user.userName);
+    const problem = deployerProblem(settings, user.userName) ?? deployerAccessProblem(settings, user.userName);
     if (problem === undefined || isOfflinePlan()) return;
     if (!pulumi.runtime.isDryRun()) return stopOn([problem], locate);
     await pulumi.log.warn(

@@ -12,6 +12,8 @@ import {
 import { PERMISSIONS_TYPE } from "../plan/permissionsCheck";
 import { planStack, rawStackFileConfig, stackFileConfig, tempProject } from "./harness";
 
+const NS = "databricks-mlops";
+
 /**
  * Every `databricks.Permissions` a stack declares, as the identity that deploys it applies it:
  * the offline plan's mocks refuse a list as the provider does (plan/permissionsCheck.ts), so a
@@ -122,5 +124,39 @@ describe("a developer's stack, deployed by the developer", () => {
             const held = aclAsWritten(rule, d.acl, "jane.doe@example.com");
             expect(sameAcl(aclAsRead(rule, held, d.acl, "jane.doe@example.com"), d.acl), d.urn).toBe(true);
         }
+    });
+});
+
+describe("a production stack whose models a group owns", () => {
+    const REAL_SP = "3c1d5e7f-9a2b-4c6d-8e0f-1a2b3c4d5e6f";
+    /** The fixture prod stack with real-looking ids, a host and a group owning the models. */
+    const groupOwned = () => {
+        const c = structuredClone(stackFileConfig("prod")) as Record<string, any>;
+        c["databricks:host"] = "https://adb-1234567890123456.7.azuredatabricks.net";
+        c[`${NS}:runAs`].servicePrincipalName = REAL_SP;
+        c[`${NS}:modelOwner`] = { group: "ml-prod-owners" };
+        return tempProject("prod", c);
+    };
+
+    it("names no deployer: a person of the group deploys it, and the provider adds that person", async () => {
+        const run = await planStack("prod", {
+            projectDir: groupOwned(),
+            user: "jane.doe@example.com",
+            asDeployed: true,
+        });
+        const acls = run
+            .ofType(PERMISSIONS_TYPE)
+            .map((s) => (s.inputs as { accessControls: AclEntry[] }).accessControls);
+        expect(acls.flat().filter((e) => e.userName !== undefined)).toEqual([]);
+    });
+
+    it("stops its runAs principal before the first up, which the provider would fail on the warehouse's list", async () => {
+        const err = await planStack("prod", { projectDir: groupOwned(), user: REAL_SP, asDeployed: true }).then(
+            () => new Error("expected the deploy checks to stop the run"),
+            (e: Error) => e,
+        );
+        expect(err.message).toBe(
+            `invalid stack configuration for a deploy (1 problem):\n  Pulumi.prod.yaml: ${NS}:modelOwner: expected the runAs principal ${REAL_SP} not to deploy a stack whose models a group owns, found it deploying: the SQL warehouse's permissions give it the level its jobs need, which the provider refuses to the deploying identity (cannot remove management permissions for the current user for warehouses, allowed levels: CAN_MANAGE, IS_OWNER). Set modelOwner: runAs (the permissions then name the principal at the level the provider requires), or deploy as a member of the owning group`,
+        );
     });
 });
