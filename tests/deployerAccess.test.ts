@@ -9,8 +9,8 @@ import {
     ruleOfInputs,
     sameAcl,
 } from "../components/permissionLevels";
-import { PERMISSIONS_TYPE } from "../plan/permissionsCheck";
-import { planStack, rawStackFileConfig, stackFileConfig, tempProject } from "./harness";
+import { PERMISSIONS_TYPE, RefusedByProvider } from "../plan/permissionsCheck";
+import { planCli, planStack, rawStackFileConfig, stackFileConfig, tempProject } from "./harness";
 
 const NS = "databricks-mlops";
 
@@ -158,5 +158,28 @@ describe("a production stack whose models a group owns", () => {
         expect(err.message).toBe(
             `invalid stack configuration for a deploy (1 problem):\n  Pulumi.prod.yaml: ${NS}:modelOwner: expected the runAs principal ${REAL_SP} not to deploy a stack whose models a group owns, found it deploying: the SQL warehouse's permissions give it the level its jobs need, which the provider refuses to the deploying identity (cannot remove management permissions for the current user for warehouses, allowed levels: CAN_MANAGE, IS_OWNER). Set modelOwner: runAs (the permissions then name the principal at the level the provider requires), or deploy as a member of the owning group`,
         );
+    });
+});
+
+describe("npm run plan, as the identity that applies a list the provider refuses", () => {
+    it("fails with the provider's message, as the first pulumi up would", async () => {
+        const c = structuredClone(stackFileConfig("staging")) as Record<string, any>;
+        c[`${NS}:modelOwner`] = { group: "ml-staging-owners" };
+        const sp = principalOf("staging");
+        const err = await planCli([
+            "--stack",
+            "staging",
+            "--project-dir",
+            tempProject("staging", c),
+            "--user",
+            sp,
+        ]).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(RefusedByProvider);
+        expect((err as RefusedByProvider).refusals).toEqual([
+            "databricks:index/permissions:Permissions (sql-warehouse-perms): cannot create permissions: cannot remove management permissions for the current user for warehouses, allowed levels: CAN_MANAGE, IS_OWNER",
+        ]);
     });
 });
