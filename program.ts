@@ -37,7 +37,9 @@ import {
 import { azureNative } from "./components/workspace/azureNative";
 import {
     type DeployProblem,
+    deployerAccessProblem,
     deployerProblem,
+    deployingPrincipalOf,
     isOfflinePlan,
     placeholderProblems,
     providerSettingsOf,
@@ -53,6 +55,12 @@ const PROGRAM_DIR = __dirname;
  * The program `pulumi up` runs, and the very one the offline plan and the tests run under mocks.
  * It reads and checks the whole stack configuration, and asks the workspace what it must know
  * (the deploying user, the model versions), before it declares any project resource.
+ *
+ * Every message it logs is awaited before it goes on: `pulumi.log` sends each message to the
+ * engine as an RPC of its own (@pulumi/pulumi `log/index.ts`), and a message still in flight
+ * when a resource fails the update is lost with the engine's channel ("failed to deliver log
+ * message ... Channel has been shut down"). Awaited, it is delivered before any resource is
+ * declared.
  */
 export async function program(): Promise<Record<string, unknown>> {
     const { settings, locate } = loadConfig();
@@ -70,6 +78,7 @@ export async function program(): Promise<Record<string, unknown>> {
         runners: settings.runnerGroups,
         viewers: settings.viewerGroups,
         runAsServicePrincipal: settings.runAs?.servicePrincipalName,
+        deployingPrincipal: deployingPrincipalOf(settings),
     };
 
     const workspace = settings.workspace.mode === "created" ? await createdWorkspace(settings, access) : undefined;
@@ -93,7 +102,7 @@ export async function program(): Promise<Record<string, unknown>> {
     const presets = new Presets(settings.mode, user);
     if (knownUser) {
         checkEndpointNames(settings, knownUser);
-        checkDeployer(settings, knownUser, locate);
+        await checkDeployer(settings, knownUser, locate);
     }
 
     // Decide, per project, whether and what to serve (mlops-stacks#217): the configured versions
@@ -124,10 +133,10 @@ export async function program(): Promise<Record<string, unknown>> {
                     routes: p.serving.routes,
                     toRun: whatToRun(settings, p, knownUser),
                 });
-                void pulumi.log.warn(settled.warning);
+                await pulumi.log.warn(settled.warning);
                 return settled.action === "defer" ? { routes: undefined } : { routes: settled.routes, keepLive: true };
             }
-            if (decision.warning) void pulumi.log.warn(decision.warning);
+            if (decision.warning) await pulumi.log.warn(decision.warning);
             return {
                 routes: p.serving.routes.map((r, j) => ({
                     key: routeKey(r),
@@ -231,15 +240,16 @@ function stopOn(found: (DeployProblem | undefined)[], locate: Locate): void {
 }
 
 /**
- * The deploying identity against `modelOwner`: `pulumi up` as another identity stops before any
- * resource is declared; a preview only warns, since a read-only identity (a pull request's, the
- * drift check's) may preview what only the principal deploys.
+ * The deploying identity against `modelOwner` and the access lists: `pulumi up` as another
+ * identity (or, with a group owner, as the principal) stops before any resource is declared; a
+ * preview only warns, since a read-only identity (a pull request's, the drift check's) may
+ * preview what only the principal deploys.
  */
-function checkDeployer(settings: Settings, user: CurrentUser, locate: Locate): void {
-    const problem = deployerProblem(settings, user.userName);
+async function checkDeployer(settings: Settings, user: CurrentUser, locate: Locate): Promise<void> {
+    const problem = deployerProblem(settings, user.userName) ?? deployerAccessProblem(settings, user.userName);
     if (problem === undefined || isOfflinePlan()) return;
     if (!pulumi.runtime.isDryRun()) return stopOn([problem], locate);
-    void pulumi.log.warn(
+    await pulumi.log.warn(
         `${locateProblem(problem, locate)}: this preview runs as ${user.userName}, who can preview but not deploy the stack: ${problem.message}`,
     );
 }

@@ -1,7 +1,10 @@
+import { type PermissionsObjectKind, PERMISSIONS_RULES, withDeployer } from "./permissionLevels";
+
 /**
  * Who may do what, derived from three group lists the way a bundle's top-level `permissions`
  * are mapped onto each resource type, plus what the production service principal needs to run
- * the jobs. Pure functions: tested directly.
+ * the jobs, and what the provider requires of the identity that deploys (permissionLevels.ts).
+ * Pure functions: tested directly.
  */
 
 /** The groups of a stack, and the identity the jobs run as (production). */
@@ -14,12 +17,24 @@ export interface AccessGroups {
     viewers: string[];
     /** Application id of the service principal the jobs run as; omitted in development mode. */
     runAsServicePrincipal?: string;
+    /**
+     * The identity that deploys the stack, where the config says which (the `runAs` principal of
+     * a stack whose models it owns, which alone may deploy it). Every access control list names
+     * it at the level the provider requires of the deploying identity (`deployerLevel`), so that
+     * the provider neither refuses the list nor adds an entry that only the deployer's own
+     * refresh hides (terraform-provider-databricks `permissions/permission_definitions.go`,
+     * `prepareResponse`): a refresh by any other identity (the drift check's) reads back exactly
+     * what was declared. Omitted: a person deploys (a developer's stack, a group-owned one), whom
+     * the provider adds and hides on their own refresh.
+     */
+    deployingPrincipal?: string;
 }
 
 /** One entry of a workspace object's access control list (`databricks.Permissions`). */
 export interface AccessControl {
     groupName?: string;
     servicePrincipalName?: string;
+    userName?: string;
     permissionLevel: string;
 }
 
@@ -31,7 +46,7 @@ export interface Grant {
 
 type Levels = { manager: string; runner: string; viewer: string; runAs?: string };
 
-function permissions(groups: AccessGroups, levels: Levels): AccessControl[] {
+function permissions(kind: PermissionsObjectKind, groups: AccessGroups, levels: Levels): AccessControl[] {
     const seen = new Set<string>();
     const out: AccessControl[] = [];
     const add = (principal: string, level: string, kind: "groupName" | "servicePrincipalName") => {
@@ -44,31 +59,43 @@ function permissions(groups: AccessGroups, levels: Levels): AccessControl[] {
     for (const g of groups.managers) add(g, levels.manager, "groupName");
     for (const g of groups.runners) add(g, levels.runner, "groupName");
     for (const g of groups.viewers) add(g, levels.viewer, "groupName");
-    return out.sort((a, b) => principalOf(a).localeCompare(principalOf(b)));
+    const deployed = groups.deployingPrincipal
+        ? withDeployer(PERMISSIONS_RULES[kind], out, groups.deployingPrincipal)
+        : out;
+    return deployed.sort((a, b) => principalOf(a).localeCompare(principalOf(b)));
 }
 
 function principalOf(a: AccessControl): string {
-    return a.groupName ?? a.servicePrincipalName ?? "";
+    return a.groupName ?? a.servicePrincipalName ?? a.userName ?? "";
 }
 
-/** Jobs: CAN_MANAGE, CAN_MANAGE_RUN, CAN_VIEW. The run-as principal is set by `run_as`, not here. */
+/**
+ * Jobs: CAN_MANAGE, CAN_MANAGE_RUN, CAN_VIEW. The run-as principal is set by `run_as`, not here;
+ * the deploying principal, the job's creator, is named its owner (IS_OWNER).
+ */
 export function jobPermissions(groups: AccessGroups): AccessControl[] {
-    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_MANAGE_RUN", viewer: "CAN_VIEW" });
+    return permissions("jobId", groups, { manager: "CAN_MANAGE", runner: "CAN_MANAGE_RUN", viewer: "CAN_VIEW" });
 }
 
 /** MLflow experiments: CAN_MANAGE, CAN_READ; the run-as principal logs runs, so it manages. */
 export function experimentPermissions(groups: AccessGroups): AccessControl[] {
-    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_READ", viewer: "CAN_READ", runAs: "CAN_MANAGE" });
+    return permissions("experimentId", groups, {
+        manager: "CAN_MANAGE",
+        runner: "CAN_READ",
+        viewer: "CAN_READ",
+        runAs: "CAN_MANAGE",
+    });
 }
 
 /** Serving endpoints: CAN_MANAGE, CAN_QUERY, CAN_VIEW. */
 export function servingPermissions(groups: AccessGroups): AccessControl[] {
-    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_QUERY", viewer: "CAN_VIEW" });
+    return permissions("servingEndpointId", groups, { manager: "CAN_MANAGE", runner: "CAN_QUERY", viewer: "CAN_VIEW" });
 }
 
 /** Cluster policies have one level, CAN_USE: everyone who runs or manages the jobs needs it. */
 export function clusterPolicyPermissions(groups: AccessGroups): AccessControl[] {
     return permissions(
+        "clusterPolicyId",
         { ...groups, viewers: [] },
         { manager: "CAN_USE", runner: "CAN_USE", viewer: "CAN_USE", runAs: "CAN_USE" },
     );
@@ -155,12 +182,30 @@ export function externalLocationGrants(groups: AccessGroups): Grant[] {
     return grants(groups, { manager: ["ALL_PRIVILEGES"], runner: [], viewer: [], runAs: ["READ_FILES"] });
 }
 
-/** The shared SQL warehouse: managers administer it; everyone who runs or reads the projects uses it. */
+/**
+ * The shared SQL warehouse: managers administer it; everyone who runs or reads the projects uses
+ * it. The deploying principal, its creator, stays its owner: the provider refuses a list that gives
+ * the deploying identity CAN_USE (`cannot remove management permissions for the current user`).
+ */
 export function sqlWarehousePermissions(groups: AccessGroups): AccessControl[] {
-    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_USE", viewer: "CAN_USE", runAs: "CAN_USE" });
+    return permissions("sqlEndpointId", groups, {
+        manager: "CAN_MANAGE",
+        runner: "CAN_USE",
+        viewer: "CAN_USE",
+        runAs: "CAN_USE",
+    });
 }
 
 /** SQL queries (the A/B analysis): managers manage, runners and viewers run it to see the results. */
 export function queryPermissions(groups: AccessGroups): AccessControl[] {
-    return permissions(groups, { manager: "CAN_MANAGE", runner: "CAN_RUN", viewer: "CAN_RUN" });
+    return permissions("sqlQueryId", groups, { manager: "CAN_MANAGE", runner: "CAN_RUN", viewer: "CAN_RUN" });
+}
+
+/**
+ * The folder of a project's code: every group reads it (a refreshing preview, the drift check's,
+ * reads the notebooks and files back), and only the deploying principal, besides the workspace
+ * admins, writes what the jobs run (the production code root, docs/deploying.md).
+ */
+export function codeFolderPermissions(groups: AccessGroups): AccessControl[] {
+    return permissions("directoryPath", groups, { manager: "CAN_READ", runner: "CAN_READ", viewer: "CAN_READ" });
 }

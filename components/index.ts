@@ -1,6 +1,7 @@
 // Two levels: what a workspace has once (workspace/) and what each ML project has (project/);
 // access.ts and presets.ts are the pure rules both use.
 export * from "./access";
+export * from "./permissionLevels";
 export * from "./presets";
 export * from "./project/abAnalysis";
 export * from "./project/experiment";

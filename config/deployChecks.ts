@@ -1,6 +1,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import {
+    type AccessGroups,
+    clusterPolicyPermissions,
+    experimentPermissions,
+    sqlWarehousePermissions,
+} from "../components/access";
+import { PERMISSIONS_RULES, refusal } from "../components/permissionLevels";
 import { modelOwnerOf, type Settings } from "./schema";
 
 /**
@@ -141,6 +148,60 @@ export function deployerProblem(s: Settings, deployingUser: string): DeployProbl
         path: ["modelOwner"],
         message: `expected the stack to be deployed as the runAs service principal ${who}, found ${deployingUser}: with modelOwner runAs (the production default) the principal owns the registered models, and Unity Catalog lets only a model's owner or a metastore admin read it back after the ownership transfer and set its aliases. Deploy it from CI signed in as the principal, or set modelOwner to { group: <an account group holding both ${deployingUser} and the principal> }`,
     };
+}
+
+/**
+ * The identity that deploys the stack, where the config says which: the `runAs` principal when
+ * it owns the models (`modelOwner: runAs`, the production default), since `deployerProblem` then
+ * stops any other identity's `pulumi up`. `undefined`: a person deploys (a developer's own stack,
+ * a stack whose models a group owns).
+ */
+export function deployingPrincipalOf(s: Settings): string | undefined {
+    const sp = s.runAs?.servicePrincipalName;
+    return modelOwnerOf(s) === "runAs" ? sp : undefined;
+}
+
+/**
+ * The deploying identity against the access lists of a stack that does not name its deployer
+ * (`deployingPrincipalOf` is undefined: a group owns the models). Where the `runAs` principal
+ * deploys such a stack, the lists name it at the levels its jobs need, and the provider refuses
+ * a list that gives the identity applying it a level that does not manage the object (the
+ * created warehouse's CAN_USE: terraform-provider-databricks `permissions/permission_definitions.go`,
+ * `validate`), after the update has created half the stack. Stopped before anything is declared.
+ */
+export function deployerAccessProblem(s: Settings, deployingUser: string): DeployProblem | undefined {
+    if (deployingPrincipalOf(s) !== undefined || s.runAs === undefined) return undefined;
+    const access: AccessGroups = {
+        managers: s.managerGroups,
+        runners: s.runnerGroups,
+        viewers: s.viewerGroups,
+        runAsServicePrincipal: s.runAs.servicePrincipalName,
+    };
+    // The lists that name the principal (the others hold groups only).
+    const lists = [
+        ...(s.sqlWarehouse.mode === "created"
+            ? [{ what: "SQL warehouse", rule: PERMISSIONS_RULES.sqlEndpointId, acl: sqlWarehousePermissions(access) }]
+            : []),
+        ...(s.clusterPolicy.mode === "created"
+            ? [
+                  {
+                      what: "cluster policy",
+                      rule: PERMISSIONS_RULES.clusterPolicyId,
+                      acl: clusterPolicyPermissions(access),
+                  },
+              ]
+            : []),
+        { what: "experiments", rule: PERMISSIONS_RULES.experimentId, acl: experimentPermissions(access) },
+    ];
+    for (const { what, rule, acl } of lists) {
+        const refused = refusal(rule, acl, deployingUser);
+        if (refused === undefined) continue;
+        return {
+            path: ["modelOwner"],
+            message: `expected the runAs principal ${deployingUser} not to deploy a stack whose models a group owns, found it deploying: the ${what}'s permissions give it the level its jobs need, which the provider refuses to the deploying identity (${refused.message}). Set modelOwner: runAs (the permissions then name the principal at the level the provider requires), or deploy as a member of the owning group`,
+        };
+    }
+    return undefined;
 }
 
 /** The development template deployed as a stack of its own: every developer would share, and replace, its resources. */

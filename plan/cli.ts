@@ -218,6 +218,8 @@ function loadEntry(): Promise<Record<string, unknown>> {
 if (require.main === module)
     runMain(
         () => main(process.argv),
-        (err) => err instanceof PlanInputError || (err instanceof Error && err.name === "ConfigError"),
+        (err) =>
+            err instanceof PlanInputError ||
+            (err instanceof Error && (err.name === "ConfigError" || err.name === "RefusedByProvider")),
         "the plan failed unexpectedly",
     );

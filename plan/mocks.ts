@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { PERMISSIONS_TYPE, permissionsRefusal, RefusedByProvider } from "./permissionsCheck";
 
 /**
  * Pulumi's runtime mocks, with a recorder: the program runs as under `pulumi up`, and every
@@ -243,6 +244,8 @@ function engineError(message: string): Error {
 export class Recorder {
     readonly resources: RecordedResource[] = [];
     readonly warnings: string[] = [];
+    /** What the provider would refuse to create, as the engine names it: `<type> (<name>): <message>`. */
+    readonly refusals: string[] = [];
 
     /** The resources of one type, in registration order. */
     ofType(type: string): RecordedResource[] {
@@ -252,6 +255,7 @@ export class Recorder {
     clear(): void {
         this.resources.length = 0;
         this.warnings.length = 0;
+        this.refusals.length = 0;
     }
 }
 
@@ -292,6 +296,13 @@ export function installMocks(
     const mocks: pulumi.runtime.Mocks = {
         // In a preview, a resource to create has only its inputs; the engine answers no id.
         newResource: (args) => {
+            // The provider refuses some access lists of the identity that applies them: the
+            // update fails (runProgram reports it once the program has declared everything).
+            const refused =
+                args.type === PERMISSIONS_TYPE
+                    ? permissionsRefusal(args.inputs, workspace.currentUser, workspace.preview ?? false)
+                    : undefined;
+            if (refused !== undefined) recorder.refusals.push(`${args.type} (${args.name}): ${refused}`);
             // In a preview the engine gives a provider whose settings are not all known an
             // unknown id, and answers every invoke on it with nothing.
             const unknownProvider = args.type.startsWith("pulumi:providers:") && containsUnknown(args.inputs);
@@ -469,6 +480,7 @@ export async function runProgram(
         // queue to drain (an SDK function left out of its typings, as the engine host uses it).
         const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
         await runtime.waitForRPCs?.();
+        if (recorder.refusals.length > 0) throw new RefusedByProvider(recorder.refusals);
         return resolved as Record<string, unknown>;
     } finally {
         console.warn = warn;

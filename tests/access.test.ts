@@ -2,10 +2,13 @@ import { describe, expect, it } from "vitest";
 import { SP } from "./harness";
 import {
     clusterPolicyPermissions,
+    codeFolderPermissions,
     experimentPermissions,
     jobPermissions,
     modelGrants,
+    queryPermissions,
     servingPermissions,
+    sqlWarehousePermissions,
     volumeGrants,
 } from "../components/access";
 
@@ -60,5 +63,30 @@ describe("permissions derived from the groups, per resource type", () => {
             { principal: "ml-engineers", privileges: ["ALL_PRIVILEGES"] },
             { principal: "ml-ops", privileges: ["READ_VOLUME", "WRITE_VOLUME"] },
         ]);
+    });
+});
+
+describe("the deploying principal in every access control list", () => {
+    const deployed = { ...prod, deployingPrincipal: SP };
+    const own = (acl: { servicePrincipalName?: string; permissionLevel: string }[]) =>
+        acl.filter((e) => e.servicePrincipalName === SP).map((e) => e.permissionLevel);
+
+    it.each([
+        ["jobs", jobPermissions, ["IS_OWNER"]],
+        ["warehouse (its jobs need CAN_USE; the deployer owns it)", sqlWarehousePermissions, ["IS_OWNER"]],
+        ["experiment", experimentPermissions, ["CAN_MANAGE"]],
+        ["endpoint", servingPermissions, ["CAN_MANAGE"]],
+        ["query", queryPermissions, ["CAN_MANAGE"]],
+        ["code folder", codeFolderPermissions, ["CAN_MANAGE"]],
+        ["cluster policy", clusterPolicyPermissions, ["CAN_USE"]],
+    ])("names it once on the %s, at the level the provider requires", (_, build, levels) => {
+        expect(own(build(deployed))).toEqual(levels);
+        // The groups keep their levels.
+        expect(build(deployed).filter((e) => e.groupName)).toEqual(build(prod).filter((e) => e.groupName));
+    });
+
+    it("leaves the lists of a stack that does not name its deployer as they are", () => {
+        expect(own(sqlWarehousePermissions(prod))).toEqual(["CAN_USE"]);
+        expect(own(jobPermissions(prod))).toEqual([]);
     });
 });

@@ -192,6 +192,7 @@ describe("A/B analysis", () => {
         const perms = run.named("databricks:index/permissions:Permissions", "ml-project-ab-analysis-perms")
             .inputs as any;
         expect(perms.accessControls).toEqual([
+            { servicePrincipalName: SP, permissionLevel: "CAN_MANAGE" },
             { groupName: "data-scientists", permissionLevel: "CAN_RUN" },
             { groupName: "ml-engineers", permissionLevel: "CAN_MANAGE" },
         ]);

@@ -63,7 +63,8 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
         [T.policy]: 1,
         "mlops:databricks:SqlWarehouse": 1,
         [T.warehouse]: 1,
-        [T.permissions]: PROJECT_COUNTS[T.permissions] + 2,
+        // The policy's and the warehouse's; and the code folder's, where the principal deploys.
+        [T.permissions]: PROJECT_COUNTS[T.permissions] + 3,
     },
 };
 
@@ -82,7 +83,7 @@ describe.each(["dev", "prod"] as const)("the example %s stack", (stack) => {
 
     it("declares exactly the bundle's resources", () => {
         expect(counts(run)).toEqual(EXPECTED_COUNTS[stack]);
-        expect(run.doc.changeSummary).toEqual({ create: stack === "dev" ? 46 : 52 });
+        expect(run.doc.changeSummary).toEqual({ create: stack === "dev" ? 46 : 53 });
     });
 
     it("runs the training tasks in order on the shared ML job cluster", () => {
@@ -338,7 +339,7 @@ describe("production mode (prod stack)", () => {
         expect(protectedTypes).toEqual([T.experiment, T.model, T.schema, T.table, T.volume].sort());
     });
 
-    it("lets the service principal write the schema, manage the model, use the policy and the warehouse", () => {
+    it("lets the service principal write the schema, manage the model, use the policy and own the warehouse", () => {
         const schema = (run.named(T.grants, "ml-project-model-schema-grants").inputs as any).grants;
         expect(schema).toContainEqual({
             principal: SP,
@@ -351,9 +352,10 @@ describe("production mode (prod stack)", () => {
             { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
             { groupName: "ml-engineers", permissionLevel: "CAN_USE" },
         ]);
+        // The principal deploys the stack: it stays the warehouse's owner (tests/deployerAccess.test.ts).
         const warehouse = (run.named(T.permissions, "sql-warehouse-perms").inputs as any).accessControls;
         expect(warehouse).toEqual([
-            { servicePrincipalName: SP, permissionLevel: "CAN_USE" },
+            { servicePrincipalName: SP, permissionLevel: "IS_OWNER" },
             { groupName: "data-scientists", permissionLevel: "CAN_USE" },
             { groupName: "ml-engineers", permissionLevel: "CAN_MANAGE" },
         ]);

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ProjectSettings } from "../../config/schema";
 import {
     type AccessGroups,
+    codeFolderPermissions,
     experimentPermissions,
     jobPermissions,
     modelGrants,
@@ -127,6 +128,13 @@ export class MlProject extends pulumi.ComponentResource {
                     ...(promotes ? (["promoteModel"] as const) : []),
                     ...(retrains ? (["checkDrift"] as const) : []),
                 ],
+                // Where the stack's principal deploys, its code lives in a folder others cannot
+                // read (by default its own home), yet the drift check's refresh reads the
+                // notebooks back. Under /Shared every workspace user reads (and writes) already.
+                folderPermissions:
+                    args.access.deployingPrincipal && !isUnderShared(args.workspaceRootPath)
+                        ? codeFolderPermissions(args.access)
+                        : undefined,
             },
             child,
         );
@@ -390,4 +398,9 @@ export class MlProject extends pulumi.ComponentResource {
             trainingDataPath: this.trainingDataPath,
         });
     }
+}
+
+/** Whether a workspace path is under `/Shared`, where every workspace user has Can Manage. */
+function isUnderShared(p: string): boolean {
+    return /^(\/Workspace)?\/Shared(\/|$)/.test(p);
 }

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import type { AccessControl } from "../access";
 
 /** The folder of the shipped workloads, beside this program. */
 export const WORKLOADS_DIR = path.resolve(__dirname, "..", "..", "workloads");
@@ -35,6 +36,11 @@ export interface WorkloadCodeArgs {
     commonDir?: string;
     /** The platform notebooks this project's jobs run (only those are uploaded). */
     platformNotebooks: (keyof typeof PLATFORM_NOTEBOOKS)[];
+    /**
+     * Access control list of `rootPath`, the folder that holds the code (and the project's other
+     * workspace objects); omitted: the folder keeps what it inherits from its parent.
+     */
+    folderPermissions?: AccessControl[];
 }
 
 /**
@@ -80,6 +86,7 @@ export class WorkloadCode extends pulumi.ComponentResource {
             ]),
         ];
         const paths: Partial<Record<NotebookKey, pulumi.Output<string>>> = {};
+        const uploads: pulumi.Resource[] = [];
         for (const [key, file] of notebooks) {
             // The content, not a local path, goes into the inputs: the plan and the diff are the
             // same on every machine, and a changed notebook shows as an update.
@@ -94,6 +101,7 @@ export class WorkloadCode extends pulumi.ComponentResource {
                 { parent: this },
             );
             paths[key] = notebook.path;
+            uploads.push(notebook);
         }
 
         // The modules the notebooks import (`from mlops_lib import gating`): workspace files in
@@ -103,13 +111,23 @@ export class WorkloadCode extends pulumi.ComponentResource {
             for (const rel of libraryFiles(dir)) modules.set(rel, path.join(dir, rel));
         }
         for (const [rel, file] of [...modules.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-            new databricks.WorkspaceFile(
+            const upload = new databricks.WorkspaceFile(
                 `${name}-lib-${rel.replace(/\.py$/, "").replace(/[/\\]/g, ".")}`,
                 {
                     path: pulumi.interpolate`${folder}/${rel}`,
                     contentBase64: fs.readFileSync(file).toString("base64"),
                 },
                 { parent: this },
+            );
+            uploads.push(upload);
+        }
+        if (args.folderPermissions) {
+            // The folder exists once the first upload made it (the provider creates a notebook's
+            // or file's missing parents); the provider resolves the path to the folder's id.
+            new databricks.Permissions(
+                `${name}-perms`,
+                { directoryPath: pulumi.output(args.rootPath), accessControls: args.folderPermissions },
+                { parent: this, dependsOn: uploads },
             );
         }
         this.paths = paths;
