@@ -13,7 +13,7 @@ import {
     externalLocationGrants,
     isAzureNotFound,
     LandingZone,
-    lookUpModelVersions,
+    lookUpModel,
     MlClusterPolicy,
     MlProject,
     Presets,
@@ -25,7 +25,6 @@ import {
     type VersionLookup,
     type AliasLookup,
     aliasVersions,
-    lookUpModelAliases,
     lookUpEndpoint,
     settleMissing,
     devNamePrefix,
@@ -111,8 +110,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 const reason = "the deploying user, and so the model's name, is not known yet";
                 versions = aliases = { kind: "unknown", reason };
             } else {
-                versions = kinds.versions ? await lookUpModelVersions(fullName, { provider }) : undefined;
-                aliases = kinds.aliases ? await lookUpModelAliases(fullName, { provider }) : undefined;
+                ({ versions, aliases } = await lookUpModel(fullName, kinds, { provider }));
             }
             const decision = decideServing(fullName, p.serving.routes, versions, aliases);
             if (!decision.serve) {

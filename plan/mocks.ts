@@ -46,10 +46,17 @@ export interface MockWorkspace {
     endpoints?: Record<string, { name: string; entityName: string; entityVersion: string }[]>;
     /** Make the serving-endpoint lookup fail with this message (forbidden, an outage). */
     endpointLookupError?: string;
+    /**
+     * The schemas the catalogs list (`getSchemas`), as `catalog.schema`. Omitted: a first deploy
+     * (`modelVersions` undefined) lists none; otherwise a schema list is an error of the mocks
+     * (the offline plan always says which schemas exist, see plan/plan.ts).
+     */
+    schemas?: string[];
 }
 
 /** The lookups `lookupError` fails. */
 const LOOKUPS = [
+    "databricks:index/getSchemas:getSchemas",
     "databricks:index/getRegisteredModelVersions:getRegisteredModelVersions",
     "databricks:index/getRegisteredModel:getRegisteredModel",
     "azure-native:databricks:getWorkspace",
@@ -240,9 +247,37 @@ function engineError(message: string): Error {
     return Object.assign(new Error(message), { details: message });
 }
 
+/**
+ * A Unity Catalog model lookup of a model that does not exist, as the provider fails it: the
+ * data source adds an error with a summary (`failed to get registered model X`) and the API's
+ * message as its detail (terraform-provider-databricks
+ * `internal/providers/pluginfw/products/registered_model/`).
+ */
+function modelNotFound(fullName: string, summary: string): Error {
+    const detail = `Registered model '${fullName}' does not exist.`;
+    return Object.assign(engineError(`RESOURCE_DOES_NOT_EXIST: ${detail}`), { summary, detail });
+}
+
+/**
+ * What the engine shows of a Databricks data source that failed: besides failing the invoke, the
+ * bridged provider logs the data source's error as an error diagnostic of the stack,
+ * `[ERROR] <detail>: <summary>` (`../shared/engine-records/dev-e2e.first-up.txt`: `error: [ERROR]
+ * Registered model '...' does not exist.: failed to list model versions ...`), which a team
+ * cannot tell from a failed deploy. Other providers' failures are left as they fail.
+ */
+function loggedByProvider(token: string, err: unknown, recorder: Recorder): void {
+    if (!token.startsWith("databricks:")) return;
+    const e = err as { message?: string; summary?: string; detail?: string };
+    recorder.errors.push(
+        e.summary !== undefined ? `[ERROR] ${e.detail}: ${e.summary}` : `[ERROR] ${e.message ?? String(err)}`,
+    );
+}
+
 export class Recorder {
     readonly resources: RecordedResource[] = [];
     readonly warnings: string[] = [];
+    /** The error diagnostics the providers log (a data source that fails logs one, then fails the invoke). */
+    readonly errors: string[] = [];
 
     /** The resources of one type, in registration order. */
     ofType(type: string): RecordedResource[] {
@@ -252,6 +287,7 @@ export class Recorder {
     clear(): void {
         this.resources.length = 0;
         this.warnings.length = 0;
+        this.errors.length = 0;
     }
 }
 
@@ -322,10 +358,24 @@ export function installMocks(
                         aclPrincipalId: `users/${workspace.currentUser}`,
                         workspaceUrl: "https://adb-0000000000000000.0.azuredatabricks.net",
                     };
+                case "databricks:index/getSchemas:getSchemas": {
+                    const catalogName = String(args.inputs.catalogName);
+                    if (workspace.schemas === undefined && workspace.modelVersions !== undefined) {
+                        throw engineError(
+                            "the offline mocks were not told which schemas exist (MockWorkspace.schemas)",
+                        );
+                    }
+                    const listed = (workspace.schemas ?? []).filter((s) => s.split(".")[0] === catalogName);
+                    return {
+                        catalogName,
+                        id: catalogName,
+                        ids: [`${catalogName}.default`, `${catalogName}.information_schema`, ...listed],
+                    };
+                }
                 case "databricks:index/getRegisteredModelVersions:getRegisteredModelVersions": {
                     const fullName = String(args.inputs.fullName);
                     if (workspace.modelVersions === undefined) {
-                        throw engineError(`RESOURCE_DOES_NOT_EXIST: Registered model '${fullName}' does not exist.`);
+                        throw modelNotFound(fullName, `failed to list model versions for registered model ${fullName}`);
                     }
                     const [catalogName, schemaName, modelName] = fullName.split(".");
                     return {
@@ -342,7 +392,7 @@ export function installMocks(
                 case "databricks:index/getRegisteredModel:getRegisteredModel": {
                     const fullName = String(args.inputs.fullName);
                     if (workspace.modelVersions === undefined) {
-                        throw engineError(`RESOURCE_DOES_NOT_EXIST: Registered model '${fullName}' does not exist.`);
+                        throw modelNotFound(fullName, `failed to get registered model ${fullName}`);
                     }
                     const [catalogName, schemaName, name] = fullName.split(".");
                     const aliases = Object.entries(workspace.aliases ?? {}).map(([aliasName, version]) => ({
@@ -393,6 +443,15 @@ export function installMocks(
                     throw engineError(`the offline mocks do not know the data source ${args.token}`);
             }
         },
+    };
+    const answer = mocks.call.bind(mocks);
+    mocks.call = (args) => {
+        try {
+            return answer(args);
+        } catch (err) {
+            loggedByProvider(args.token, err, recorder);
+            throw err;
+        }
     };
     // setMocks is async in signature only: it installs the mocks before it returns.
     void pulumi.runtime.setMocks(mocks, project, stack, workspace.preview ?? false);

@@ -261,6 +261,64 @@ export class ModelLookupError extends pulumi.RunError {
     }
 }
 
+/** What the catalog's schema list says of the schema that holds a model. */
+export type SchemaLookup =
+    /** The schema is listed: the model may exist; its own lookups tell. */
+    | { kind: "listed" }
+    /** The catalog lists no such schema: neither it nor the model exists yet (a first deploy). */
+    | { kind: "absent" }
+    /** The workspace answered nothing usable: nothing is known. */
+    | { kind: "unknown"; reason: string };
+
+/**
+ * Whether the schema that holds a model exists, from the catalog's schema list (the provider's
+ * `getSchemas`: the SDK's `Schemas.ListAll`, every page; terraform-provider-databricks
+ * `catalog/data_schemas.go`). A list answers "absent" by leaving the name out; the model's own
+ * data sources answer it with an error, which the provider also logs as an error diagnostic
+ * (`registered_model/data_registered_model.go` and `data_registered_model_versions.go` call
+ * `AddError` on a not-found), so a first deploy asks the list first. Unity Catalog lists the
+ * schemas the caller holds a privilege on, and the deploying identity owns the schema it
+ * created. A catalog that does not exist (a host pointed at the wrong workspace), or a list the
+ * identity may not make, throws a ModelLookupError; an unconfigured provider's `{}` is `unknown`.
+ */
+export async function lookUpModelSchema(modelFullName: string, opts?: pulumi.InvokeOptions): Promise<SchemaLookup> {
+    const [catalogName, schemaName] = modelFullName.split(".");
+    let result: Partial<databricks.GetSchemasResult>;
+    try {
+        result = await databricks.getSchemas({ catalogName }, opts);
+    } catch (err) {
+        throw new ModelLookupError(modelFullName, err);
+    }
+    if (!result?.catalogName) {
+        return { kind: "unknown", reason: "the provider answered nothing: its workspace is not configured yet" };
+    }
+    // Unity Catalog names are case-insensitive and listed in lower case.
+    const wanted = `${catalogName}.${schemaName}`.toLowerCase();
+    return (result.ids ?? []).some((id) => id.toLowerCase() === wanted) ? { kind: "listed" } : { kind: "absent" };
+}
+
+/**
+ * The lookups a project's routes need (`versions` for version routes, `aliases` for alias
+ * routes), each made only where the schema list does not already say the model is absent: a
+ * first deploy asks nothing that fails. Where the schema is listed (or the list says nothing),
+ * the model's own lookups decide, with their rules.
+ */
+export async function lookUpModel(
+    fullName: string,
+    needs: { versions: boolean; aliases: boolean },
+    opts?: pulumi.InvokeOptions,
+): Promise<{ versions?: VersionLookup; aliases?: AliasLookup }> {
+    const schema = await lookUpModelSchema(fullName, opts);
+    if (schema.kind === "absent") {
+        const absent = { kind: "modelNotFound" } as const;
+        return { versions: needs.versions ? absent : undefined, aliases: needs.aliases ? absent : undefined };
+    }
+    return {
+        versions: needs.versions ? await lookUpModelVersions(fullName, opts) : undefined,
+        aliases: needs.aliases ? await lookUpModelAliases(fullName, opts) : undefined,
+    };
+}
+
 /**
  * Asks the workspace which versions a Unity Catalog model has. A precise not-found is
  * `modelNotFound`; an answer without the model's name (an unconfigured provider's `{}`) is
