@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { displayName } from "./displayName";
+import { resetIgnored } from "./ignoreChanges";
 import type { PlanDocument, PlanStep } from "./plan";
 import { forcesReplacement, replaceRulesFor } from "./replaceRules";
 import { resolveMoves } from "./urns";
@@ -138,12 +139,8 @@ function logicalName(urn: string): string {
 
 /** Compares one resource's old and new state. */
 export function diffStep(oldState: State, newState: State): DiffStep {
-    // The engine keeps an ignored input as the state has it (one the state lacks takes the new
-    // value): no change to show there.
-    const inputs = { ...newState.inputs };
-    for (const key of newState.ignoreChanges ?? []) {
-        if (key in oldState.inputs) inputs[key] = oldState.inputs[key];
-    }
+    // The engine keeps an ignored input, nested ones too, as the state has it: no change to show there.
+    const inputs = resetIgnored(oldState.inputs, newState.inputs, newState.ignoreChanges ?? []);
     const changes = changedPaths(oldState.inputs, inputs);
     const detailedDiff: DiffStep["detailedDiff"] = {};
     const diffReasons = new Set<string>();

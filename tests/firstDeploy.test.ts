@@ -115,7 +115,12 @@ describe.skipIf(!RECORDS)("the mocks log what the real provider logged (../share
     ] as const)("%s: a model lookup of a model that does not exist", async (file, model, lookUp) => {
         const recorder = new Recorder();
         await serially(async () => {
-            installMocks("databricks-mlops", "dev-e2e", { currentUser: "tester@databricks.com" }, recorder);
+            installMocks(
+                "databricks-mlops",
+                "dev-e2e",
+                { currentUser: "tester@databricks.com", modelVersions: undefined },
+                recorder,
+            );
             expect(await lookUp(model)).toEqual({ kind: "modelNotFound" });
         });
         expect(recorder.errors).toHaveLength(1);

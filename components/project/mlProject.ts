@@ -165,7 +165,6 @@ export class MlProject extends pulumi.ComponentResource {
             `${name}-experiment`,
             {
                 path: presets.experimentPath(p.experimentPath),
-                description: `Training runs of ${p.name} (${env}).`,
                 permissions: experimentPermissions(args.access),
                 protect: presets.protect,
                 adoptId: p.adopt?.experiment,

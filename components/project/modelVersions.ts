@@ -141,7 +141,15 @@ export type Settlement =
     /** No endpoint yet: leave it, and what reads its tables, out of this deploy. */
     | { action: "defer"; warning: string }
     /** A live endpoint: keep it serving what it serves, unchanged (`routes` as it serves them). */
-    | { action: "hold"; routes: { key: string; version: string; trafficPercentage: number }[]; warning: string };
+    | { action: "hold"; routes: LiveRoute[]; warning: string };
+
+/** A route of a live endpoint: its key, version and (guessed) traffic share, and the served entity's own name. */
+export interface LiveRoute {
+    key: string;
+    version: string;
+    trafficPercentage: number;
+    servedEntityName: string;
+}
 
 /**
  * Defers an endpoint that does not exist yet, or keeps a live one serving what it serves now,
@@ -184,19 +192,16 @@ export function settleMissing(
 
 /**
  * The routes of a live endpoint, as this program names them: the key is the served entity's name
- * without the `<model>-` prefix; the traffic is the configured split where the live routes are
- * exactly configured routes whose shares sum to 100, else an even split (the endpoint list does
- * not return the traffic; the held endpoint's config is not sent anyway: see ServingEndpoint's
- * `keepLiveConfig`).
+ * without the `<model>-` prefix, and the entity keeps its own name; the traffic is the configured
+ * split where the live routes are exactly configured routes whose shares sum to 100, else an even
+ * split (the endpoint list does not return the traffic; a held endpoint keeps its deployed split:
+ * see ServingEndpoint's `keepLiveConfig`).
  */
-export function liveRoutes(
-    served: LiveEntity[],
-    modelName: string,
-    routes: RouteConfig[],
-): { key: string; version: string; trafficPercentage: number }[] {
+export function liveRoutes(served: LiveEntity[], modelName: string, routes: RouteConfig[]): LiveRoute[] {
     const keyed = served.map((e) => ({
         key: e.name.startsWith(`${modelName}-`) ? e.name.slice(modelName.length + 1) : e.name,
         version: e.version,
+        servedEntityName: e.name,
     }));
     const share = (key: string) => routes.find((r) => routeKey(r) === key)?.trafficPercentage;
     const configured = keyed.map((r) => share(r.key));
