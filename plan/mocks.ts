@@ -88,6 +88,8 @@ export interface RecordedResource {
     ignoreChanges?: string[];
     /** The `import` option: the id of the deployed object the resource adopts instead of creating it. */
     importId?: string;
+    /** The `replaceOnChanges` option: input paths whose change replaces the resource; omitted: none. */
+    replaceOnChanges?: string[];
     /** The order of registration. */
     seq: number;
 }
@@ -130,6 +132,12 @@ function aliasesOf(req: RegisterRequest): RecordedAlias[] {
         return out;
     });
     return [...req.getAliasurnsList(), ...specs];
+}
+
+/** The `replaceOnChanges` option of a registration, when set. */
+function replaceOnChangesOf(req: RegisterRequest): { replaceOnChanges?: string[] } {
+    const paths = [...(req.getReplaceonchangesList() ?? [])].sort();
+    return paths.length > 0 ? { replaceOnChanges: paths } : {};
 }
 
 export const SECRET_MASK = "[secret]";
@@ -305,6 +313,7 @@ interface RegisterRequest {
     getAliasesList(): AliasMessage[];
     getAliasurnsList(): string[];
     getImportid(): string;
+    getReplaceonchangesList(): string[];
 }
 type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
 interface Monitor {
@@ -485,6 +494,7 @@ export function installMocks(
                     retainOnDelete: req.getRetainondelete() ?? false,
                     ignoreChanges: [...(req.getIgnorechangesList() ?? [])].sort(),
                     ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+                    ...replaceOnChangesOf(req),
                     seq: recorder.resources.length,
                 });
             }

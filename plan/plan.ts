@@ -29,6 +29,8 @@ export interface PlanStep {
         retainOnDelete?: boolean;
         /** The `ignoreChanges` option, present only when set. */
         ignoreChanges?: string[];
+        /** The `replaceOnChanges` option, present only when set. */
+        replaceOnChanges?: string[];
         /** The URNs of the `aliases` option (earlier identities), present only when there are some. */
         aliases?: string[];
         dependencies: string[];
@@ -407,6 +409,7 @@ function toDocument(
                 protect: r.protect,
                 ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
                 ...(r.ignoreChanges?.length ? { ignoreChanges: r.ignoreChanges } : {}),
+                ...(r.replaceOnChanges?.length ? { replaceOnChanges: r.replaceOnChanges } : {}),
                 ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
                 ...(r.importId ? { importId: r.importId } : {}),
                 dependencies: r.dependencies,

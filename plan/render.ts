@@ -217,7 +217,10 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
         }
     }
     if (doc.destructive.length > 0) {
-        lines.push("", c.red(c.bold("Destructive changes: these resources hold data that the change loses:")));
+        lines.push(
+            "",
+            c.red(c.bold("Destructive changes: these resources hold data, or serve clients, that the change loses:")),
+        );
         for (const d of doc.destructive) {
             const state = doc.steps.find((s) => s.urn === d.urn);
             const st = (state?.newState ?? state?.oldState) as PlanStep["newState"];

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ProjectSettings } from "../../config/schema";
+import { type ProjectSettings, projectEndpointName } from "../../config/schema";
 import {
     type AccessGroups,
     experimentPermissions,
@@ -283,7 +283,7 @@ export class MlProject extends pulumi.ComponentResource {
             const endpoint = new ServingEndpoint(
                 `${name}-endpoint`,
                 {
-                    endpointName: presets.endpointName(`${p.name}-api-${env}`),
+                    endpointName: presets.endpointName(projectEndpointName(p, env)),
                     modelFullName: uc.fullName,
                     modelName: p.modelName,
                     routes: args.servedRoutes,
@@ -292,6 +292,7 @@ export class MlProject extends pulumi.ComponentResource {
                     inferenceTable: { catalog, schema: schemaName, prefix: p.serving.inferenceTablePrefix },
                     permissions: servingPermissions(args.access),
                     keepLiveConfig: args.keepLiveServing,
+                    protect: presets.protect,
                     adoptId: p.adopt?.servingEndpoint,
                 },
                 child,

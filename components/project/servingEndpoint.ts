@@ -47,6 +47,11 @@ export interface ServingEndpointArgs {
      * else follows the config: the entities' size and scale-to-zero, the AI Gateway. Default: false.
      */
     keepLiveConfig?: boolean;
+    /**
+     * Protect the endpoint from deletion (production): its name is the URL clients call, and a
+     * delete or a replacement (a changed name) stops `pulumi up` until protection is lifted on purpose.
+     */
+    protect?: boolean;
     /** Name of a deployed endpoint to adopt (Pulumi `import`) instead of creating one; omitted: created. */
     adoptId?: string;
 }
@@ -127,7 +132,11 @@ export class ServingEndpoint extends pulumi.ComponentResource {
             name,
             inputs,
             pulumi.mergeOptions(
-                { parent: this, ...(args.keepLiveConfig ? { ignoreChanges: HELD_PATHS } : {}) },
+                {
+                    parent: this,
+                    protect: args.protect ?? false,
+                    ...(args.keepLiveConfig ? { ignoreChanges: HELD_PATHS } : {}),
+                },
                 adoptOptions(args.adoptId, inputs),
             ),
         );
