@@ -27,6 +27,7 @@ import {
 const NS = "databricks-mlops";
 const SERVING = "databricks:index/modelServing:ModelServing";
 const MONITOR = "databricks:index/qualityMonitor:QualityMonitor";
+const TABLE = "databricks:index/sqlTable:SqlTable";
 const OLD = "ml-project";
 const NEW = "churn";
 
@@ -225,7 +226,7 @@ describe("a quality monitor follows its config", () => {
         expect(monitor.op).toBe("same");
     });
 
-    it("a new inferenceTablePrefix replaces the monitor (on its new table), destructively", async () => {
+    it("a new inferenceTablePrefix replaces the processed table and its monitor, destructively", async () => {
         const base = await planStack("prod");
         const head = await planStack("prod", {
             projectDir: editedProd((c) => (c[`${NS}:projects`][0].serving.inferenceTablePrefix = "requests")),
@@ -233,6 +234,9 @@ describe("a quality monitor follows its config", () => {
         const diff = diffPlans(base.doc, head.doc);
         const [monitor] = stepOf(diff, MONITOR);
         expect([monitor.op, monitor.replaceReasons]).toEqual(["replace", ["tableName"]]);
-        expect(diff.destructive.map((d) => d.type)).toContain(MONITOR);
+        const [table] = stepOf(diff, TABLE);
+        expect([table.op, table.replaceReasons]).toEqual(["replace", ["name"]]);
+        expect(table.newState?.replaceOnChanges).toEqual(["name"]);
+        expect(diff.destructive.map((d) => d.type).sort()).toEqual([MONITOR, TABLE]);
     });
 });

@@ -115,7 +115,16 @@ export class QualityMonitor extends pulumi.ComponentResource {
                     "Serving endpoint predictions, one row each, unpacked from the inference table. Managed by Pulumi.",
                 warehouseId: args.sqlWarehouseId,
             },
-            { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
+            {
+                parent: this,
+                protect: args.protect,
+                retainOnDelete: args.retainOnDelete ?? args.protect,
+                // A new name is a new table: the provider declares `name` updatable but its
+                // Update issues no rename, only ALTERs on the new name (terraform-provider-databricks
+                // `catalog/resource_sql_table.go`), so an "updated" name would name a table that
+                // was never created. Replaced, the old one is retained where it is protected.
+                replaceOnChanges: ["name"],
+            },
         );
         const tableName = pulumi.interpolate`${table.catalogName}.${table.schemaName}.${table.name}`;
 
