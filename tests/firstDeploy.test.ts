@@ -59,6 +59,21 @@ describe("the schema list before the model's lookups", () => {
         ]);
     });
 
+    it("an absent schema never deletes a live endpoint: it keeps serving what it serves", async () => {
+        const live = { name: "ml_model-champion", entityName: "prod_catalog.ml_data.ml_model", entityVersion: "1" };
+        const run = await planStack("prod", {
+            modelVersions: [],
+            mock: { endpoints: { "ml-project-api-prod": [live] } },
+        });
+        expect(run.ofType(SERVING).map((e) => e.ignoreChanges)).toEqual([["config.trafficConfig"]]);
+        expect(errors(run)).toEqual([]);
+        expect(warnings(run)).toEqual([
+            expect.stringMatching(
+                /^model prod_catalog\.ml_data\.ml_model does not exist yet: the serving endpoint ml-project-api-prod keeps serving/,
+            ),
+        ]);
+    });
+
     it("a list that answers nothing (an unconfigured provider) leaves the decision to the model's lookups", async () => {
         const run = await planStack("prod", { mock: { emptyAnswers: [SCHEMAS] } });
         expect(run.ofType(SERVING)).toHaveLength(1);
@@ -102,28 +117,33 @@ describe("the schema list before the model's lookups", () => {
     });
 });
 
-describe.skipIf(!RECORDS)("the mocks log what the real provider logged (../shared/engine-records)", () => {
-    // Skipped where ../shared/engine-records is not beside the checkout (it is in CI's workspace).
-    const recorded = (file: string) =>
-        [...fs.readFileSync(path.join(RECORDS as string, file), "utf8").matchAll(/^ {4}error: (\[ERROR\] .*)$/gm)].map(
-            (m) => m[1],
-        );
+describe.skipIf(!RECORDS)(
+    "the mocks log what the real provider logged (read from ../shared/engine-records; skipped where it is absent)",
+    () => {
+        // Skipped where ../shared/engine-records is not beside the checkout (it is in CI's workspace).
+        const recorded = (file: string) =>
+            [
+                ...fs
+                    .readFileSync(path.join(RECORDS as string, file), "utf8")
+                    .matchAll(/^ {4}error: (\[ERROR\] .*)$/gm),
+            ].map((m) => m[1]);
 
-    it.each([
-        ["dev-e2e.first-up.txt", "dev_catalog.dev_tester_ml_data.dev_tester_ml_model_dev", lookUpModelVersions],
-        ["staging.first-up.txt", "staging_catalog.ml_data.ml_model", lookUpModelAliases],
-    ] as const)("%s: a model lookup of a model that does not exist", async (file, model, lookUp) => {
-        const recorder = new Recorder();
-        await serially(async () => {
-            installMocks(
-                "databricks-mlops",
-                "dev-e2e",
-                { currentUser: "tester@databricks.com", modelVersions: undefined },
-                recorder,
-            );
-            expect(await lookUp(model)).toEqual({ kind: "modelNotFound" });
+        it.each([
+            ["dev-e2e.first-up.txt", "dev_catalog.dev_tester_ml_data.dev_tester_ml_model_dev", lookUpModelVersions],
+            ["staging.first-up.txt", "staging_catalog.ml_data.ml_model", lookUpModelAliases],
+        ] as const)("%s: a model lookup of a model that does not exist", async (file, model, lookUp) => {
+            const recorder = new Recorder();
+            await serially(async () => {
+                installMocks(
+                    "databricks-mlops",
+                    "dev-e2e",
+                    { currentUser: "tester@databricks.com", modelVersions: undefined },
+                    recorder,
+                );
+                expect(await lookUp(model)).toEqual({ kind: "modelNotFound" });
+            });
+            expect(recorder.errors).toHaveLength(1);
+            expect(recorded(file)).toContain(recorder.errors[0]);
         });
-        expect(recorder.errors).toHaveLength(1);
-        expect(recorded(file)).toContain(recorder.errors[0]);
-    });
-});
+    },
+);
