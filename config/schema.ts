@@ -964,11 +964,13 @@ export const settingsSchema = z
             const endpoint = projectEndpointName(p, s.environment);
             const other = endpointOwners.get(endpoint);
             if (other !== undefined) {
+                // Default names differ with the project names: at least one of the two is pinned.
+                const [pinned, owner] = p.serving.endpointName !== undefined ? [i, other] : [other, i];
                 ctx.addIssue({
                     code: "custom",
-                    path: ["projects", i, "serving", "endpointName"],
-                    message: `expected a serving endpoint name of this project's own, found "${endpoint}", the endpoint of project ${s.projects[other].name}`,
-                    input: p.serving.endpointName,
+                    path: ["projects", pinned, "serving", "endpointName"],
+                    message: `expected a serving endpoint name no other project's endpoint has, found "${endpoint}", the endpoint of project ${s.projects[owner].name}`,
+                    input: endpoint,
                 });
             }
             endpointOwners.set(endpoint, i);

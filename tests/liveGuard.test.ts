@@ -78,6 +78,22 @@ describe("serving.endpointName", () => {
         expect(err.message).toContain("Pulumi.prod.yaml");
     });
 
+    it("refuses a pinned name that is another project's default, blaming the pin", async () => {
+        const c = structuredClone(stackFileConfig("prod")) as Config;
+        const [p] = c[`${NS}:projects`];
+        c[`${NS}:projects`].push({
+            ...structuredClone(p),
+            name: "other",
+            schema: "other_data",
+            modelName: "other_model",
+        });
+        p.serving.endpointName = "other-api-prod";
+        const err = await planError("prod", c);
+        expect(err.message).toContain(
+            `projects[0].serving.endpointName: expected a serving endpoint name no other project's endpoint has, found "other-api-prod", the endpoint of project other`,
+        );
+    });
+
     it("refuses a name another project's endpoint has", async () => {
         const c = structuredClone(stackFileConfig("prod")) as Config;
         const [p] = c[`${NS}:projects`];
@@ -86,7 +102,7 @@ describe("serving.endpointName", () => {
         c[`${NS}:projects`].push(other);
         const err = await planError("prod", c);
         expect(err.message).toContain(
-            `projects[1].serving.endpointName: expected a serving endpoint name of this project's own, found "${OLD}-api-prod", the endpoint of project ${OLD}`,
+            `projects[1].serving.endpointName: expected a serving endpoint name no other project's endpoint has, found "${OLD}-api-prod", the endpoint of project ${OLD}`,
         );
     });
 });
