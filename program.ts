@@ -13,7 +13,7 @@ import {
     externalLocationGrants,
     isAzureNotFound,
     LandingZone,
-    lookUpModelVersions,
+    lookUpModel,
     MlClusterPolicy,
     MlProject,
     Presets,
@@ -25,7 +25,6 @@ import {
     type VersionLookup,
     type AliasLookup,
     aliasVersions,
-    lookUpModelAliases,
     lookUpEndpoint,
     settleMissing,
     devNamePrefix,
@@ -46,7 +45,7 @@ import {
     templateProblem,
 } from "./config/deployChecks";
 import { ConfigError, configProblem, formatKey, type Locate, loadConfig, stackFileSource } from "./config/load";
-import { baseEndpointName, ENDPOINT_NAME_MAX, modelOwnerOf, principalHomes, type Settings } from "./config/schema";
+import { ENDPOINT_NAME_MAX, modelOwnerOf, principalHomes, projectEndpointName, type Settings } from "./config/schema";
 
 /** This program's folder: a workload folder the project folder does not hold is relative to it. */
 const PROGRAM_DIR = __dirname;
@@ -120,8 +119,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 const reason = "the deploying user, and so the model's name, is not known yet";
                 versions = aliases = { kind: "unknown", reason };
             } else {
-                versions = kinds.versions ? await lookUpModelVersions(fullName, { provider }) : undefined;
-                aliases = kinds.aliases ? await lookUpModelAliases(fullName, { provider }) : undefined;
+                ({ versions, aliases } = await lookUpModel(fullName, kinds, { provider }));
             }
             const decision = decideServing(fullName, p.serving.routes, versions, aliases);
             if (!decision.serve) {
@@ -369,7 +367,7 @@ function whatToRun(settings: Settings, p: Settings["projects"][number], user: Cu
 
 /** A project's serving endpoint name, as the mode names it (prefixed in development mode). */
 function endpointNameOf(settings: Settings, p: Settings["projects"][number], user: CurrentUser | undefined): string {
-    const base = baseEndpointName(p.name, settings.environment);
+    const base = projectEndpointName(p, settings.environment);
     return user || settings.mode === "production"
         ? ucNameFor(settings.mode, user?.shortName ?? "", base)
         : `dev_<short_name>_${base}`;
@@ -387,11 +385,12 @@ function modelFullName(settings: Settings, p: Settings["projects"][number], user
 /** The final serving endpoint names (with the development prefix) within the API's limit. */
 function checkEndpointNames(settings: Settings, user: CurrentUser): void {
     settings.projects.forEach((p, i) => {
-        const name = ucNameFor(settings.mode, user.shortName, baseEndpointName(p.name, settings.environment));
+        const name = ucNameFor(settings.mode, user.shortName, projectEndpointName(p, settings.environment));
         if (name.length > ENDPOINT_NAME_MAX) {
+            const pinned = p.serving.endpointName !== undefined;
             throw configProblem(
-                ["projects", i, "name"],
-                `expected a project name that keeps the serving endpoint name "${name}" (with the development prefix of ${user.userName}) within ${ENDPOINT_NAME_MAX} characters, found ${name.length}`,
+                pinned ? ["projects", i, "serving", "endpointName"] : ["projects", i, "name"],
+                `expected ${pinned ? "an endpoint name" : "a project name"} that keeps the serving endpoint name "${name}" (with the development prefix of ${user.userName}) within ${ENDPOINT_NAME_MAX} characters, found ${name.length}`,
             );
         }
     });

@@ -510,7 +510,11 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         perResourceAcl(experiment, eBase);
         if (experiment.description !== undefined) {
             tr.take(experiment, eBase, "description");
-            tr.add("note", `${eBase}.description`, "the program writes its own description");
+            tr.add(
+                "note",
+                `${eBase}.description`,
+                "dropped: the Databricks provider never sends an experiment description",
+            );
         }
     } else {
         project.experimentPath =

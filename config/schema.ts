@@ -209,6 +209,19 @@ const servingSchema = z
                     "Traffic routes, one per served model version or alias: one route for a single version, two for an A/B split (`champion` 80, `challenger` 20). The versions and aliases must exist in the registered model (see the README on first deploys).",
                 ),
             ),
+        endpointName: z
+            .string()
+            .max(63)
+            .regex(
+                /^[A-Za-z0-9_-]+$/,
+                "expected a serving endpoint name of letters, digits, dashes and underscores, at most 63",
+            )
+            .optional()
+            .meta(
+                environment(
+                    "The serving endpoint's name, pinned: the endpoint (and its URL) stays when the project is renamed or moved, where a changed name would replace it. Omitted: `<project>-api-<environment>`. Prefixed `dev_<short_name>_` in development mode, as every name.",
+                ),
+            ),
         inferenceTablePrefix: ucName
             .default("inference_logs")
             .meta(
@@ -683,6 +696,17 @@ export function baseEndpointName(project: string, environment: string): string {
     return `${project}-api-${environment}`;
 }
 
+/**
+ * A project's serving endpoint name before any development prefix: its pinned
+ * `serving.endpointName`, else `<project>-api-<env>`.
+ */
+export function projectEndpointName(
+    p: { name: string; serving: { endpointName?: string } },
+    environment: string,
+): string {
+    return p.serving.endpointName ?? baseEndpointName(p.name, environment);
+}
+
 /** Environment names that say production, and those that say development. */
 const PRODUCTION_NAMES = /^(prod|production|prd|live)$/;
 const DEVELOPMENT_NAMES = /^(dev|development|sandbox)$/;
@@ -937,8 +961,22 @@ export const settingsSchema = z
                 input: s.tags[key],
             });
         }
+        const endpointOwners = new Map<string, number>();
         s.projects.forEach((p, i) => {
-            const endpoint = baseEndpointName(p.name, s.environment);
+            const endpoint = projectEndpointName(p, s.environment);
+            const other = endpointOwners.get(endpoint);
+            if (other !== undefined) {
+                // Default names differ with the project names: at least one of the two is pinned.
+                const [pinned, owner] = p.serving.endpointName !== undefined ? [i, other] : [other, i];
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["projects", pinned, "serving", "endpointName"],
+                    message: `expected a serving endpoint name no other project's endpoint has, found "${endpoint}", the endpoint of project ${s.projects[owner].name}`,
+                    input: endpoint,
+                });
+            }
+            endpointOwners.set(endpoint, i);
+            if (p.serving.endpointName !== undefined) return;
             if (endpoint.length > ENDPOINT_NAME_MAX) {
                 ctx.addIssue({
                     code: "custom",

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { displayName } from "./displayName";
+import { resetIgnored } from "./ignoreChanges";
 import type { PlanDocument, PlanStep } from "./plan";
 import { forcesReplacement, replaceRulesFor } from "./replaceRules";
 import { resolveMoves } from "./urns";
@@ -84,6 +85,25 @@ export const STATEFUL_TYPES = new Set([
     "azure-native:resources:ResourceGroup",
 ]);
 
+/**
+ * Resource types that hold no rows but whose replace or delete is lost all the same, with what
+ * is lost: a serving endpoint's name is its URL (`name` forces a replacement,
+ * terraform-provider-databricks `serving/resource_model_serving.go`), and a quality monitor's
+ * delete leaves its metric tables and dashboard behind, no longer refreshed (the monitor API's
+ * delete keeps them).
+ */
+export const LIVE_TYPES: Record<string, (name: string) => string> = {
+    "databricks:index/modelServing:ModelServing": (name) =>
+        `the serving endpoint ${name} goes, and the clients that call its URL fail`,
+    "databricks:index/qualityMonitor:QualityMonitor": (table) =>
+        `the monitor of ${table} goes (its metric tables and dashboard stay behind, no longer refreshed)`,
+};
+
+/** Whether a replace or a delete of this type is destructive: it holds data, or serves clients. */
+export function isDestructiveType(type: string): boolean {
+    return STATEFUL_TYPES.has(type) || type in LIVE_TYPES;
+}
+
 /** A property path with list indices removed, as the replacement rules spell it. */
 export function rulePath(path: string): string {
     return path.replace(/\[\d+\]/g, "");
@@ -127,6 +147,14 @@ function replaces(type: string, path: string): boolean {
     );
 }
 
+/**
+ * Whether the `replaceOnChanges` option covers a changed path: the path itself, or one under it
+ * (pulumi/pulumi `pkg/resource/deploy/step_generator.go`, applyReplaceOnChanges).
+ */
+function replacedByOption(paths: string[] | undefined, path: string): boolean {
+    return (paths ?? []).some((p) => p === "*" || path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+}
+
 /** A provider reference without its id, which an offline plan does not know. */
 function providerUrn(ref: string | undefined): string {
     return ref ? ref.split("::").slice(0, -1).join("::") : "";
@@ -138,12 +166,8 @@ function logicalName(urn: string): string {
 
 /** Compares one resource's old and new state. */
 export function diffStep(oldState: State, newState: State): DiffStep {
-    // The engine keeps an ignored input as the state has it (one the state lacks takes the new
-    // value): no change to show there.
-    const inputs = { ...newState.inputs };
-    for (const key of newState.ignoreChanges ?? []) {
-        if (key in oldState.inputs) inputs[key] = oldState.inputs[key];
-    }
+    // The engine keeps an ignored input, nested ones too, as the state has it: no change to show there.
+    const inputs = resetIgnored(oldState.inputs, newState.inputs, newState.ignoreChanges ?? []);
     const changes = changedPaths(oldState.inputs, inputs);
     const detailedDiff: DiffStep["detailedDiff"] = {};
     const diffReasons = new Set<string>();
@@ -151,7 +175,9 @@ export function diffStep(oldState: State, newState: State): DiffStep {
     for (const [path, kind] of changes) {
         const top = rulePath(path).split(".")[0];
         diffReasons.add(top);
-        const replace = newState.custom && replaces(newState.type, rulePath(path));
+        const replace =
+            newState.custom &&
+            (replaces(newState.type, rulePath(path)) || replacedByOption(newState.replaceOnChanges, path));
         if (replace) replaceReasons.add(top);
         detailedDiff[path] = { kind: replace ? `${kind}-replace` : kind, inputDiff: true };
     }
@@ -214,7 +240,7 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument 
     const renames = findRenames(steps, projectOf(base), projectOf(head));
     const renamed = new Set(renames.map((r) => r.oldUrn));
     const destructive: Destructive[] = steps
-        .filter((s) => (s.op === "replace" || s.op === "delete") && STATEFUL_TYPES.has(stateOf(s).type))
+        .filter((s) => (s.op === "replace" || s.op === "delete") && isDestructiveType(stateOf(s).type))
         .map((s) => ({
             urn: s.urn,
             type: stateOf(s).type,
@@ -225,6 +251,7 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument 
                     : renamed.has(s.urn)
                       ? renamedReason(renames.find((r) => r.oldUrn === s.urn) as Rename)
                       : "deleted: it is no longer in the program") +
+                liveLoss(s, after.get(renames.find((r) => r.oldUrn === s.urn)?.newUrn ?? "")) +
                 (s.oldState?.protect
                     ? "; it is protected, so `pulumi up` stops until protection is lifted on purpose"
                     : ""),
@@ -233,6 +260,26 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument 
     const changeSummary: Partial<Record<DiffOp, number>> = {};
     for (const s of steps) changeSummary[s.op] = (changeSummary[s.op] ?? 0) + 1;
     return { steps, changeSummary, diagnostics: head.diagnostics, renames, destructive };
+}
+
+/**
+ * What a destructive step of a live type loses, named as the workspace names it (the endpoint the
+ * delete removes, by its old name); for an endpoint whose name changed (replaced, or deleted for
+ * its `successor` under a new URN), the config key that keeps it.
+ */
+function liveLoss(s: DiffStep, successor: State | undefined): string {
+    const old = s.oldState;
+    const lost = old ? LIVE_TYPES[old.type] : undefined;
+    if (!old || !lost) return "";
+    const name = displayName(old.type, old.inputs) ?? logicalName(old.urn);
+    const renamedEndpoint =
+        old.type === "databricks:index/modelServing:ModelServing" &&
+        ((s.replaceReasons ?? []).includes("name") ||
+            (successor !== undefined && displayName(successor.type, successor.inputs) !== name));
+    const keep = renamedEndpoint
+        ? "; to keep it, pin its old name in the project's config (serving.endpointName, without the development prefix)"
+        : "";
+    return `: ${lost(name)}${keep}`;
 }
 
 function stateOf(s: DiffStep): State {
@@ -245,6 +292,23 @@ function renamedReason(r: Rename): string {
         ? `; it is the same object: keep it with previousNames: [${r.project.from}] in project ${r.project.to}`
         : `; keep it with the resource option aliases: ["${r.oldUrn}"]`;
     return `deleted and created again under a new URN (${r.newUrn})${keep}`;
+}
+
+/**
+ * Whether two resources are one project's child before and after the project's rename: the
+ * logical name `<project>-<role>` with the project's old name, and with its new one (an
+ * endpoint whose name, derived from the project's, changed too).
+ */
+function sameChildOfRenamedProject(
+    oldUrn: string,
+    newUrn: string,
+    baseProject: (urn: string) => string | undefined,
+    headProject: (urn: string) => string | undefined,
+): boolean {
+    const [from, to] = [baseProject(oldUrn), headProject(newUrn)];
+    const name = logicalName(oldUrn);
+    if (from === undefined || to === undefined || from === to || !name.startsWith(`${from}-`)) return false;
+    return logicalName(newUrn) === `${to}${name.slice(from.length)}`;
 }
 
 /** For each URN of a plan, the ML project it belongs to: its nearest MlProject ancestor's name. */
@@ -280,6 +344,7 @@ function findRenames(
             (physical === undefined
                 ? undefined
                 : candidates.find((c) => displayName(old.type, (c.newState as State).inputs) === physical)) ??
+            candidates.find((c) => sameChildOfRenamedProject(d.urn, c.urn, baseProject, headProject)) ??
             candidates.find((c) => isDeepStrictEqual(c.newState?.inputs, old.inputs));
         if (match) {
             used.add(match.urn);

@@ -47,10 +47,17 @@ export interface MockWorkspace {
     endpoints?: Record<string, { name: string; entityName: string; entityVersion: string }[]>;
     /** Make the serving-endpoint lookup fail with this message (forbidden, an outage). */
     endpointLookupError?: string;
+    /**
+     * The schemas the catalogs list (`getSchemas`), as `catalog.schema`. Omitted: a first deploy
+     * (`modelVersions` undefined) lists none; otherwise a schema list is an error of the mocks
+     * (the offline plan always says which schemas exist, see plan/plan.ts).
+     */
+    schemas?: string[];
 }
 
 /** The lookups `lookupError` fails. */
 const LOOKUPS = [
+    "databricks:index/getSchemas:getSchemas",
     "databricks:index/getRegisteredModelVersions:getRegisteredModelVersions",
     "databricks:index/getRegisteredModel:getRegisteredModel",
     "azure-native:databricks:getWorkspace",
@@ -82,6 +89,8 @@ export interface RecordedResource {
     ignoreChanges?: string[];
     /** The `import` option: the id of the deployed object the resource adopts instead of creating it. */
     importId?: string;
+    /** The `replaceOnChanges` option: input paths whose change replaces the resource; omitted: none. */
+    replaceOnChanges?: string[];
     /** The order of registration. */
     seq: number;
 }
@@ -124,6 +133,12 @@ function aliasesOf(req: RegisterRequest): RecordedAlias[] {
         return out;
     });
     return [...req.getAliasurnsList(), ...specs];
+}
+
+/** The `replaceOnChanges` option of a registration, when set. */
+function replaceOnChangesOf(req: RegisterRequest): { replaceOnChanges?: string[] } {
+    const paths = [...(req.getReplaceonchangesList() ?? [])].sort();
+    return paths.length > 0 ? { replaceOnChanges: paths } : {};
 }
 
 export const SECRET_MASK = "[secret]";
@@ -241,11 +256,39 @@ function engineError(message: string): Error {
     return Object.assign(new Error(message), { details: message });
 }
 
+/**
+ * A Unity Catalog model lookup of a model that does not exist, as the provider fails it: the
+ * data source adds an error with a summary (`failed to get registered model X`) and the API's
+ * message as its detail (terraform-provider-databricks
+ * `internal/providers/pluginfw/products/registered_model/`).
+ */
+function modelNotFound(fullName: string, summary: string): Error {
+    const detail = `Registered model '${fullName}' does not exist.`;
+    return Object.assign(engineError(`RESOURCE_DOES_NOT_EXIST: ${detail}`), { summary, detail });
+}
+
+/**
+ * What the engine shows of a Databricks data source that failed: besides failing the invoke, the
+ * bridged provider logs the data source's error as an error diagnostic of the stack,
+ * `[ERROR] <detail>: <summary>` (`../shared/engine-records/dev-e2e.first-up.txt`: `error: [ERROR]
+ * Registered model '...' does not exist.: failed to list model versions ...`), which a team
+ * cannot tell from a failed deploy. Other providers' failures are left as they fail.
+ */
+function loggedByProvider(token: string, err: unknown, recorder: Recorder): void {
+    if (!token.startsWith("databricks:")) return;
+    const e = err as { message?: string; summary?: string; detail?: string };
+    recorder.errors.push(
+        e.summary !== undefined ? `[ERROR] ${e.detail}: ${e.summary}` : `[ERROR] ${e.message ?? String(err)}`,
+    );
+}
+
 export class Recorder {
     readonly resources: RecordedResource[] = [];
     readonly warnings: string[] = [];
     /** What the provider would refuse to create, as the engine names it: `<type> (<name>): <message>`. */
     readonly refusals: string[] = [];
+    /** The error diagnostics the providers log (a data source that fails logs one, then fails the invoke). */
+    readonly errors: string[] = [];
 
     /** The resources of one type, in registration order. */
     ofType(type: string): RecordedResource[] {
@@ -256,6 +299,7 @@ export class Recorder {
         this.resources.length = 0;
         this.warnings.length = 0;
         this.refusals.length = 0;
+        this.errors.length = 0;
     }
 }
 
@@ -273,6 +317,7 @@ interface RegisterRequest {
     getAliasesList(): AliasMessage[];
     getAliasurnsList(): string[];
     getImportid(): string;
+    getReplaceonchangesList(): string[];
 }
 type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
 interface Monitor {
@@ -333,10 +378,24 @@ export function installMocks(
                         aclPrincipalId: `users/${workspace.currentUser}`,
                         workspaceUrl: "https://adb-0000000000000000.0.azuredatabricks.net",
                     };
+                case "databricks:index/getSchemas:getSchemas": {
+                    const catalogName = String(args.inputs.catalogName);
+                    if (workspace.schemas === undefined && workspace.modelVersions !== undefined) {
+                        throw engineError(
+                            "the offline mocks were not told which schemas exist (MockWorkspace.schemas)",
+                        );
+                    }
+                    const listed = (workspace.schemas ?? []).filter((s) => s.split(".")[0] === catalogName);
+                    return {
+                        catalogName,
+                        id: catalogName,
+                        ids: [`${catalogName}.default`, `${catalogName}.information_schema`, ...listed],
+                    };
+                }
                 case "databricks:index/getRegisteredModelVersions:getRegisteredModelVersions": {
                     const fullName = String(args.inputs.fullName);
                     if (workspace.modelVersions === undefined) {
-                        throw engineError(`RESOURCE_DOES_NOT_EXIST: Registered model '${fullName}' does not exist.`);
+                        throw modelNotFound(fullName, `failed to list model versions for registered model ${fullName}`);
                     }
                     const [catalogName, schemaName, modelName] = fullName.split(".");
                     return {
@@ -353,7 +412,7 @@ export function installMocks(
                 case "databricks:index/getRegisteredModel:getRegisteredModel": {
                     const fullName = String(args.inputs.fullName);
                     if (workspace.modelVersions === undefined) {
-                        throw engineError(`RESOURCE_DOES_NOT_EXIST: Registered model '${fullName}' does not exist.`);
+                        throw modelNotFound(fullName, `failed to get registered model ${fullName}`);
                     }
                     const [catalogName, schemaName, name] = fullName.split(".");
                     const aliases = Object.entries(workspace.aliases ?? {}).map(([aliasName, version]) => ({
@@ -405,6 +464,15 @@ export function installMocks(
             }
         },
     };
+    const answer = mocks.call.bind(mocks);
+    mocks.call = (args) => {
+        try {
+            return answer(args);
+        } catch (err) {
+            loggedByProvider(args.token, err, recorder);
+            throw err;
+        }
+    };
     // setMocks is async in signature only: it installs the mocks before it returns.
     void pulumi.runtime.setMocks(mocks, project, stack, workspace.preview ?? false);
 
@@ -437,6 +505,7 @@ export function installMocks(
                     retainOnDelete: req.getRetainondelete() ?? false,
                     ignoreChanges: [...(req.getIgnorechangesList() ?? [])].sort(),
                     ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+                    ...replaceOnChangesOf(req),
                     seq: recorder.resources.length,
                 });
             }

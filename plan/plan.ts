@@ -4,6 +4,7 @@ import { installMocks, type MockWorkspace, type RecordedResource, Recorder, runP
 import { placeholderProblems, providerSettingsOf, setOfflinePlan, templateProblem } from "../config/deployChecks";
 import { configFromSource, settingsFromConfig } from "../config/load";
 import { aliasUrn } from "./urns";
+import { shortUserName, ucNameFor } from "../components/presets";
 import { readStackConfig, type StackConfig } from "./stackConfig";
 import { adoptionUpdate, type AdoptionUpdate } from "./adoption";
 
@@ -34,6 +35,8 @@ export interface PlanStep {
         retainOnDelete?: boolean;
         /** The `ignoreChanges` option, present only when set. */
         ignoreChanges?: string[];
+        /** The `replaceOnChanges` option, present only when set. */
+        replaceOnChanges?: string[];
         /** The URNs of the `aliases` option (earlier identities), present only when there are some. */
         aliases?: string[];
         dependencies: string[];
@@ -45,7 +48,8 @@ export interface PlanStep {
 export interface PlanDocument {
     config: Record<string, string>;
     steps: PlanStep[];
-    diagnostics: { urn: string; prefix: string; message: string; severity: "warning" }[];
+    /** What the program and the providers logged: warnings, and the errors a failed data source logs. */
+    diagnostics: { urn: string; prefix: string; message: string; severity: "warning" | "error" }[];
     /** Steps by op; `import` only when some resource adopts a deployed object. */
     changeSummary: { create: number; import?: number };
 }
@@ -122,6 +126,27 @@ export function defaultModelVersions(
 }
 
 /**
+ * The schemas of the stack's registered models (`catalog.schema`, as the mode names them for the
+ * deploying user): the schemas the mocked catalogs list once the models exist. Config the
+ * program would refuse gives none here, and the program's own run reports it.
+ */
+export function modelSchemas(stackConfig: StackConfig, projectDir: string, currentUser: string): string[] {
+    try {
+        const settings = settingsFromConfig({
+            namespace: stackConfig.project,
+            stack: stackConfig.stack,
+            config: stackConfig.config,
+            isSecret: (k) => stackConfig.secretKeys.includes(k),
+            projectDir,
+        });
+        const short = shortUserName(currentUser);
+        return settings.projects.map((p) => `${settings.catalog}.${ucNameFor(settings.mode, short, p.schema)}`);
+    } catch {
+        return [];
+    }
+}
+
+/**
  * The aliases the mocked workspace's models have unless the plan is told otherwise: an
  * evaluation has promoted version 1 to `champion` and version 2 is the `challenger`.
  */
@@ -181,6 +206,9 @@ export async function buildPlan(program: Program, opts: PlanOptions): Promise<Pl
         aliases,
         ...opts.mock,
     };
+    // The models' schemas exist exactly when the models do, unless the plan is told otherwise.
+    workspace.schemas ??=
+        workspace.modelVersions === undefined ? [] : modelSchemas(stackConfig, opts.projectDir, opts.currentUser);
     const recorder = installMocks(project, stack, workspace, new Recorder());
     pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
 
@@ -199,7 +227,16 @@ export async function buildPlan(program: Program, opts: PlanOptions): Promise<Pl
     for (const key of Object.keys(stackConfig.config).sort()) {
         maskedConfig[key] = stackConfig.secretKeys.includes(key) ? SECRET_MASK : stackConfig.config[key];
     }
-    return toDocument(project, stack, recorder.resources, outputs, maskedConfig, recorder.warnings, opts.deployed);
+    return toDocument(
+        project,
+        stack,
+        recorder.resources,
+        outputs,
+        maskedConfig,
+        recorder.warnings,
+        opts.deployed,
+        recorder.errors,
+    );
 }
 
 function packageVersion(pkg: string): string {
@@ -359,6 +396,7 @@ function toDocument(
     config: Record<string, string>,
     warnings: string[],
     deployed: Record<string, Record<string, unknown>> = {},
+    errors: string[] = [],
 ): PlanDocument {
     const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
     const providers = defaultProviders(project, stack, resources, config);
@@ -392,6 +430,7 @@ function toDocument(
                 protect: r.protect,
                 ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
                 ...(r.ignoreChanges?.length ? { ignoreChanges: r.ignoreChanges } : {}),
+                ...(r.replaceOnChanges?.length ? { replaceOnChanges: r.replaceOnChanges } : {}),
                 ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
                 ...(r.importId ? { importId: r.importId } : {}),
                 dependencies: r.dependencies,
@@ -414,7 +453,16 @@ function toDocument(
     return {
         config,
         steps,
-        diagnostics: warnings.map((message) => ({ urn: stackUrn, prefix: "warning: ", message, severity: "warning" })),
+        // A failed lookup's error comes before the warnings the program logs on what it learned.
+        diagnostics: [
+            ...errors.map((message) => ({ urn: stackUrn, prefix: "error: ", message, severity: "error" as const })),
+            ...warnings.map((message) => ({
+                urn: stackUrn,
+                prefix: "warning: ",
+                message,
+                severity: "warning" as const,
+            })),
+        ],
         changeSummary: { create: steps.length - imports, ...(imports > 0 ? { import: imports } : {}) },
     };
 }

@@ -79,7 +79,7 @@ export function renderTree(doc: PlanDocument, stack: string, color: boolean, dif
     }
     if (doc.diagnostics.length > 0) {
         lines.push("", "Diagnostics:", `  pulumi:pulumi:Stack (${nameOf(doc.steps[0].urn)}):`);
-        for (const d of doc.diagnostics) lines.push(`    ${c.yellow("warning:")} ${d.message}`);
+        for (const d of doc.diagnostics) lines.push(`    ${severity(d.severity, c)} ${d.message}`);
     }
     const outputs = doc.steps.find((s) => s.newState.type === "pulumi:pulumi:Stack")?.newState.outputs;
     if (outputs && Object.keys(outputs).length > 0) {
@@ -227,7 +227,10 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
         }
     }
     if (doc.destructive.length > 0) {
-        lines.push("", c.red(c.bold("Destructive changes: these resources hold data that the change loses:")));
+        lines.push(
+            "",
+            c.red(c.bold("Destructive changes: these resources hold data, or serve clients, that the change loses:")),
+        );
         for (const d of doc.destructive) {
             const state = doc.steps.find((s) => s.urn === d.urn);
             const st = (state?.newState ?? state?.oldState) as PlanStep["newState"];
@@ -239,7 +242,7 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
     }
     if (doc.diagnostics.length > 0) {
         lines.push("", "Diagnostics:");
-        for (const d of doc.diagnostics) lines.push(`    ${c.yellow("warning:")} ${d.message}`);
+        for (const d of doc.diagnostics) lines.push(`    ${severity(d.severity, c)} ${d.message}`);
     }
     const n = (op: DiffStep["op"]) => doc.changeSummary[op] ?? 0;
     lines.push("", "Resources:");
@@ -312,4 +315,9 @@ function valueAt(value: unknown, path: string): unknown {
         v = part.startsWith("[") ? (v as unknown[])[Number(part.slice(1, -1))] : (v as Record<string, unknown>)[part];
     }
     return v;
+}
+
+/** A diagnostic's severity as `pulumi preview` prints it. */
+function severity(level: "warning" | "error", c: ReturnType<typeof pc.createColors>): string {
+    return level === "error" ? c.red("error:") : c.yellow("warning:");
 }

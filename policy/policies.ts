@@ -21,6 +21,7 @@ export const T = {
     job: "databricks:index/job:Job",
     cluster: "databricks:index/cluster:Cluster",
     serving: "databricks:index/modelServing:ModelServing",
+    qualityMonitor: "databricks:index/qualityMonitor:QualityMonitor",
     schema: "databricks:index/schema:Schema",
     model: "databricks:index/registeredModel:RegisteredModel",
     volume: "databricks:index/volume:Volume",
@@ -307,9 +308,15 @@ const deleteLock: StackValidationPolicy = {
     },
 };
 
-/** Types whose deletion loses data: registered models and their versions, tables, files, runs. */
+/**
+ * Types whose deletion loses data (registered models and their versions, tables, files, runs) or
+ * what clients and people rely on: a serving endpoint (its name is its URL) and a quality monitor
+ * (its refreshes).
+ */
 const STATEFUL_TYPES = [
     T.model,
+    T.serving,
+    T.qualityMonitor,
     T.schema,
     T.volume,
     T.sqlTable,
@@ -323,7 +330,7 @@ const STATEFUL_TYPES = [
 const statefulProtected: ResourceValidationPolicy = {
     name: "prod-stateful-protected",
     description:
-        "Stateful production resources (registered models, schemas, volumes, tables, experiments, storage, resource groups, workspaces) are protected, and no production schema is force-destroyed.",
+        "Stateful production resources (registered models, schemas, volumes, tables, experiments, serving endpoints, quality monitors, storage, resource groups, workspaces) are protected, and no production schema is force-destroyed.",
     configSchema: {
         properties: {
             ...productionSchema,

@@ -182,10 +182,12 @@ describe.each([
                       "foundation-workspace",
                       "landing-credential",
                       "landing-location",
+                      "ml-project-endpoint",
                       "ml-project-experiment",
                       "ml-project-model",
                       "ml-project-model-schema",
                       "ml-project-model-volume",
+                      "ml-project-monitor",
                       "ml-project-monitor-table",
                   ]
                 : [],

@@ -24,7 +24,7 @@ describe("bad stack configuration is rejected before any resource, with file, ke
         [
             "an unknown (misspelt) key",
             (c: any) => (c[`${NS}:projects`][0].serving.scaleToZro = true),
-            `Pulumi.prod.yaml: ${NS}:projects[0].serving.scaleToZro: unknown key; expected one of workloadSize, scaleToZero, routes, inferenceTablePrefix, found "scaleToZro" (did you mean "scaleToZero"?)`,
+            `Pulumi.prod.yaml: ${NS}:projects[0].serving.scaleToZro: unknown key; expected one of workloadSize, scaleToZero, routes, endpointName, inferenceTablePrefix, found "scaleToZro" (did you mean "scaleToZero"?)`,
         ],
         [
             "an unknown top-level key",

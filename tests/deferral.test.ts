@@ -72,10 +72,10 @@ describe("a model that lacks what a route names", () => {
         ]);
     });
 
-    it("versions but no champion: a live endpoint keeps serving what it serves, its config left as deployed", async () => {
+    it("versions but no champion: a live endpoint keeps serving what it serves, its traffic split left as deployed", async () => {
         const run = await planStack("prod", { aliases: {}, modelVersions: ["1"], mock: liveChampion("1") });
         const [endpoint] = run.ofType(T.serving);
-        expect(endpoint.ignoreChanges).toEqual(["config"]);
+        expect(endpoint.ignoreChanges).toEqual(["config.trafficConfig"]);
         expect((endpoint.inputs as any).config.servedEntities).toEqual([
             expect.objectContaining({ name: "ml_model-champion", entityName: PROD_MODEL, entityVersion: "1" }),
         ]);
@@ -88,7 +88,7 @@ describe("a model that lacks what a route names", () => {
         ]);
     });
 
-    it("a held endpoint shows no change to its config in the diff, while other changes deploy", async () => {
+    it("a held endpoint keeps what it serves while its other settings and other resources change", async () => {
         const base = await planStack("prod", { aliases: { champion: "1" } });
         const config = structuredClone(stackFileConfig("prod")) as Record<string, any>;
         config[`${NS}:projects`][0].serving.workloadSize = "Medium";
@@ -100,7 +100,23 @@ describe("a model that lacks what a route names", () => {
             mock: liveChampion("1"),
         });
         const changed = diffPlans(base.doc, head.doc).steps.filter((s) => s.op !== "same");
-        expect(changed.map((s) => [s.op, s.urn.split("::").pop()])).toEqual([["update", "ml-project-inference"]]);
+        expect(changed.map((s) => [s.op, s.urn.split("::").pop()])).toEqual([
+            ["update", "ml-project-endpoint"],
+            ["update", "ml-project-inference"],
+        ]);
+        // The size follows the config; what it serves (entity, version, traffic) does not move.
+        expect(Object.keys(changed[0].detailedDiff ?? {})).toEqual(["config.servedEntities[0].workloadSize"]);
+    });
+
+    it("a held endpoint whose entities this program did not name keeps serving them under their own names", async () => {
+        const run = await planStack("prod", {
+            aliases: {},
+            modelVersions: ["1"],
+            mock: { endpoints: { [PROD_ENDPOINT]: [{ name: "current", entityName: PROD_MODEL, entityVersion: "1" }] } },
+        });
+        const config = (run.ofType(T.serving)[0].inputs as any).config;
+        expect(config.servedEntities.map((e: any) => [e.name, e.entityVersion])).toEqual([["current", "1"]]);
+        expect(config.trafficConfig.routes).toEqual([{ servedEntityName: "current", trafficPercentage: 100 }]);
     });
 
     it("an A/B split whose challenger is not there yet keeps the live endpoint on what it serves", async () => {
@@ -217,14 +233,14 @@ describe("liveRoutes", () => {
                 { name: "m-challenger", version: "4" },
             ],
             [
-                { key: "champion", version: "3", trafficPercentage: 80 },
-                { key: "challenger", version: "4", trafficPercentage: 20 },
+                { key: "champion", version: "3", trafficPercentage: 80, servedEntityName: "m-champion" },
+                { key: "challenger", version: "4", trafficPercentage: 20, servedEntityName: "m-challenger" },
             ],
         ],
         [
             "all the traffic to the one live entity",
             [{ name: "m-champion", version: "3" }],
-            [{ key: "champion", version: "3", trafficPercentage: 100 }],
+            [{ key: "champion", version: "3", trafficPercentage: 100, servedEntityName: "m-champion" }],
         ],
         [
             "an even split over entities the config does not name",
@@ -234,9 +250,9 @@ describe("liveRoutes", () => {
                 { name: "m-3", version: "3" },
             ],
             [
-                { key: "1", version: "1", trafficPercentage: 34 },
-                { key: "other", version: "2", trafficPercentage: 33 },
-                { key: "3", version: "3", trafficPercentage: 33 },
+                { key: "1", version: "1", trafficPercentage: 34, servedEntityName: "m-1" },
+                { key: "other", version: "2", trafficPercentage: 33, servedEntityName: "other" },
+                { key: "3", version: "3", trafficPercentage: 33, servedEntityName: "m-3" },
             ],
         ],
     ])("gives %s", (_what, served, expected) => {

@@ -36,11 +36,12 @@ describe("npm run plan", () => {
         for (const step of doc.steps) {
             // retainOnDelete is there only when set, as in `pulumi preview --json`.
             if ("retainOnDelete" in step.newState) expect(step.newState.retainOnDelete).toBe(true);
-            // ignoreChanges likewise (Pulumi's state omits an empty one).
+            // ignoreChanges and replaceOnChanges likewise (Pulumi's state omits an empty one).
             if ("ignoreChanges" in step.newState) expect(step.newState.ignoreChanges?.length).toBeGreaterThan(0);
+            if ("replaceOnChanges" in step.newState) expect(step.newState.replaceOnChanges?.length).toBeGreaterThan(0);
             expect(
                 Object.keys(step.newState)
-                    .filter((k) => k !== "retainOnDelete" && k !== "ignoreChanges")
+                    .filter((k) => !["retainOnDelete", "ignoreChanges", "replaceOnChanges"].includes(k))
                     .sort(),
             ).toEqual(
                 step.newState.type === "pulumi:pulumi:Stack"

@@ -331,12 +331,14 @@ describe("production mode (prod stack)", () => {
         for (const p of paths) expect(p).toMatch(new RegExp(`^/Workspace/Users/${SP}/\\.bundle/ml-project/prod/`));
     });
 
-    it("protects exactly the stateful resources", () => {
+    it("protects exactly the stateful resources, the serving endpoint and the monitor", () => {
         const protectedTypes = run.doc.steps
             .filter((s) => s.newState.protect)
             .map((s) => s.newState.type)
             .sort();
-        expect(protectedTypes).toEqual([T.experiment, T.model, T.schema, T.table, T.volume].sort());
+        expect(protectedTypes).toEqual(
+            [T.experiment, T.model, T.schema, T.table, T.volume, T.serving, T.monitor].sort(),
+        );
     });
 
     it("lets the service principal write the schema, manage the model, use the policy and own the warehouse", () => {
@@ -411,7 +413,7 @@ describe("first deploy: no model version yet (mlops-stacks#217)", () => {
             },
         });
         expect(run.ofType(T.serving)).toHaveLength(1);
-        expect(run.ofType(T.serving)[0].ignoreChanges).toEqual(["config"]);
+        expect(run.ofType(T.serving)[0].ignoreChanges).toEqual(["config.trafficConfig"]);
         expect(run.doc.diagnostics.map((d) => d.message)).toEqual([
             expect.stringContaining(
                 "model dev_catalog.dev_jane_doe_ml_data.dev_jane_doe_ml_model_dev has no version 1 (it lists 2; the provider reads one page of versions): the serving endpoint dev_jane_doe_ml-project-api-dev keeps serving what it serves now (1 at version 1)",

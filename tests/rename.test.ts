@@ -21,13 +21,21 @@ const STACK = "prod";
 const OLD_NAME = (parse(fs.readFileSync(path.join(FIXTURE_DIR, "shared.yaml"), "utf8")) as Yaml).projects[0]
     .name as string;
 
-/** The project renamed in the shared file and in every stack's overrides; `previousNames` as given. */
+/**
+ * The project renamed in the shared file and in every stack's overrides; `previousNames` as
+ * given. With previous names the project also pins its serving endpoint's old name in each stack
+ * (`serving.endpointName`), as a rename that keeps its endpoint must (tests/liveGuard.test.ts).
+ */
 function renamed(previousNames?: string[]): string {
     const renameOverride = (c: Yaml) => {
-        const overrides = c[`${NS}:projectOverrides`] as Yaml | undefined;
-        if (overrides?.[OLD_NAME]) {
+        const overrides = (c[`${NS}:projectOverrides`] ??= {}) as Yaml;
+        if (overrides[OLD_NAME]) {
             overrides[NEW_NAME] = overrides[OLD_NAME];
             delete overrides[OLD_NAME];
+        }
+        if (previousNames) {
+            const own = (overrides[NEW_NAME] ??= {}) as Yaml;
+            own.serving = { ...own.serving, endpointName: `${OLD_NAME}-api-${c[`${NS}:environment`]}` };
         }
     };
     return scratch({

@@ -74,10 +74,10 @@ describe("what a second up catches, with the rule named", () => {
         });
         const [line, ...rest] = changes(doc);
         expect(rest).toEqual([]);
-        // The table name forces a replacement of the monitor (plan/replace-rules.json), so the
-        // perpetual difference is a perpetual replace.
+        // A new table name replaces the monitor (its replaceOnChanges option), so the perpetual
+        // difference is a perpetual replace.
         expect(line).toMatch(
-            /^update ml-project-monitor tableName: QualityMonitor tableName: lowercased, hand-written: /,
+            /^replace ml-project-monitor tableName: QualityMonitor tableName: lowercased, hand-written: /,
         );
     });
 

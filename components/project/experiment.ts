@@ -6,8 +6,6 @@ import { adoptOptions } from "./adopt";
 export interface ExperimentArgs {
     /** Workspace path of the experiment (resolved and prefixed by the caller). */
     path: pulumi.Input<string>;
-    /** Description of the experiment. */
-    description?: string;
     /** Access control list (e.g. CAN_MANAGE to ml-engineers, CAN_READ to data-scientists). */
     permissions: AccessControl[];
     /** Protect the experiment, and its runs, from deletion (production). */
@@ -28,7 +26,12 @@ export class Experiment extends pulumi.ComponentResource {
     constructor(name: string, args: ExperimentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:Experiment", name, {}, opts);
 
-        const inputs = { name: args.path, description: args.description };
+        // No description: the provider keeps `description` only for old configs and never sends it
+        // (terraform-provider-databricks `mlflow/resource_mlflow_experiment.go`: "the API never
+        // accepts description"), and warns on every run that sets it. Nor a tag in its place: the
+        // provider sends tags only on create (Update renames), and reads back the workspace's own
+        // `mlflow.*` tags beside them, so declared tags would show a change on every preview.
+        const inputs = { name: args.path };
         const experiment = new databricks.MlflowExperiment(
             name,
             inputs,

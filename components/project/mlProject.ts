@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ProjectSettings } from "../../config/schema";
+import { type ProjectSettings, projectEndpointName } from "../../config/schema";
 import {
     type AccessGroups,
     codeFolderPermissions,
@@ -173,7 +173,6 @@ export class MlProject extends pulumi.ComponentResource {
             `${name}-experiment`,
             {
                 path: presets.experimentPath(p.experimentPath),
-                description: `Training runs of ${p.name} (${env}).`,
                 permissions: experimentPermissions(args.access),
                 protect: presets.protect,
                 adoptId: p.adopt?.experiment,
@@ -292,7 +291,7 @@ export class MlProject extends pulumi.ComponentResource {
             const endpoint = new ServingEndpoint(
                 `${name}-endpoint`,
                 {
-                    endpointName: presets.endpointName(`${p.name}-api-${env}`),
+                    endpointName: presets.endpointName(projectEndpointName(p, env)),
                     modelFullName: uc.fullName,
                     modelName: p.modelName,
                     routes: args.servedRoutes,
@@ -301,6 +300,7 @@ export class MlProject extends pulumi.ComponentResource {
                     inferenceTable: { catalog, schema: schemaName, prefix: p.serving.inferenceTablePrefix },
                     permissions: servingPermissions(args.access),
                     keepLiveConfig: args.keepLiveServing,
+                    protect: presets.protect,
                     adoptId: p.adopt?.servingEndpoint,
                 },
                 child,

@@ -141,7 +141,15 @@ export type Settlement =
     /** No endpoint yet: leave it, and what reads its tables, out of this deploy. */
     | { action: "defer"; warning: string }
     /** A live endpoint: keep it serving what it serves, unchanged (`routes` as it serves them). */
-    | { action: "hold"; routes: { key: string; version: string; trafficPercentage: number }[]; warning: string };
+    | { action: "hold"; routes: LiveRoute[]; warning: string };
+
+/** A route of a live endpoint: its key, version and (guessed) traffic share, and the served entity's own name. */
+export interface LiveRoute {
+    key: string;
+    version: string;
+    trafficPercentage: number;
+    servedEntityName: string;
+}
 
 /**
  * Defers an endpoint that does not exist yet, or keeps a live one serving what it serves now,
@@ -184,19 +192,16 @@ export function settleMissing(
 
 /**
  * The routes of a live endpoint, as this program names them: the key is the served entity's name
- * without the `<model>-` prefix; the traffic is the configured split where the live routes are
- * exactly configured routes whose shares sum to 100, else an even split (the endpoint list does
- * not return the traffic; the held endpoint's config is not sent anyway: see ServingEndpoint's
- * `keepLiveConfig`).
+ * without the `<model>-` prefix, and the entity keeps its own name; the traffic is the configured
+ * split where the live routes are exactly configured routes whose shares sum to 100, else an even
+ * split (the endpoint list does not return the traffic; a held endpoint keeps its deployed split:
+ * see ServingEndpoint's `keepLiveConfig`).
  */
-export function liveRoutes(
-    served: LiveEntity[],
-    modelName: string,
-    routes: RouteConfig[],
-): { key: string; version: string; trafficPercentage: number }[] {
+export function liveRoutes(served: LiveEntity[], modelName: string, routes: RouteConfig[]): LiveRoute[] {
     const keyed = served.map((e) => ({
         key: e.name.startsWith(`${modelName}-`) ? e.name.slice(modelName.length + 1) : e.name,
         version: e.version,
+        servedEntityName: e.name,
     }));
     const share = (key: string) => routes.find((r) => routeKey(r) === key)?.trafficPercentage;
     const configured = keyed.map((r) => share(r.key));
@@ -259,6 +264,64 @@ export class ModelLookupError extends pulumi.RunError {
         );
         this.name = "ModelLookupError";
     }
+}
+
+/** What the catalog's schema list says of the schema that holds a model. */
+export type SchemaLookup =
+    /** The schema is listed: the model may exist; its own lookups tell. */
+    | { kind: "listed" }
+    /** The catalog lists no such schema: neither it nor the model exists yet (a first deploy). */
+    | { kind: "absent" }
+    /** The workspace answered nothing usable: nothing is known. */
+    | { kind: "unknown"; reason: string };
+
+/**
+ * Whether the schema that holds a model exists, from the catalog's schema list (the provider's
+ * `getSchemas`: the SDK's `Schemas.ListAll`, every page; terraform-provider-databricks
+ * `catalog/data_schemas.go`). A list answers "absent" by leaving the name out; the model's own
+ * data sources answer it with an error, which the provider also logs as an error diagnostic
+ * (`registered_model/data_registered_model.go` and `data_registered_model_versions.go` call
+ * `AddError` on a not-found), so a first deploy asks the list first. Unity Catalog lists the
+ * schemas the caller holds a privilege on, and the deploying identity owns the schema it
+ * created. A catalog that does not exist (a host pointed at the wrong workspace), or a list the
+ * identity may not make, throws a ModelLookupError; an unconfigured provider's `{}` is `unknown`.
+ */
+export async function lookUpModelSchema(modelFullName: string, opts?: pulumi.InvokeOptions): Promise<SchemaLookup> {
+    const [catalogName, schemaName] = modelFullName.split(".");
+    let result: Partial<databricks.GetSchemasResult>;
+    try {
+        result = await databricks.getSchemas({ catalogName }, opts);
+    } catch (err) {
+        throw new ModelLookupError(modelFullName, err);
+    }
+    if (!result?.catalogName) {
+        return { kind: "unknown", reason: "the provider answered nothing: its workspace is not configured yet" };
+    }
+    // Unity Catalog names are case-insensitive and listed in lower case.
+    const wanted = `${catalogName}.${schemaName}`.toLowerCase();
+    return (result.ids ?? []).some((id) => id.toLowerCase() === wanted) ? { kind: "listed" } : { kind: "absent" };
+}
+
+/**
+ * The lookups a project's routes need (`versions` for version routes, `aliases` for alias
+ * routes), each made only where the schema list does not already say the model is absent: a
+ * first deploy asks nothing that fails. Where the schema is listed (or the list says nothing),
+ * the model's own lookups decide, with their rules.
+ */
+export async function lookUpModel(
+    fullName: string,
+    needs: { versions: boolean; aliases: boolean },
+    opts?: pulumi.InvokeOptions,
+): Promise<{ versions?: VersionLookup; aliases?: AliasLookup }> {
+    const schema = await lookUpModelSchema(fullName, opts);
+    if (schema.kind === "absent") {
+        const absent = { kind: "modelNotFound" } as const;
+        return { versions: needs.versions ? absent : undefined, aliases: needs.aliases ? absent : undefined };
+    }
+    return {
+        versions: needs.versions ? await lookUpModelVersions(fullName, opts) : undefined,
+        aliases: needs.aliases ? await lookUpModelAliases(fullName, opts) : undefined,
+    };
 }
 
 /**

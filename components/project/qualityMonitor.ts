@@ -52,6 +52,28 @@ export interface QualityMonitorArgs {
     adoptId?: string;
 }
 
+/**
+ * Inputs of a monitor the API cannot update, pinned to what the monitor was created with: the
+ * plugin-framework resource's Update sends `UpdateMonitor`, which has no `assets_dir`, and keeps
+ * the old state's `warehouse_id` (terraform-provider-databricks
+ * `internal/providers/pluginfw/products/qualitymonitor/resource_quality_monitor.go`; the SDK's
+ * `catalog.UpdateMonitor`). A change to either would show on every preview and never apply, so a
+ * project rename, a new `workspaceRootPath` or another warehouse leaves the dashboard folder and
+ * the dashboard's warehouse as they are. To move them, replace the monitor on purpose
+ * (`pulumi up --replace <urn>`).
+ */
+export const MONITOR_PINNED = ["assetsDir", "warehouseId"];
+
+/**
+ * How a monitor changes: a monitor belongs to its table, and the provider would "update" a
+ * changed `tableName` by calling the update API on the new table, which has no monitor; so a new
+ * table replaces the monitor (`replaceOnChanges`). Protected where the stack protects what holds
+ * data, so that replacement, like a delete, waits for the destroy guard's consent.
+ */
+export function monitorLifecycle(protect: boolean): pulumi.CustomResourceOptions {
+    return { protect, replaceOnChanges: ["tableName"] };
+}
+
 /** The processed table's columns, named by the monitor's settings. */
 export function processedColumns(log: QualityMonitorArgs["inferenceLog"]): databricks.types.input.SqlTableColumn[] {
     const value = log.problemType === "PROBLEM_TYPE_CLASSIFICATION" ? "int" : "double";
@@ -93,7 +115,16 @@ export class QualityMonitor extends pulumi.ComponentResource {
                     "Serving endpoint predictions, one row each, unpacked from the inference table. Managed by Pulumi.",
                 warehouseId: args.sqlWarehouseId,
             },
-            { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect },
+            {
+                parent: this,
+                protect: args.protect,
+                retainOnDelete: args.retainOnDelete ?? args.protect,
+                // A new name is a new table: the provider declares `name` updatable but its
+                // Update issues no rename, only ALTERs on the new name (terraform-provider-databricks
+                // `catalog/resource_sql_table.go`), so an "updated" name would name a table that
+                // was never created. Replaced, the old one is retained where it is protected.
+                replaceOnChanges: ["name"],
+            },
         );
         const tableName = pulumi.interpolate`${table.catalogName}.${table.schemaName}.${table.name}`;
 
@@ -152,14 +183,13 @@ export class QualityMonitor extends pulumi.ComponentResource {
                 ? { quartzCronExpression: args.schedule.cron, timezoneId: args.schedule.timezone }
                 : undefined,
         };
-        const monitor = new databricks.QualityMonitor(
-            name,
-            monitorInputs,
-            pulumi.mergeOptions(
-                { parent: this },
-                adoptOptions(args.adoptId, monitorInputs, "databricks:index/qualityMonitor:QualityMonitor"),
-            ),
-        );
+        const adopt = adoptOptions(args.adoptId, monitorInputs, "databricks:index/qualityMonitor:QualityMonitor");
+        const monitor = new databricks.QualityMonitor(name, monitorInputs, {
+            ...adopt,
+            ...monitorLifecycle(args.protect),
+            ignoreChanges: [...new Set([...(adopt.ignoreChanges ?? []), ...MONITOR_PINNED])].sort(),
+            parent: this,
+        });
 
         this.tableName = monitor.tableName;
         this.processingJobId = job.id;

@@ -15,6 +15,11 @@ export interface ServedRoute {
     version: pulumi.Input<string>;
     /** Share of traffic, 0-100; all routes sum to 100. */
     trafficPercentage: number;
+    /**
+     * The served entity's name as a live endpoint has it (a held endpoint serves exactly its live
+     * entities, whatever they are named); omitted: `<model>-<key>`.
+     */
+    servedEntityName?: string;
 }
 
 export interface ServingEndpointArgs {
@@ -35,11 +40,18 @@ export interface ServingEndpointArgs {
     /** Access control list of the endpoint. */
     permissions: AccessControl[];
     /**
-     * Leave the live endpoint's serving config (served entities, traffic) as deployed
-     * (`ignoreChanges: ["config"]`): the model lacks a version or alias the routes name, and the
-     * endpoint keeps serving what it serves until it has them. Default: false.
+     * Hold what the live endpoint serves: the model lacks a version or alias the routes name, and
+     * the endpoint keeps serving what it serves until it has them. `routes` are then its live
+     * entities (names and versions, from the endpoint list), and its traffic split, which the list
+     * does not return, stays as deployed (`ignoreChanges: ["config.trafficConfig"]`). Everything
+     * else follows the config: the entities' size and scale-to-zero, the AI Gateway. Default: false.
      */
     keepLiveConfig?: boolean;
+    /**
+     * Protect the endpoint from deletion (production): its name is the URL clients call, and a
+     * delete or a replacement (a changed name) stops `pulumi up` until protection is lifted on purpose.
+     */
+    protect?: boolean;
     /** Name of a deployed endpoint to adopt (Pulumi `import`) instead of creating one; omitted: created. */
     adoptId?: string;
 }
@@ -53,6 +65,16 @@ export interface InferenceTableLocation {
     /** Table name prefix: the table is `<prefix>_payload`. */
     prefix: string;
 }
+
+/**
+ * What a held endpoint keeps as deployed: its traffic split. The engine resets each
+ * `ignoreChanges` path, nested ones too, to the state's value before the provider diffs
+ * (pulumi/pulumi `pkg/resource/deploy/step_generator.go`, processIgnoreChanges, with
+ * `sdk/go/common/resource/properties_path.go`, PropertyPath.Reset), so the rest of `config` (the
+ * served entities' size and scale-to-zero) still updates. An object-valued leaf is reset whole,
+ * or removed where the state has none: no index that could be missing on either side.
+ */
+export const HELD_PATHS = ["config.trafficConfig"];
 
 /** The served entity name of a route: `<model>-<version>` or `<model>-<alias>`. */
 export function servedEntityName(modelName: string, key: string): string {
@@ -79,11 +101,12 @@ export class ServingEndpoint extends pulumi.ComponentResource {
     constructor(name: string, args: ServingEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:ServingEndpoint", name, {}, opts);
 
+        const entityNameOf = (r: ServedRoute) => r.servedEntityName ?? servedEntityName(args.modelName, r.key);
         const inputs: databricks.ModelServingArgs = {
             name: args.endpointName,
             config: {
                 servedEntities: args.routes.map((r) => ({
-                    name: servedEntityName(args.modelName, r.key),
+                    name: entityNameOf(r),
                     entityName: args.modelFullName,
                     entityVersion: r.version,
                     workloadSize: args.workloadSize,
@@ -91,7 +114,7 @@ export class ServingEndpoint extends pulumi.ComponentResource {
                 })),
                 trafficConfig: {
                     routes: args.routes.map((r) => ({
-                        servedEntityName: servedEntityName(args.modelName, r.key),
+                        servedEntityName: entityNameOf(r),
                         trafficPercentage: r.trafficPercentage,
                     })),
                 },
@@ -109,7 +132,11 @@ export class ServingEndpoint extends pulumi.ComponentResource {
             name,
             inputs,
             pulumi.mergeOptions(
-                { parent: this, ...(args.keepLiveConfig ? { ignoreChanges: ["config"] } : {}) },
+                {
+                    parent: this,
+                    protect: args.protect ?? false,
+                    ...(args.keepLiveConfig ? { ignoreChanges: HELD_PATHS } : {}),
+                },
                 adoptOptions(args.adoptId, inputs, "databricks:index/modelServing:ModelServing"),
             ),
         );
