@@ -138,11 +138,14 @@ class Scenario:
 
     def _production_data(self, table: Optional[str]) -> None:
         """A table the job reads that nothing local wrote (production's own data, for
-        deploy-model): written from the workload's sample validation data."""
+        deploy-model): written from the workload's sample validation data, its columns in reverse
+        order, as a production table is not laid out as the features table: the jobs must pick
+        their inputs by name."""
         if table and not self.spark.catalog.tableExists(table):
             with workload_module(self.workload_dir) as sample:
-                write_table(self.spark, table, sample.validation_data())
-            self.notes.append(f"{table} held no data: wrote the workload's sample validation data")
+                data = sample.validation_data()
+            write_table(self.spark, table, data[list(reversed(data.columns))])
+            self.notes.append(f"{table} held no data: wrote the workload's sample validation data (columns in reverse order)")
 
     def _serve(self, target: Mapping[str, Any]) -> None:
         import mlflow

@@ -23,6 +23,26 @@ def test_batch_inference_scores_with_the_champion_and_records_its_version(env: E
     assert set(latest["prediction"]) <= {0, 1}
 
 
+def test_batch_inference_scores_by_column_name(env: Env, churn: dict) -> None:
+    """The same rows with the columns in another order (a customers table is not laid out as the
+    features table is) get the same predictions."""
+    job = env.job(churn, "inference")
+    source, output = param(job, "input_table"), param(job, "output_table")
+    rows = env.spark.table(source)
+    reordered = source + "_reordered"
+    env.write(reordered, rows.select(*reversed(rows.columns)).toPandas())
+    env.run(churn, "inference", parameters={"output_table": output + "_by_name"})
+    env.run(churn, "inference", parameters={"input_table": reordered, "output_table": output + "_reordered"})
+
+    def predictions(table: str) -> dict:
+        frame = env.spark.table(table).toPandas()
+        return dict(zip(frame["customer_id"], frame["prediction"]))
+
+    by_name, reordered_predictions = predictions(output + "_by_name"), predictions(output + "_reordered")
+    assert len(by_name) == rows.count() > 0
+    assert reordered_predictions == by_name
+
+
 def test_the_processed_table_has_the_declared_columns_filled(env: Env, churn: dict) -> None:
     (endpoint,) = churn["endpoints"]
     (declared,) = churn["tables"]  # the SqlTable of the plan: the TypeScript declaration
