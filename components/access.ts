@@ -168,7 +168,8 @@ export function volumeGrants(groups: AccessGroups): Grant[] {
         manager: ["ALL_PRIVILEGES"],
         runner: ["READ_VOLUME", "WRITE_VOLUME"],
         viewer: ["READ_VOLUME"],
-        runAs: ["READ_VOLUME"],
+        // WRITE_VOLUME: the inference-log processing keeps its streaming checkpoint in the volume.
+        runAs: ["READ_VOLUME", "WRITE_VOLUME"],
     });
 }
 

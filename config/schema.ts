@@ -131,6 +131,16 @@ const trainingSchema = z
             .max(1)
             .default(0.8)
             .meta(promotable("Minimum F1 score a new version needs to become `challenger`.")),
+        minImprovement: z
+            .number()
+            .min(0)
+            .max(1)
+            .default(0)
+            .meta(
+                promotable(
+                    "How much a new version must beat the champion by, on the gate's comparison metric (F1, or R² for a regression) on the same validation rows, to become `champion`; a tie never promotes.",
+                ),
+            ),
     })
     .strict();
 
@@ -279,6 +289,14 @@ const monitorSchema = z
             .min(1)
             .meta(promotable("Time windows the metrics are computed over.")),
         slicingExprs: z.array(z.string().min(1)).default([]).meta(promotable("Expressions to slice the metrics by.")),
+        inputColumns: z
+            .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a column name"))
+            .default([])
+            .meta(
+                promotable(
+                    "The model's input columns to unpack from each request into the processed table (as doubles), so that the monitor profiles them and drift is measured on them. Omitted: none (drift on the prediction only).",
+                ),
+            ),
         schedule: z
             .object({
                 cron: quartzCron.meta(promotable("Quartz cron expression of the monitor's refresh.")),
@@ -399,7 +417,11 @@ const retrainingSchema = z
         columns: z
             .array(z.string().min(1))
             .default([])
-            .meta(promotable("The input columns whose drift counts; empty: every column the monitor profiles.")),
+            .meta(
+                promotable(
+                    "The columns whose drift counts; empty: the monitor's `inputColumns` and its prediction column (never the model id or version: a new served version alone is not drift).",
+                ),
+            ),
         metric: z
             .enum(DRIFT_METRICS)
             .default("js_distance")
@@ -409,6 +431,22 @@ const retrainingSchema = z
             .positive()
             .default(0.2)
             .meta(promotable("Retrain when the metric of any of the columns exceeds this.")),
+        evaluationWindows: z
+            .number()
+            .int()
+            .min(1)
+            .default(1)
+            .meta(promotable("How many of the monitor's latest windows the check reads.")),
+        violationWindows: z
+            .number()
+            .int()
+            .min(1)
+            .default(1)
+            .meta(
+                promotable(
+                    "Retrain when at least this many of those windows exceed the threshold, the latest among them (at most `evaluationWindows`).",
+                ),
+            ),
         cron: quartzCron
             .default("0 0 7 * * ?")
             .meta(promotable("When the check runs: after the monitor's refresh (default 06:00 UTC).")),
@@ -520,12 +558,14 @@ const projectSchema = z
                 columns: [],
                 metric: "js_distance",
                 threshold: 0.2,
+                evaluationWindows: 1,
+                violationWindows: 1,
                 cron: "0 0 7 * * ?",
                 timezone: "UTC",
             })
             .describe("Retraining when the monitored inputs drift."),
         training: trainingSchema
-            .default({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 })
+            .default({ trigger: {}, minAccuracy: 0.85, minF1: 0.8, minImprovement: 0 })
             .describe("The training job: its trigger, timeout and the quality gate a new version must pass."),
         inference: inferenceSchema.describe("The batch inference job: its schedule and tables."),
         serving: servingSchema.describe("The model serving endpoint: its size and the versions or aliases it serves."),
@@ -943,6 +983,34 @@ export const settingsSchema = z
                 });
             }
             for (const issue of deployModelInputIssues(s.mode, p, i)) ctx.addIssue(issue);
+            if (p.retraining.violationWindows > p.retraining.evaluationWindows) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["projects", i, "retraining", "violationWindows"],
+                    message: `expected at most retraining.evaluationWindows (${p.retraining.evaluationWindows}) windows, found ${p.retraining.violationWindows}`,
+                    input: p.retraining.violationWindows,
+                });
+            }
+            const own = [
+                p.monitor.timestampCol,
+                "request_date",
+                "databricks_request_id",
+                p.monitor.modelIdCol,
+                "model_version",
+                p.monitor.predictionCol,
+                ...(p.monitor.labelCol ? [p.monitor.labelCol] : []),
+                "record_index",
+            ];
+            p.monitor.inputColumns.forEach((c, j) => {
+                if (own.includes(c) || p.monitor.inputColumns.indexOf(c) !== j) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["projects", i, "monitor", "inputColumns", j],
+                        message: `expected an input column of the model, once, not one of the processed table's own columns (${own.join(", ")}), found "${c}"`,
+                        input: c,
+                    });
+                }
+            });
             if (p.monitor.labelsTable !== undefined && p.monitor.labelCol === undefined) {
                 ctx.addIssue({
                     code: "custom",

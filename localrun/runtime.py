@@ -162,6 +162,7 @@ def _translate_names() -> None:
         return
     from pyspark.sql import DataFrameReader, DataFrameWriter, SparkSession
     from pyspark.sql.catalog import Catalog
+    from pyspark.sql.streaming import DataStreamReader
 
     def first_arg(method: Callable) -> Callable:
         def wrapper(self, name, *args, **kwargs):
@@ -173,9 +174,22 @@ def _translate_names() -> None:
 
     SparkSession.table = first_arg(SparkSession.table)
     DataFrameReader.table = first_arg(DataFrameReader.table)
+    DataStreamReader.table = first_arg(DataStreamReader.table)
     DataFrameWriter.saveAsTable = first_arg(DataFrameWriter.saveAsTable)
     DataFrameWriter.insertInto = first_arg(DataFrameWriter.insertInto)
     Catalog.tableExists = first_arg(Catalog.tableExists)
+    try:
+        from delta.tables import DeltaTable
+    except ImportError:  # delta-spark's Python half is not installed: the notebooks cannot use it either
+        pass
+    else:
+        for_name = DeltaTable.forName.__func__
+
+        def delta_for_name(cls, sparkSession, tableOrViewName):
+            return for_name(cls, sparkSession, uc_to_local(tableOrViewName))
+
+        delta_for_name.__doc__ = for_name.__doc__
+        DeltaTable.forName = classmethod(delta_for_name)
     _patched = True
 
 

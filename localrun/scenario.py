@@ -4,12 +4,16 @@
 program's plan (scripts/local-run.ts) and, in one Spark session:
 
 1. deploys what the plan declares (`localrun.workspace.deploy`);
-2. lands sample training data where the training job's file-arrival trigger watches, and runs the
-   training job; a deploy-model production runs the promotion job instead, after the source
-   stack's training job has registered the version it promotes;
-3. runs the batch inference job;
+2. lands sample training data where the training job's file-arrival trigger watches (files
+   accumulate there, as in a volume: a run into the same folder adds one), and runs the training
+   job; a deploy-model production runs the promotion job instead, after the source stack's
+   training job has registered the version it promotes;
+3. runs the batch inference job (production's input table has its columns in another order than
+   the model's signature);
 4. serves sample requests through the endpoint (yesterday's and today's; today's shifted with
-   `shift`), runs the processing job, refreshes the monitor, and runs the retraining job.
+   `shift`), with some of today's requests committed to the inference table after later ones, and
+   the processing job run in between, as its schedule would; refreshes the monitor; lands newer
+   training data, and runs the retraining job.
 
 It writes the summary (runs, versions, aliases, rows, the drift decision) to `<out>/summary.json`;
 exit status 1 when a job failed.
@@ -24,11 +28,15 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 from localrun.jobs import JobFailed, TaskRun, Workspace
 from localrun.runtime import local_spark, uc_schema_to_local, use_local_mlflow
 from localrun.workspace import deploy, refresh_monitor, serve, served_entities, utc_now
+
+
+LATE_REQUESTS = 5
+"""Today's first requests, committed to the inference table after the later ones."""
 
 
 def log(message: str) -> None:
@@ -105,14 +113,8 @@ class Scenario:
         deploy(self.spark, self.out, target, self.mlflow_store)
         training = jobs_of(target, "training")
         for job in training:
-            url = job["trigger"]["fileArrival"]["url"]
-            folder = Path(self.ws.volumes.local(url))
-            folder.mkdir(parents=True, exist_ok=True)
-            with workload_module(self.workload_dir) as sample:
-                data = sample.training_data()
-            landed = folder / f"sample-{utc_now():%Y%m%dT%H%M%S}.csv"
-            data.to_csv(landed, index=False)
-            log(f"landed {len(data)} rows in {url} ({landed}); the file-arrival trigger starts {job['name']}")
+            self._land(job)
+            log(f"the file-arrival trigger starts {job['name']}")
             self.ws.run_job(job, "training")
         if target.get("trainingOnly"):
             return
@@ -122,13 +124,19 @@ class Scenario:
         for job in jobs_of(target, "inference"):
             self._production_data(notebook_parameter(job, "input_table"))
             self.ws.run_job(job, "inference")
-        self._serve(target)
-        for job in jobs_of(target, "processing"):
+        processing = jobs_of(target, "processing")
+        self._serve(target, lambda: [self.ws.run_job(job, "processing") for job in processing])
+        for job in processing:
             self.ws.run_job(job, "processing")
         for monitor in target["monitors"]:
             rows = refresh_monitor(self.spark, monitor)
             log(f"refreshed the monitor of {monitor['tableName']}: {rows} drift rows")
-        for job in jobs_of(target, "retraining"):
+        retraining = jobs_of(target, "retraining")
+        if retraining:
+            # Labelled data of newer customers has landed since the training (the trigger is paused
+            # in development mode): what a retraining learns from.
+            self._land(training[0], seed=3)
+        for job in retraining:
             run = self.ws.run_job(job, "retraining")
             values = run.task_values.get("check_drift") or next(iter(run.task_values.values()), {})
             self.drift = {
@@ -136,15 +144,29 @@ class Scenario:
                 "retrained": any(t.status == "SUCCESS" and (t.result or "").startswith("ran ") for t in run.tasks),
             }
 
+    def _land(self, job: Mapping[str, Any], seed: int = 0) -> None:
+        """A CSV of the workload's sample training data, landed beside the files already there."""
+        url = job["trigger"]["fileArrival"]["url"]
+        folder = Path(self.ws.volumes.local(url))
+        folder.mkdir(parents=True, exist_ok=True)
+        with workload_module(self.workload_dir) as sample:
+            data = sample.training_data(seed=seed)
+        landed = folder / f"sample-{seed}-{utc_now():%Y%m%dT%H%M%S}-{len(list(folder.iterdir()))}.csv"
+        data.to_csv(landed, index=False)
+        log(f"landed {len(data)} rows in {url} ({landed})")
+
     def _production_data(self, table: Optional[str]) -> None:
         """A table the job reads that nothing local wrote (production's own data, for
-        deploy-model): written from the workload's sample validation data."""
+        deploy-model): written from the workload's sample validation data, its columns in reverse
+        order, as a production table is not laid out as the features table: the jobs must pick
+        their inputs by name."""
         if table and not self.spark.catalog.tableExists(table):
             with workload_module(self.workload_dir) as sample:
-                write_table(self.spark, table, sample.validation_data())
-            self.notes.append(f"{table} held no data: wrote the workload's sample validation data")
+                data = sample.validation_data()
+            write_table(self.spark, table, data[list(reversed(data.columns))])
+            self.notes.append(f"{table} held no data: wrote the workload's sample validation data (columns in reverse order)")
 
-    def _serve(self, target: Mapping[str, Any]) -> None:
+    def _serve(self, target: Mapping[str, Any], between: Callable[[], Any] = lambda: None) -> None:
         import mlflow
 
         if not target["endpoints"]:
@@ -165,7 +187,7 @@ class Scenario:
                 yesterday = sample.serving_requests(seed=11)
                 today = sample.serving_requests(seed=12, shifted=bool(self.spec.get("shift")))
             n1 = serve(self.spark, endpoint, yesterday, now - timedelta(days=1), seed=1)
-            n2 = serve(self.spark, endpoint, today, now, seed=2)
+            n2 = serve(self.spark, endpoint, today, now, seed=2, late=LATE_REQUESTS, between=between)
             self.served.append({"endpoint": endpoint["name"], "requests": n1 + n2, "shifted": bool(self.spec.get("shift"))})
             log(f"served {n1 + n2} requests through {endpoint['name']} into {endpoint['inferenceTable']}")
 

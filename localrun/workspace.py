@@ -6,9 +6,11 @@
 - `served_entities`: `system.serving.served_entities`, the rows the processing notebook reads to
   map a served entity id to its model version.
 - `serve`: the serving endpoint scoring requests with the versions its routes serve, logging each
-  request and response to the AI Gateway inference table (`<prefix>_payload`) in its shape.
+  request and response to the AI Gateway inference table (`<prefix>_payload`) in its shape, in
+  commits that need not follow the requests' times.
 - `refresh_monitor`: the quality monitor's refresh, writing `<table>_drift_metrics`: per column,
-  the consecutive drift between the latest window and the one before.
+  the consecutive drift between the latest window and the one before, for each served model and
+  for all of them (`'*'`), as an InferenceLog monitor writes its rows.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import math
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -104,12 +106,19 @@ def serve(
     when: datetime,
     seed: int = 0,
     batch: int = 10,
+    late: int = 0,
+    between: Callable[[], Any] = lambda: None,
 ) -> int:
     """Score `records` through the endpoint's routes and log each request to its inference table.
 
     Requests of `batch` records go to a route picked by the routes' traffic percentages; each is
     scored by its served entity's model version (`models:/<name>/<version>`), in the
-    `dataframe_split` form a client sends. Returns the number of requests logged.
+    `dataframe_split` form a client sends, with the client's columns in the client's order (here
+    the reverse of the records'): the model's signature matches them by name, as the endpoint's
+    does. The inference table is written asynchronously: with `late`, the first `late` requests
+    are committed after all the others, with their earlier times, and `between` runs between the
+    two commits (the processing job's schedule may fall there); 0: one commit. Returns the number
+    of requests logged.
     """
     import mlflow
 
@@ -127,8 +136,7 @@ def serve(
         if uri not in models:
             models[uri] = mlflow.pyfunc.load_model(uri)
         model = models[uri]
-        schema = model.metadata.get_input_schema()
-        inputs = chunk[schema.input_names()] if schema is not None else chunk
+        inputs = chunk[list(reversed(chunk.columns))]
         predictions = [v.item() if hasattr(v, "item") else v for v in np.asarray(model.predict(inputs)).tolist()]
         request = {"dataframe_split": json.loads(inputs.to_json(orient="split", index=False))}
         ts = when + timedelta(seconds=i)
@@ -148,8 +156,13 @@ def serve(
                 "local-run",
             )
         )
-    frame = spark.createDataFrame(rows, PAYLOAD_SCHEMA)
-    frame.write.format("delta").mode("append").saveAsTable(endpoint["inferenceTable"])
+    late = min(late, len(rows) // 2)
+    commits = [rows[late:], rows[:late]] if late else [rows]
+    for i, commit in enumerate(commits):
+        if i:
+            between()
+        frame = spark.createDataFrame(commit, PAYLOAD_SCHEMA)
+        frame.write.format("delta").mode("append").saveAsTable(endpoint["inferenceTable"])
     return len(rows)
 
 
@@ -191,9 +204,15 @@ def ks_statistic(a: pd.Series, b: pd.Series) -> Optional[float]:
     return float(np.max(np.abs(cdf_a - cdf_b)))
 
 
+ALL_MODELS = "*"
+
+
 def drift_rows(processed: pd.DataFrame, inference_log: Mapping[str, Any]) -> List[dict]:
-    """The drift metrics of the latest window against the one before, per column (whole table)."""
-    ts_col = inference_log["timestampCol"]
+    """The consecutive drift of the latest window against the one before, per column, as an
+    InferenceLog monitor writes it: the whole-table rows (no slice) for each served model (by the
+    model id column) and for all of them together (model id `'*'`), with the drift type. A model
+    that has no rows in one of the two windows has no consecutive drift of its own."""
+    ts_col, model_col = inference_log["timestampCol"], inference_log["modelIdCol"]
     size = GRANULARITY.get(inference_log["granularities"][0], timedelta(days=1))
     if processed.empty:
         return []
@@ -203,46 +222,58 @@ def drift_rows(processed: pd.DataFrame, inference_log: Mapping[str, Any]) -> Lis
     if len(windows) < 2:
         return []
     latest, previous = windows[-1], windows[-2]
-    now_rows, before_rows = processed[starts == latest], processed[starts == previous]
     classification = inference_log["problemType"] == "PROBLEM_TYPE_CLASSIFICATION"
-    categorical = [inference_log["modelIdCol"], "model_version"]
-    numeric: List[str] = []
+    categorical = [model_col, "model_version"]
+    # The model's inputs: the processed table's columns after the record's position.
+    names = list(processed.columns)
+    numeric: List[str] = names[names.index("record_index") + 1 :] if "record_index" in names else []
     for col in [inference_log["predictionCol"], inference_log.get("labelCol")]:
         if col:
             (categorical if classification else numeric).append(col)
+    groups = [(ALL_MODELS, processed)] + [(str(m), processed[processed[model_col] == m]) for m in sorted(processed[model_col].dropna().unique())]
     out = []
-    for col in categorical + numeric:
-        if col not in processed.columns:
+    for model, rows in groups:
+        now_rows, before_rows = rows[starts[rows.index] == latest], rows[starts[rows.index] == previous]
+        if now_rows.empty or before_rows.empty:
             continue
-        a, b = before_rows[col], now_rows[col]
-        ks = None if col in categorical else ks_statistic(a, b)
-        out.append(
-            {
-                "window": {"start": latest.to_pydatetime(), "end": (latest + size).to_pydatetime()},
-                "granularity": inference_log["granularities"][0],
-                "column_name": col,
-                "slice_key": None,
-                "slice_value": None,
-                "drift_type": "CONSECUTIVE",
-                "js_distance": js_distance(a, b) if col in categorical else None,
-                "ks_test": None if ks is None else {"statistic": ks, "pvalue": None},
-            }
-        )
+        for col in categorical + numeric:
+            if col not in processed.columns:
+                continue
+            a, b = before_rows[col], now_rows[col]
+            ks = None if col in categorical else ks_statistic(a, b)
+            out.append(
+                {
+                    "window": {"start": latest.to_pydatetime(), "end": (latest + size).to_pydatetime()},
+                    "window_cmp": {"start": previous.to_pydatetime(), "end": (previous + size).to_pydatetime()},
+                    "granularity": inference_log["granularities"][0],
+                    model_col: model,
+                    "column_name": col,
+                    "slice_key": None,
+                    "slice_value": None,
+                    "drift_type": "CONSECUTIVE",
+                    "js_distance": js_distance(a, b) if col in categorical else None,
+                    "ks_test": None if ks is None else {"statistic": ks, "pvalue": None},
+                }
+            )
     return out
 
 
-DRIFT_SCHEMA = (
-    "window struct<start: timestamp, end: timestamp>, granularity string, column_name string, slice_key string, "
-    "slice_value string, drift_type string, js_distance double, ks_test struct<statistic: double, pvalue: double>"
-)
+def drift_schema(model_col: str) -> str:
+    """The simulated drift metrics table's columns (a subset of the real table's)."""
+    return (
+        "window struct<start: timestamp, end: timestamp>, window_cmp struct<start: timestamp, end: timestamp>, "
+        f"granularity string, `{model_col}` string, column_name string, slice_key string, slice_value string, "
+        "drift_type string, js_distance double, ks_test struct<statistic: double, pvalue: double>"
+    )
 
 
 def refresh_monitor(spark: Any, monitor: Mapping[str, Any]) -> int:
     """Write the monitor's `<table>_drift_metrics` from the processed table; returns its rows."""
     processed = spark.table(monitor["tableName"]).toPandas()
-    rows = drift_rows(processed, monitor["inferenceLog"])
-    frame = spark.createDataFrame([tuple(r.values()) for r in rows], DRIFT_SCHEMA)
-    frame.write.format("delta").mode("overwrite").saveAsTable(monitor["tableName"] + "_drift_metrics")
+    log = monitor["inferenceLog"]
+    rows = drift_rows(processed, log)
+    frame = spark.createDataFrame([tuple(r.values()) for r in rows], drift_schema(log["modelIdCol"]))
+    frame.write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(monitor["tableName"] + "_drift_metrics")
     return len(rows)
 
 

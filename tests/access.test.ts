@@ -58,7 +58,7 @@ describe("permissions derived from the groups, per resource type", () => {
             { principal: "sp", privileges: ["ALL_PRIVILEGES", "MANAGE"] },
         ]);
         expect(volumeGrants(prod)).toEqual([
-            { principal: SP, privileges: ["READ_VOLUME"] },
+            { principal: SP, privileges: ["READ_VOLUME", "WRITE_VOLUME"] },
             { principal: "data-scientists", privileges: ["READ_VOLUME"] },
             { principal: "ml-engineers", privileges: ["ALL_PRIVILEGES"] },
             { principal: "ml-ops", privileges: ["READ_VOLUME", "WRITE_VOLUME"] },

@@ -316,7 +316,20 @@ describe("processed inference table", () => {
             "model_id string",
             "model_version string",
             ...last,
+            "record_index bigint",
         ]);
+    });
+
+    it("adds the model's input columns after the record's position, as doubles", () => {
+        const columns = processedColumns({
+            problemType: "PROBLEM_TYPE_CLASSIFICATION",
+            predictionCol: "prediction",
+            modelIdCol: "model_id",
+            timestampCol: "ts",
+            granularities: ["1 day"],
+            inputColumns: ["tenure", "monthly_charges"],
+        }).map((c) => `${c.name} ${c.type}`);
+        expect(columns.slice(-3)).toEqual(["record_index bigint", "tenure double", "monthly_charges double"]);
     });
 });
 

@@ -195,6 +195,21 @@ describe("bad stack configuration is rejected before any resource, with file, ke
             `Pulumi.prod.yaml: ${NS}:projects[0].monitor.labelsTable: expected monitor.labelCol too: the labels table is joined into that column, found "prod_catalog.ml_data.labels"`,
         ],
         [
+            "more violation windows than windows read",
+            (c: any) => (c[`${NS}:projects`][0].retraining = { evaluationWindows: 3, violationWindows: 4 }),
+            `Pulumi.prod.yaml: ${NS}:projects[0].retraining.violationWindows: expected at most retraining.evaluationWindows (3) windows, found 4`,
+        ],
+        [
+            "an input column that is the prediction",
+            (c: any) => (c[`${NS}:projects`][0].monitor.inputColumns = ["tenure", "prediction"]),
+            `Pulumi.prod.yaml: ${NS}:projects[0].monitor.inputColumns[1]: expected an input column of the model, once, not one of the processed table's own columns (timestamp, request_date, databricks_request_id, model_id, model_version, prediction, label, record_index), found "prediction"`,
+        ],
+        [
+            "a negative minimum improvement",
+            (c: any) => (c[`${NS}:projects`][0].training = { minImprovement: -0.1 }),
+            `Pulumi.prod.yaml: ${NS}:projects[0].training.minImprovement: expected`,
+        ],
+        [
             "two projects in one schema",
             (c: any) =>
                 c[`${NS}:projects`].push({ ...c[`${NS}:projects`][0], name: "other", experimentPath: "/Shared/other" }),
@@ -285,7 +300,7 @@ describe("config helpers", () => {
     it("parses the example prod stack", () => {
         const s = parseSettings(NS, prodWithParsed(), () => "Pulumi.prod.yaml");
         expect(s.mode).toBe("production");
-        expect(s.projects[0].training).toEqual({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 });
+        expect(s.projects[0].training).toEqual({ trigger: {}, minAccuracy: 0.85, minF1: 0.8, minImprovement: 0 });
         expect(s.projects[0].serving.routes).toEqual([{ alias: "champion", trafficPercentage: 100 }]);
     });
 });

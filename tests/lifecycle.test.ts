@@ -95,6 +95,7 @@ describe("deploy-code or deploy-model", () => {
             label_col: "label",
             min_accuracy: "0.85",
             min_f1: "0.8",
+            min_improvement: "0",
         });
         // Its read access is the source stack's to grant (tests/grants.test.ts): none from here.
         expect(run.ofType("databricks:index/grant:Grant")).toEqual([]);
@@ -132,10 +133,14 @@ describe("retraining on drift", () => {
         ]);
         expect(job.tasks[0].notebookTask.baseParameters).toEqual({
             drift_table: "prod_catalog.ml_data.inference_logs_processed_drift_metrics",
-            columns: "",
+            // The model's inputs (monitor.inputColumns, none here) and its prediction: never the model id.
+            columns: "prediction",
             metric: "js_distance",
             threshold: "0.2",
             lookback_days: "7",
+            evaluation_windows: "1",
+            violation_windows: "1",
+            model_id_col: "model_id",
         });
         expect(job.tasks[1].conditionTask).toEqual({
             left: "{{tasks.check_drift.values.drift_detected}}",
@@ -158,13 +163,20 @@ describe("retraining on drift", () => {
 
     it("pauses in development mode, takes its columns and threshold from config, and can be turned off", async () => {
         const config = structuredClone(stackFileConfig("dev")) as Record<string, any>;
-        config[`${NS}:projects`][0].retraining = { columns: ["tenure", "monthly_charges"], threshold: 0.1 };
+        config[`${NS}:projects`][0].retraining = {
+            columns: ["tenure", "monthly_charges"],
+            threshold: 0.1,
+            evaluationWindows: 5,
+            violationWindows: 2,
+        };
         const run = await planConfig("dev", config);
         const job = run.named(JOB, "ml-project-retraining").inputs as any;
         expect(job.schedule.pauseStatus).toBe("PAUSED");
         expect(job.tasks[0].notebookTask.baseParameters).toMatchObject({
             columns: "tenure,monthly_charges",
             threshold: "0.1",
+            evaluation_windows: "5",
+            violation_windows: "2",
         });
         config[`${NS}:projects`][0].retraining = { enabled: false };
         expect((await planConfig("dev", config)).ofType("mlops:databricks:RetrainingJob")).toEqual([]);
@@ -187,8 +199,8 @@ describe("A/B analysis", () => {
         expect(query.displayName).toBe("ml-project-ab-analysis-prod");
         expect(query.warehouseId).toMatch(/^[0-9a-f]{12}$/);
         expect(query.queryText).toContain("FROM prod_catalog.ml_data.inference_logs_processed AS p");
-        expect(query.queryText).toContain("LEFT JOIN prod_catalog.ml_data.inference_logs_payload AS r");
-        expect(query.queryText).toContain("GROUP BY p.model_version");
+        expect(query.queryText).toContain("  FROM prod_catalog.ml_data.inference_logs_payload\n");
+        expect(query.queryText).toContain("GROUP BY q.model_version");
         const perms = run.named("databricks:index/permissions:Permissions", "ml-project-ab-analysis-perms")
             .inputs as any;
         expect(perms.accessControls).toEqual([

@@ -227,6 +227,7 @@ export class MlProject extends pulumi.ComponentResource {
                               features_table: featuresTable,
                               min_accuracy: String(p.training.minAccuracy),
                               min_f1: String(p.training.minF1),
+                              min_improvement: String(p.training.minImprovement),
                               ...extra.evaluate,
                           },
                       },
@@ -278,6 +279,7 @@ export class MlProject extends pulumi.ComponentResource {
                     labelCol: p.monitor.labelCol ?? "label",
                     minAccuracy: p.training.minAccuracy,
                     minF1: p.training.minF1,
+                    minImprovement: p.training.minImprovement,
                     schedule: promotion.cron ? { cron: promotion.cron, timezone: promotion.timezone } : undefined,
                     // Production mode requires runAs: the schema refuses a production stack without it.
                     servicePrincipal: args.access.runAsServicePrincipal as string,
@@ -328,6 +330,8 @@ export class MlProject extends pulumi.ComponentResource {
                         ...common,
                         jobName: presets.displayName(`${p.name}-inference-logs-${env}`),
                         notebook: notebook("processInferenceLogs"),
+                        // Beside the training data's folder, not in it: the file-arrival trigger watches that one.
+                        checkpointLocation: pulumi.interpolate`${uc.volumePath}/checkpoints/process_inference_logs/`,
                         cron: p.monitor.processing.cron,
                         timezone: p.monitor.processing.timezone,
                         pauseStatus: presets.pauseStatus(p.monitor.processing.pauseStatus),
@@ -350,9 +354,13 @@ export class MlProject extends pulumi.ComponentResource {
                         notebook: notebook("checkDrift"),
                         // Lakehouse Monitoring writes `<monitored table>_drift_metrics` to the output schema.
                         driftTable: pulumi.interpolate`${monitor.tableName}_drift_metrics`,
-                        columns: r.columns,
+                        // Drift of the model's inputs and its prediction, never of the served model's id alone.
+                        columns:
+                            r.columns.length > 0 ? r.columns : [...p.monitor.inputColumns, p.monitor.predictionCol],
                         metric: r.metric,
                         threshold: r.threshold,
+                        windows: { evaluation: r.evaluationWindows, violation: r.violationWindows },
+                        modelIdCol: p.monitor.modelIdCol,
                         trainingJobId: training.jobId,
                         cron: r.cron,
                         timezone: r.timezone,

@@ -18,6 +18,8 @@ export interface PromotionJobArgs extends CommonJobArgs {
     /** The thresholds the copied version must pass. */
     minAccuracy: number;
     minF1: number;
+    /** How much the copy must beat production's champion by to replace it; omitted: 0 (a tie keeps the champion). */
+    minImprovement?: number;
     /** When to run; omitted: on demand only. */
     schedule?: { cron: string; timezone: string };
     /**
@@ -68,6 +70,7 @@ export class PromotionJob extends pulumi.ComponentResource {
                                 label_col: args.labelCol,
                                 min_accuracy: String(args.minAccuracy),
                                 min_f1: String(args.minF1),
+                                min_improvement: String(args.minImprovement ?? 0),
                             },
                         },
                     },

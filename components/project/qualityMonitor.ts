@@ -20,7 +20,8 @@ export interface QualityMonitorArgs {
     inferenceLog: Pick<
         MonitorSettings,
         "problemType" | "predictionCol" | "labelCol" | "modelIdCol" | "timestampCol" | "granularities"
-    >;
+    > &
+        Partial<Pick<MonitorSettings, "inputColumns">>;
     /** Ground truth to join in (`databricks_request_id` and the label column); omitted: none. */
     labelsTable?: string;
     /** Expressions the metrics are sliced by (e.g. `model_version`, `request_date`). */
@@ -35,6 +36,11 @@ export interface QualityMonitorArgs {
     /** The job that fills the processed table from the raw one. */
     processing: CommonJobArgs & {
         notebook: pulumi.Input<string>;
+        /**
+         * Folder of the processing's streaming checkpoint (a volume path): the inference table's
+         * commits are taken once each, in commit order, whatever their request times.
+         */
+        checkpointLocation: pulumi.Input<string>;
         cron: string;
         timezone: string;
         pauseStatus: PauseStatus;
@@ -85,6 +91,8 @@ export function processedColumns(log: QualityMonitorArgs["inferenceLog"]): datab
         { name: "model_version", type: "string" },
         { name: log.predictionCol, type: value },
         ...(log.labelCol ? [{ name: log.labelCol, type: value, comment: "Ground truth, when known." }] : []),
+        { name: "record_index", type: "bigint", comment: "The record's position in its request (from 0)." },
+        ...(log.inputColumns ?? []).map((name) => ({ name, type: "double", comment: "A model input." })),
     ];
 }
 
@@ -151,6 +159,7 @@ export class QualityMonitor extends pulumi.ComponentResource {
                                 label_col: log.labelCol ?? "",
                                 labels_table: args.labelsTable ?? "",
                                 problem_type: log.problemType,
+                                checkpoint_location: args.processing.checkpointLocation,
                             },
                         },
                     },

@@ -14,6 +14,10 @@ export interface RetrainingJobArgs extends CommonJobArgs {
     metric: string;
     /** Retrain when the metric of any column exceeds this. */
     threshold: number;
+    /** The number of latest windows read, and how many of them must exceed the threshold (the latest included). */
+    windows?: { evaluation: number; violation: number };
+    /** The monitor's model id column: the check reads its `'*'` rows, the drift of all served models together. */
+    modelIdCol?: string;
     /** The training job the retraining runs. */
     trainingJobId: pulumi.Input<string>;
     /** The schedule: after the monitor's refresh. */
@@ -55,6 +59,9 @@ export class RetrainingJob extends pulumi.ComponentResource {
                                 metric: args.metric,
                                 threshold: String(args.threshold),
                                 lookback_days: "7",
+                                evaluation_windows: String(args.windows?.evaluation ?? 1),
+                                violation_windows: String(args.windows?.violation ?? 1),
+                                model_id_col: args.modelIdCol ?? "model_id",
                             },
                         },
                     },

@@ -129,3 +129,58 @@ def test_metric_value_reads_rows_dicts_and_numbers() -> None:
     assert metric_value(0.25) == 0.25
     assert metric_value(float("nan")) is None
     assert metric_value(None) is None
+
+
+def monitor_row(day: int, column: str, js: Optional[float], model: str = "*", drift_type: str = "CONSECUTIVE") -> dict:
+    """A row as a real InferenceLog monitor writes it: per served model and for all of them ('*')."""
+    return {**row(day, column, js), "model_id": model, "drift_type": drift_type}
+
+
+def test_the_rows_of_all_models_count_not_each_models() -> None:
+    # A new version served today has no consecutive window of its own to drift against; its own
+    # rows and the old version's say little. The '*' rows hold the population's drift.
+    rows = table(monitor_row(8, "tenure", 0.05), monitor_row(8, "tenure", 0.9, model="e1"), monitor_row(8, "tenure", 0.7, model="e2"))
+    decision = decide(rows, ["tenure"], now=NOW)
+    assert not decision.drift_detected and decision.reasons == ("tenure: js_distance 0.0500 <= 0.2",)
+    assert decide(table(monitor_row(8, "tenure", 0.3)), ["tenure"], now=NOW).drifted == {"tenure": 0.3}
+
+
+def test_only_the_drift_type_asked_for_counts() -> None:
+    rows = table(monitor_row(8, "tenure", 0.05), monitor_row(8, "tenure", 0.9, drift_type="BASELINE"))
+    assert not decide(rows, ["tenure"], now=NOW).drift_detected
+    assert decide(rows, ["tenure"], now=NOW, drift_type="BASELINE").drift_detected
+
+
+def test_a_served_version_change_alone_is_not_drift() -> None:
+    """With no columns configured, the served model's id and version are not watched: a new
+    version takes all the traffic and their distribution changes completely."""
+    rows = table(
+        monitor_row(8, "model_version", 1.0),
+        monitor_row(8, "model_id", 1.0),
+        monitor_row(8, "tenure", 0.05),
+        monitor_row(8, "prediction", 0.1),
+    )
+    decision = decide(rows, [], now=NOW)
+    assert not decision.drift_detected
+    assert decision.reasons == ("prediction: js_distance 0.1000 <= 0.2", "tenure: js_distance 0.0500 <= 0.2")
+
+
+@pytest.mark.parametrize(
+    "daily, m, n, expected",
+    [
+        ([0.3, 0.1, 0.1], 3, 2, False),  # one window of three
+        ([0.1, 0.3, 0.3], 3, 2, True),  # two of three, the latest included
+        ([0.3, 0.3, 0.1], 3, 2, False),  # two of three, but the latest is fine: answered already
+        ([0.1, 0.1, 0.3], 1, 1, True),  # the default: the latest window alone
+        ([0.3, 0.3, 0.3], 3, 3, True),
+    ],
+)
+def test_n_of_m_windows(daily: list, m: int, n: int, expected: bool) -> None:
+    rows = table(*[monitor_row(6 + i, "tenure", js) for i, js in enumerate(daily)])
+    decision = decide(rows, ["tenure"], evaluation_windows=m, violation_windows=n, now=NOW)
+    assert decision.drift_detected is expected
+
+
+def test_more_violations_than_windows_is_refused() -> None:
+    with pytest.raises(ValueError, match="violation_windows must be between 1 and evaluation_windows"):
+        decide(table(monitor_row(8, "tenure", 0.3)), ["tenure"], evaluation_windows=2, violation_windows=3, now=NOW)

@@ -55,27 +55,47 @@ def test_a_failing_candidate_moves_no_alias() -> None:
     assert not decision.passes
 
 
-def test_without_a_champion_a_passing_candidate_takes_both_aliases() -> None:
-    assert decide({"accuracy": 0.9, "f1": 0.85}, T, champion=None).aliases == (CHALLENGER, CHAMPION)
+def test_without_a_champion_a_passing_candidate_becomes_champion_and_clears_challenger() -> None:
+    decision = decide({"accuracy": 0.9, "f1": 0.85}, T, champion=None)
+    assert (decision.aliases, decision.cleared, decision.promoted) == ((CHAMPION,), (CHALLENGER,), True)
 
 
 @pytest.mark.parametrize(
-    "champion_f1, aliases",
+    "champion_f1, min_improvement, aliases, cleared",
     [
-        (0.84, (CHALLENGER, CHAMPION)),  # better
-        (0.85, (CHALLENGER, CHAMPION)),  # a tie goes to the newer version
-        (0.86, (CHALLENGER,)),  # worse than the champion: challenger only
+        (0.84, 0.0, (CHAMPION,), (CHALLENGER,)),  # better: promoted, challenger cleared
+        (0.85, 0.0, (CHALLENGER,), ()),  # a tie never promotes
+        (0.86, 0.0, (CHALLENGER,), ()),  # worse than the champion: challenger only
+        (0.84, 0.02, (CHALLENGER,), ()),  # better by 0.01, not by the 0.02 required
+        (0.82, 0.02, (CHAMPION,), (CHALLENGER,)),  # better by 0.03
+        (0.83, 0.02, (CHALLENGER,), ()),  # better by exactly the minimum: not more than it
     ],
 )
-def test_the_champion_moves_only_when_beaten_or_matched(champion_f1: float, aliases: tuple) -> None:
+def test_the_champion_moves_only_when_beaten_by_more_than_the_minimum_improvement(
+    champion_f1: float, min_improvement: float, aliases: tuple, cleared: tuple
+) -> None:
     candidate = {"accuracy": 0.9, "f1": 0.85}
-    assert decide(candidate, T, champion={"accuracy": 0.99, "f1": champion_f1}).aliases == aliases
+    decision = decide(candidate, T, champion={"accuracy": 0.99, "f1": champion_f1}, min_improvement=min_improvement)
+    assert (decision.aliases, decision.cleared) == (aliases, cleared)
+
+
+def test_an_identical_model_is_never_promoted() -> None:
+    same = {"accuracy": 0.9, "f1": 0.85}
+    decision = decide(same, T, champion=dict(same))
+    assert not decision.promoted
+    assert decision.reasons[-1] == "f1 0.8500 is not above the champion's 0.8500 + 0.0: the champion stays"
+
+
+@pytest.mark.parametrize("bad", [-0.01, math.nan])
+def test_a_negative_minimum_improvement_is_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="min_improvement must be 0 or more"):
+        decide({"accuracy": 0.9, "f1": 0.85}, T, champion=None, min_improvement=bad)
 
 
 def test_the_comparison_metric_is_configurable() -> None:
     thresholds = (Threshold("r2", 0.5),)
     assert decide({"r2": 0.7}, thresholds, {"r2": 0.8}, compare_metric="r2").aliases == (CHALLENGER,)
-    assert decide({"r2": 0.9}, thresholds, {"r2": 0.8}, compare_metric="r2").aliases == (CHALLENGER, CHAMPION)
+    assert decide({"r2": 0.9}, thresholds, {"r2": 0.8}, compare_metric="r2").aliases == (CHAMPION,)
 
 
 def test_classification_metrics() -> None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from mlops_lib.inference_logs import attach_labels, output_columns, predictions, record_count, unpack, value_type
+from mlops_lib.inference_logs import output_columns, predictions, record_count, record_labels, records, unpack, value_type
 
 
 def payload_row(request_id: str, request: dict, response: dict, status: int = 200, entity: str = "e1") -> dict:
@@ -77,7 +77,7 @@ def test_failed_and_misaligned_requests_are_left_out() -> None:
 def test_an_empty_payload_gives_an_empty_table_with_the_columns() -> None:
     rows = unpack(pd.DataFrame(columns=list(payload_row("x", SPLIT, {}).keys())), ts_col="ts", prediction_col="p")
     assert rows.empty
-    assert list(rows.columns) == ["ts", "request_date", "databricks_request_id", "model_id", "model_version", "p"]
+    assert list(rows.columns) == ["ts", "request_date", "databricks_request_id", "model_id", "model_version", "p", "record_index"]
 
 
 def test_custom_column_names_and_regression_values() -> None:
@@ -87,17 +87,50 @@ def test_custom_column_names_and_regression_values() -> None:
     assert "served_model" in rows.columns
 
 
-def test_labels_join_by_request_and_missing_labels_stay_empty() -> None:
-    payload = pd.DataFrame([payload_row("r1", SPLIT, {"predictions": [1, 0]}), payload_row("r2", SPLIT, {"predictions": [0, 0]})])
-    rows = unpack(payload)
-    labelled = attach_labels(rows, "label", pd.DataFrame({"databricks_request_id": ["r1"], "label": [1.0]}))
-    assert labelled["label"].tolist()[:2] == [1, 1]
-    assert labelled["label"].isna().tolist() == [False, False, True, True]
-    assert str(labelled["label"].dtype) == "Int64"
-    empty = attach_labels(rows, "label")
-    assert empty["label"].isna().all() and len(empty) == 4
+def test_records_are_named_by_their_columns_in_both_request_forms() -> None:
+    assert records(json.dumps({"dataframe_split": {"columns": ["b", "a"], "data": [[1, 2], [3, 4]]}})) == [{"b": 1, "a": 2}, {"b": 3, "a": 4}]
+    assert records(json.dumps(RECORDS)) == [{"tenure": 1}, {"tenure": 2}, {"tenure": 3}]
+    assert records(json.dumps({"inputs": [1]})) is None
 
 
-@pytest.mark.parametrize("label_col, expected", [("", 6), ("label", 7)])
+def test_rows_carry_the_record_position_and_the_inputs_by_name() -> None:
+    request = {"dataframe_split": {"columns": ["monthly_charges", "tenure"], "data": [[70.5, 3], [20.0, None]]}}
+    rows = unpack(pd.DataFrame([payload_row("r1", request, {"predictions": [1, 0]})]), input_cols=["tenure", "monthly_charges"])
+    assert list(rows.columns) == output_columns("timestamp", "model_id", "prediction", input_cols=["tenure", "monthly_charges"])
+    assert rows["record_index"].tolist() == [0, 1]
+    assert rows["tenure"].tolist()[0] == 3.0 and pd.isna(rows["tenure"].iloc[1])
+    assert rows["monthly_charges"].tolist() == [70.5, 20.0]
+
+
+def test_a_request_id_seen_twice_counts_once() -> None:
+    payload = pd.DataFrame([payload_row("r1", SPLIT, {"predictions": [1, 0]}), payload_row("r1", SPLIT, {"predictions": [1, 0]})])
+    assert unpack(payload)["databricks_request_id"].tolist() == ["r1", "r1"]
+
+
+def unlabelled(*requests: tuple) -> pd.DataFrame:
+    """(request id, records) pairs as the processed rows without a label."""
+    return pd.DataFrame([{"databricks_request_id": r, "record_index": i} for r, n in requests for i in range(n)])
+
+
+def test_per_record_labels_label_each_record() -> None:
+    labels = pd.DataFrame({"databricks_request_id": ["r1", "r1", "r2"], "record_index": [0, 1, 0], "label": [1.0, 0.0, 1.0]})
+    out = record_labels(labels, "label", unlabelled(("r1", 2), ("r3", 1)))
+    assert out.values.tolist() == [["r1", 0, 1], ["r1", 1, 0]]
+    assert str(out["label"].dtype) == "Int64"
+
+
+def test_a_request_label_never_labels_every_record_of_a_multi_record_request() -> None:
+    labels = pd.DataFrame({"databricks_request_id": ["r1", "r2"], "label": [1.0, 0.0]})
+    out = record_labels(labels, "label", unlabelled(("r1", 3), ("r2", 1)))
+    assert out.values.tolist() == [["r2", 0, 0]]
+
+
+def test_no_labels_or_nothing_unlabelled_gives_no_updates() -> None:
+    assert record_labels(pd.DataFrame(columns=["databricks_request_id", "label"]), "label", unlabelled(("r1", 1))).empty
+    assert record_labels(pd.DataFrame({"databricks_request_id": ["r1"], "label": [1.0]}), "label", unlabelled()).empty
+
+
+@pytest.mark.parametrize("label_col, expected", [("", 7), ("label", 8)])
 def test_output_columns_add_the_label_only_when_set(label_col: str, expected: int) -> None:
     assert len(output_columns("timestamp", "model_id", "prediction", label_col)) == expected
+    assert output_columns("timestamp", "model_id", "prediction", label_col, ["x"])[-2:] == ["record_index", "x"]

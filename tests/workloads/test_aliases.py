@@ -49,18 +49,39 @@ def test_move_sets_each_alias(registry: MlflowClient, model_name: str) -> None:
     assert aliases(registry, model_name) == {"challenger": "4", "champion": "4"}
 
 
-def test_first_version_becomes_challenger_and_champion(registry: MlflowClient, model_name: str) -> None:
+def test_first_version_becomes_champion(registry: MlflowClient, model_name: str) -> None:
     register(registry, model_name)
     decision = gate_and_move(registry, model_name, "1", scorer({"1": {"accuracy": 0.9, "f1": 0.85}}), T, missing=MISSING)
-    assert decision.aliases == ("challenger", "champion")
-    assert aliases(registry, model_name) == {"challenger": "1", "champion": "1"}
+    assert decision.aliases == ("champion",)
+    assert aliases(registry, model_name) == {"champion": "1"}
 
 
-def test_a_better_version_replaces_the_champion(registry: MlflowClient, model_name: str) -> None:
-    register(registry, model_name, versions=2, aliases={"champion": "1", "challenger": "1"})
-    scores = {"1": {"accuracy": 0.88, "f1": 0.82}, "2": {"accuracy": 0.90, "f1": 0.86}}
+def test_a_better_version_replaces_the_champion_and_clears_the_challenger(registry: MlflowClient, model_name: str) -> None:
+    """Left in place, `challenger` would name a version that lost (or the champion itself): an
+    alias split between champion and challenger would serve the wrong pair."""
+    register(registry, model_name, versions=3, aliases={"champion": "1", "challenger": "2"})
+    scores = {"1": {"accuracy": 0.88, "f1": 0.82}, "3": {"accuracy": 0.90, "f1": 0.86}}
+    gate_and_move(registry, model_name, "3", scorer(scores), T, missing=MISSING)
+    assert aliases(registry, model_name) == {"champion": "3"}
+
+
+def test_a_tie_keeps_the_champion(registry: MlflowClient, model_name: str) -> None:
+    register(registry, model_name, versions=2, aliases={"champion": "1"})
+    scores = {"1": {"accuracy": 0.9, "f1": 0.86}, "2": {"accuracy": 0.9, "f1": 0.86}}
     gate_and_move(registry, model_name, "2", scorer(scores), T, missing=MISSING)
-    assert aliases(registry, model_name) == {"challenger": "2", "champion": "2"}
+    assert aliases(registry, model_name) == {"champion": "1", "challenger": "2"}
+
+
+def test_the_minimum_improvement_is_required(registry: MlflowClient, model_name: str) -> None:
+    register(registry, model_name, versions=3, aliases={"champion": "1"})
+    scores = {"1": {"accuracy": 0.9, "f1": 0.86}, "2": {"accuracy": 0.9, "f1": 0.87}, "3": {"accuracy": 0.9, "f1": 0.90}}
+    reported = []
+    gate_and_move(registry, model_name, "2", scorer(scores), T, missing=MISSING, min_improvement=0.02, report=lambda *a: reported.append(a))
+    assert aliases(registry, model_name) == {"champion": "1", "challenger": "2"}
+    gate_and_move(registry, model_name, "3", scorer(scores), T, missing=MISSING, min_improvement=0.02, report=lambda *a: reported.append(a))
+    assert aliases(registry, model_name) == {"champion": "3"}
+    # Each decision is reported with both versions' metrics, before any alias moves.
+    assert [(c["f1"], v, ch["f1"], d.promoted) for c, v, ch, d in reported] == [(0.87, "1", 0.86, False), (0.90, "1", 0.86, True)]
 
 
 def test_a_passing_but_worse_version_is_challenger_only(registry: MlflowClient, model_name: str) -> None:
@@ -79,7 +100,7 @@ def test_a_failing_version_raises_and_moves_nothing(registry: MlflowClient, mode
 
 
 def test_a_rerun_on_the_champion_keeps_it_champion(registry: MlflowClient, model_name: str) -> None:
-    register(registry, model_name, versions=2, aliases={"champion": "2"})
+    register(registry, model_name, versions=2, aliases={"champion": "2", "challenger": "1"})
     calls = []
 
     def score(version: str) -> Dict[str, float]:
@@ -88,4 +109,4 @@ def test_a_rerun_on_the_champion_keeps_it_champion(registry: MlflowClient, model
 
     gate_and_move(registry, model_name, "2", score, T, missing=MISSING)
     assert calls == ["2"]  # the champion is the candidate: scored once
-    assert aliases(registry, model_name) == {"champion": "2", "challenger": "2"}
+    assert aliases(registry, model_name) == {"champion": "2", "challenger": "1"}  # nothing moved

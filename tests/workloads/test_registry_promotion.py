@@ -54,7 +54,7 @@ def test_the_first_promotion_copies_the_champion_and_takes_both_aliases(registry
     assert result.target_version == "1"
     # The copy is of the version the alias named.
     assert registry.get_model_version(prod, "1").source == f"models:/{dev}/2"
-    assert aliases(registry, prod) == {"challenger": "1", "champion": "1"}
+    assert aliases(registry, prod) == {"champion": "1"}
 
 
 def test_a_copy_worse_than_production_champion_is_challenger_only(registry: MlflowClient, names) -> None:
@@ -70,7 +70,7 @@ def test_a_copy_that_fails_on_production_data_raises_and_moves_nothing(registry:
     run(registry, dev, prod, {"1": {"accuracy": 0.95, "f1": 0.92}})
     with pytest.raises(GateFailed, match=f"version 2 of {prod}"):
         run(registry, dev, prod, {"1": {"accuracy": 0.95, "f1": 0.92}, "2": {"accuracy": 0.84, "f1": 0.95}})
-    assert aliases(registry, prod) == {"champion": "1", "challenger": "1"}
+    assert aliases(registry, prod) == {"champion": "1"}
 
 
 def test_source_and_target_must_differ(registry: MlflowClient) -> None:

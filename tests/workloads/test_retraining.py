@@ -43,14 +43,20 @@ def test_stable_traffic_starts_no_retraining(env: Env, watched: dict) -> None:
     assert [(t.task, t.status) for t in run.tasks] == [("check_drift", "SUCCESS"), ("drift_detected", "SUCCESS"), ("retrain", "SKIPPED")]
 
 
-def test_shifted_traffic_retrains(env: Env, watched: dict, client) -> None:
+def test_shifted_traffic_retrains_on_the_new_data_only(env: Env, watched: dict, client) -> None:
     model = param(env.job(watched, "training"), "model_name")
     versions = len(client.search_model_versions(f"name = '{model}'"))
     traffic(env, watched, shifted=True)
     run = env.run(watched, "retraining")
     assert run.task_values["check_drift"]["drift_detected"] == "true"
     assert [(t.task, t.status) for t in run.tasks] == [("check_drift", "SUCCESS"), ("drift_detected", "SUCCESS"), ("retrain", "SUCCESS")]
-    # The retrain task ran the training job: one more registered version.
+    # Nothing has landed since the champion's training: the same rows would make the same model.
+    assert len(client.search_model_versions(f"name = '{model}'")) == versions
+
+    with env.sample(watched) as sample:
+        env.land(watched, sample.training_data(seed=9), replace=False)  # newer customers land beside the old
+    env.run(watched, "retraining")
+    # The retrain task ran the training job on the new window: one more registered version.
     assert len(client.search_model_versions(f"name = '{model}'")) == versions + 1
 
 

@@ -1,8 +1,9 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Batch inference
-# MAGIC Scores the input table with the `champion` version of the Unity Catalog model and appends
-# MAGIC the predictions, with the model version and the scoring time, to the output table.
+# MAGIC Scores the input table with the `champion` version of the Unity Catalog model, passing it the
+# MAGIC columns its signature names (by name, whatever the table's column order), and appends the
+# MAGIC predictions, with the model version and the scoring time, to the output table.
 
 # COMMAND ----------
 
@@ -22,19 +23,22 @@ import mlflow
 from mlflow import MlflowClient
 from pyspark.sql import functions as F
 
-from churn_lib.features import NON_FEATURES
+from mlops_lib.scoring import input_columns
 
 mlflow.set_registry_uri("databricks-uc")
 champion = MlflowClient().get_model_version_by_alias(model_name, "champion")
 # The version the alias named when it was read, so the rows record the version that scored them.
+model_uri = f"models:/{model_name}/{champion.version}"
+schema = mlflow.pyfunc.load_model(model_uri).metadata.get_input_schema()
 # "long": the classifier predicts int64 labels, and spark_udf's "int" takes int32 values only
 # (mlflow/mlflow: mlflow/pyfunc/__init__.py, spark_udf's result_type).
-predict = mlflow.pyfunc.spark_udf(spark, f"models:/{model_name}/{champion.version}", result_type="long")
+predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type="long")
 
 inputs = spark.table(input_table)
-feature_columns = [c for c in inputs.columns if c not in NON_FEATURES]
+names = input_columns(schema.input_names() if schema is not None else None, inputs.columns, input_table, model_uri)
 predictions = (
-    inputs.withColumn("prediction", predict(*[F.col(c) for c in feature_columns]))
+    # In the signature's order: the UDF names its arguments after the signature's inputs, in order.
+    inputs.withColumn("prediction", predict(*[F.col(c) for c in names]))
     # A string, as Unity Catalog's registry gives it (its ModelVersion.version is a string; a
     # workspace or local registry's is an int).
     .withColumn("model_version", F.lit(str(champion.version)))

@@ -2,7 +2,8 @@
 # MAGIC %md
 # MAGIC # Feature engineering
 # MAGIC Loads the customer data that landed in the training-data volume (the file-arrival trigger
-# MAGIC starts this job when a file lands there) and writes the churn features table.
+# MAGIC starts this job when a file lands there) and writes the churn features table: one row per
+# MAGIC customer (its latest landed row), with when its file landed, which the training window reads.
 
 # COMMAND ----------
 
@@ -23,10 +24,16 @@ for name, value in [("catalog", catalog), ("schema", schema), ("training_data_pa
 
 from pyspark.sql import functions as F
 
-from churn_lib.features import ID_COL, LABEL_COL, build_features
+from churn_lib.features import ID_COL, LABEL_COL, LANDED_COL, build_features
 
-# Every CSV in the landing folder: customer rows with a binary `label` (1 = churned).
-raw = spark.read.option("header", "true").option("inferSchema", "true").csv(training_data_path)
+# Every CSV in the landing folder (files accumulate there): customer rows with a binary `label`
+# (1 = churned), each with the time its file landed (the file source's `_metadata` column).
+raw = (
+    spark.read.option("header", "true")
+    .option("inferSchema", "true")
+    .csv(training_data_path)
+    .withColumn(LANDED_COL, F.col("_metadata.file_modification_time"))
+)
 if LABEL_COL not in raw.columns or ID_COL not in raw.columns:
     raise ValueError(f"training data in {training_data_path} needs '{ID_COL}' and '{LABEL_COL}' columns; found {raw.columns}")
 

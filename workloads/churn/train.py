@@ -1,8 +1,11 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Train
-# MAGIC Trains a RandomForest churn classifier on the features table, tracks the run in the
-# MAGIC project's MLflow experiment and registers the model in Unity Catalog.
+# MAGIC Trains the churn model (imputation and a RandomForest classifier, one scikit-learn Pipeline)
+# MAGIC on the training rows of the features table's training window, tracks the run in the project's
+# MAGIC MLflow experiment and registers the model in Unity Catalog. The validation rows (a fixed share
+# MAGIC of customer ids that never train) are logged with the run, with the table's Delta version.
+# MAGIC When the training rows are those the champion was trained on, nothing is registered.
 
 # COMMAND ----------
 
@@ -11,39 +14,57 @@ dbutils.widgets.text("schema", "")
 dbutils.widgets.text("experiment_path", "")
 dbutils.widgets.text("model_name", "")
 dbutils.widgets.text("features_table", "")
+dbutils.widgets.text("window_days", "90")
 
 experiment_path = dbutils.widgets.get("experiment_path")
 model_name = dbutils.widgets.get("model_name")  # catalog.schema.model
 features_table = dbutils.widgets.get("features_table")
+window_days = float(dbutils.widgets.get("window_days") or 0)
 
 # COMMAND ----------
 
 import mlflow
+from delta.tables import DeltaTable
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
+from churn_lib.features import LABEL_COL
 from churn_lib.model import PARAMS, fit, holdout_split
-from mlops_lib.gating import classification_metrics
+from mlops_lib.aliases import current_version
+from mlops_lib.gating import CHAMPION, classification_metrics
+from mlops_lib.tracking import log_and_register, validation_dataset
+from mlops_lib.validation import data_digest
 
 mlflow.set_registry_uri("databricks-uc")
 mlflow.set_experiment(experiment_path)
 
-X_train, X_test, y_train, y_test = holdout_split(spark.table(features_table).toPandas())
+# One Delta version of the features table for training and evaluation (the evaluation task reads
+# the same version), so that a features run in between cannot change the validation rows.
+features_version = DeltaTable.forName(spark, features_table).history(1).select("version").first()[0]
+features = spark.read.option("versionAsOf", features_version).table(features_table).toPandas()
+X_train, X_val, y_train, y_val = holdout_split(features, window_days)
+digest = data_digest(X_train.assign(**{LABEL_COL: y_train}))
+
+client = MlflowClient()
+champion = current_version(client, model_name, CHAMPION, (MlflowException,))
+champion_digest = client.get_run(client.get_model_version(model_name, champion).run_id).data.params.get("training_data_digest") if champion else None
+if champion_digest == digest:
+    print(f"the training rows are those version {champion} was trained on: nothing new to learn, nothing registered")
+    dbutils.jobs.taskValues.set(key="model_version", value="")
+    dbutils.notebook.exit("no new training data")
 
 with mlflow.start_run(run_name="training") as run:
-    clf = fit(X_train, y_train)
-    metrics = classification_metrics(y_test, clf.predict(X_test))
-    mlflow.log_params(PARAMS)
+    model = fit(X_train, y_train)
+    metrics = classification_metrics(y_val, model.predict(X_val))
+    mlflow.log_params({**PARAMS, "window_days": window_days, "features_table": features_table, "features_version": features_version, "training_rows": len(X_train), "training_data_digest": digest})
     mlflow.log_metric("accuracy", metrics["accuracy"])
     mlflow.log_metric("f1_score", metrics["f1"])
-    info = mlflow.sklearn.log_model(
-        sk_model=clf,
-        artifact_path="model",
-        signature=infer_signature(X_train, clf.predict(X_train)),
-        input_example=X_train.head(5),
-        registered_model_name=model_name,
-    )
+    mlflow.log_input(validation_dataset(mlflow, X_val.assign(**{LABEL_COL: y_val}), features_table, features_version, LABEL_COL), context="validation")
+    version = log_and_register(mlflow, model, model_name, infer_signature(X_train, model.predict(X_train)), X_train.head(5))
 
-version = info.registered_model_version
 print(f"registered {model_name} version {version} from run {run.info.run_id}")
-# The evaluation task reads which version to judge.
-dbutils.jobs.taskValues.set(key="model_version", value=str(version))
+# The evaluation task reads which version to judge, and on which rows.
+dbutils.jobs.taskValues.set(key="model_version", value=version)
+dbutils.jobs.taskValues.set(key="features_version", value=str(features_version))
+dbutils.jobs.taskValues.set(key="window_days", value=str(window_days))

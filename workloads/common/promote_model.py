@@ -5,9 +5,11 @@
 # MAGIC service principal, copies the development model's `champion` version into the production
 # MAGIC model (`copy_model_version` across catalogs), validates the copy on production data against
 # MAGIC the thresholds (accuracy > min_accuracy and F1 > min_f1, the same gate as the
-# MAGIC training job's evaluation), and moves production's `challenger` alias, and `champion` when the
-# MAGIC copy scores an F1 at least the current champion's. A copy that misses a threshold fails the run
-# MAGIC and moves no alias: serving and batch inference never follow a worse model.
+# MAGIC training job's evaluation), and makes it production's `champion` when there is none or when
+# MAGIC its F1 beats the current champion's by more than `min_improvement` (then `challenger` is
+# MAGIC cleared); a copy that passes but does not beat it (the same version promoted again ties)
+# MAGIC becomes `challenger`. A copy that misses a threshold fails the run and moves no alias:
+# MAGIC serving and batch inference never follow a worse model.
 
 # COMMAND ----------
 
@@ -18,6 +20,7 @@ dbutils.widgets.text("validation_table", "")
 dbutils.widgets.text("label_col", "label")
 dbutils.widgets.text("min_accuracy", "0.85")
 dbutils.widgets.text("min_f1", "0.8")
+dbutils.widgets.text("min_improvement", "0")
 
 source_model = dbutils.widgets.get("source_model")
 source_alias = dbutils.widgets.get("source_alias")
@@ -26,6 +29,7 @@ validation_table = dbutils.widgets.get("validation_table")
 label_col = dbutils.widgets.get("label_col")
 min_accuracy = float(dbutils.widgets.get("min_accuracy"))
 min_f1 = float(dbutils.widgets.get("min_f1"))
+min_improvement = float(dbutils.widgets.get("min_improvement") or 0)
 for name, value in [("source_model", source_model), ("target_model", target_model), ("validation_table", validation_table), ("label_col", label_col)]:
     if not value:
         raise ValueError(f"the job must set the '{name}' parameter")
@@ -67,6 +71,7 @@ promotion = promote(
     thresholds=classification_thresholds(min_accuracy, min_f1),
     compare_metric="f1",
     missing=(MlflowException,),
+    min_improvement=min_improvement,
 )
 print(
     f"copied {promotion.source_uri} to {target_model} version {promotion.target_version}, "

@@ -2,7 +2,9 @@
 # MAGIC %md
 # MAGIC # Feature engineering (house prices)
 # MAGIC Loads the house sales that landed in the training-data volume (the file-arrival trigger
-# MAGIC starts this job when a file lands there) and writes the price features table.
+# MAGIC starts this job when a file lands there) and writes the price features table: one row per
+# MAGIC house (its latest sale), its raw inputs, and when its file landed, which the training window
+# MAGIC reads.
 
 # COMMAND ----------
 
@@ -21,11 +23,19 @@ for name, value in [("catalog", catalog), ("schema", schema), ("training_data_pa
 
 # COMMAND ----------
 
-from regression_lib.features import ID_COL, LABEL_COL, build_features
+from pyspark.sql import functions as F
 
-# Every CSV in the landing folder: one row per sale, `house_id`, the `price` and numeric columns
-# such as `area_sqft`, `bedrooms`, `bathrooms`, `lot_size`, `year_built`, `year_sold`.
-raw = spark.read.option("header", "true").option("inferSchema", "true").csv(training_data_path)
+from regression_lib.features import ID_COL, LABEL_COL, LANDED_COL, build_features
+
+# Every CSV in the landing folder (files accumulate there): one row per sale, `house_id`, the
+# `price` and numeric columns such as `area_sqft`, `bedrooms`, `bathrooms`, `lot_size`,
+# `year_built`, `year_sold`, each with the time its file landed (the file source's `_metadata`).
+raw = (
+    spark.read.option("header", "true")
+    .option("inferSchema", "true")
+    .csv(training_data_path)
+    .withColumn(LANDED_COL, F.col("_metadata.file_modification_time"))
+)
 if LABEL_COL not in raw.columns or ID_COL not in raw.columns:
     raise ValueError(f"training data in {training_data_path} needs '{ID_COL}' and '{LABEL_COL}' columns; found {raw.columns}")
 

@@ -1,8 +1,12 @@
 """The validation gate: a model version must clear every threshold to be used.
 
-A version that passes becomes `challenger`; it also becomes `champion` when it scores at least
-as well as the current champion, or when there is none. Unity Catalog models have no stages, so
-these aliases are what batch inference and the serving endpoint follow.
+A version that passes becomes `champion` when there is none, or when it beats the current
+champion on the same validation rows by more than `min_improvement` (a tie never promotes: a
+retrained model that is no better is not worth a deploy). A passing version that does not beat
+the champion becomes `challenger`. On a promotion `challenger` is cleared: it named the version
+that was waiting for this decision, and left in place it would name the champion (or an older
+loser), so an alias split between the two would serve one version on both routes. Unity Catalog
+models have no stages, so these aliases are what batch inference and the serving endpoint follow.
 """
 
 from __future__ import annotations
@@ -30,9 +34,16 @@ class GateDecision:
     passes: bool
     """Whether the candidate clears every threshold."""
     aliases: Tuple[str, ...]
-    """The aliases to point at the candidate, in the order to set them (challenger first)."""
+    """The aliases to point at the candidate."""
     reasons: Tuple[str, ...] = field(default=())
     """One human-readable line per check, for the run's output and the failure message."""
+    cleared: Tuple[str, ...] = field(default=())
+    """The aliases to delete (after the others are set): `challenger` on a promotion."""
+
+    @property
+    def promoted(self) -> bool:
+        """Whether the candidate becomes `champion`."""
+        return CHAMPION in self.aliases
 
 
 def classification_thresholds(min_accuracy: float, min_f1: float) -> Tuple[Threshold, ...]:
@@ -65,30 +76,42 @@ def decide(
     thresholds: Sequence[Threshold],
     champion: Optional[Mapping[str, float]] = None,
     compare_metric: str = "f1",
+    min_improvement: float = 0.0,
 ) -> GateDecision:
-    """Decide which aliases move to the candidate.
+    """Decide which aliases move to the candidate, and which are cleared.
 
-    `champion` holds the current champion's metrics on the same data, or None when the model has
-    no champion yet. The candidate replaces a champion it scores at least as well as on
-    `compare_metric`: a tie goes to the newer version, trained on the newer data (this is what
-    the churn evaluation has always done).
+    `champion` holds the current champion's metrics on the same validation rows, or None when the
+    model has no champion yet. The candidate replaces the champion only when its `compare_metric`
+    is strictly greater than the champion's plus `min_improvement` (higher is better for every
+    metric the gates compare: accuracy, F1, R²); equal or less keeps the champion.
     """
+    if not min_improvement >= 0:  # also refuses NaN
+        raise ValueError(f"min_improvement must be 0 or more, got {min_improvement}")
     missed = failures(candidate, thresholds)
     if missed:
         return GateDecision(passes=False, aliases=(), reasons=missed)
     reasons = [f"{t.metric} {float(candidate[t.metric]):.4f} > {t.minimum}" for t in thresholds]
+
+    def promoted(reason: str) -> GateDecision:
+        return GateDecision(True, (CHAMPION,), tuple(reasons + [reason]), cleared=(CHALLENGER,))
+
+    def kept(reason: str) -> GateDecision:
+        return GateDecision(True, (CHALLENGER,), tuple(reasons + [reason]))
+
     if champion is None:
-        reasons.append("there is no champion yet")
-        return GateDecision(passes=True, aliases=(CHALLENGER, CHAMPION), reasons=tuple(reasons))
+        return promoted("there is no champion yet")
     mine, theirs = candidate.get(compare_metric), champion.get(compare_metric)
-    if mine is None:
-        reasons.append(f"the candidate has no {compare_metric} to compare with the champion")
-        return GateDecision(passes=True, aliases=(CHALLENGER,), reasons=tuple(reasons))
-    if theirs is None or float(mine) >= float(theirs):
-        reasons.append(f"{compare_metric} {float(mine):.4f} >= the champion's {theirs}")
-        return GateDecision(passes=True, aliases=(CHALLENGER, CHAMPION), reasons=tuple(reasons))
-    reasons.append(f"{compare_metric} {float(mine):.4f} < the champion's {float(theirs):.4f}")
-    return GateDecision(passes=True, aliases=(CHALLENGER,), reasons=tuple(reasons))
+    if mine is None or (isinstance(mine, float) and math.isnan(mine)):
+        return kept(f"the candidate has no {compare_metric} to compare with the champion")
+    if theirs is None or (isinstance(theirs, float) and math.isnan(theirs)):
+        return promoted(f"the champion has no {compare_metric}: the candidate replaces it")
+    needed = float(theirs) + min_improvement
+    if float(mine) > needed:
+        return promoted(f"{compare_metric} {float(mine):.4f} > the champion's {float(theirs):.4f} + {min_improvement}")
+    return kept(
+        f"{compare_metric} {float(mine):.4f} is not above the champion's {float(theirs):.4f} + {min_improvement}: "
+        "the champion stays"
+    )
 
 
 def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int]) -> dict:

@@ -9,9 +9,9 @@ threshold stays an unaliased version: serving and batch inference never see it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol, Sequence, Tuple, Type
+from typing import Any, Callable, Mapping, Optional, Protocol, Sequence, Tuple, Type
 
-from mlops_lib.aliases import RegistryClient, gate_and_move
+from mlops_lib.aliases import RegistryClient, Report, gate_and_move
 from mlops_lib.gating import GateDecision, Threshold
 
 
@@ -55,6 +55,8 @@ def promote(
     thresholds: Sequence[Threshold],
     compare_metric: str = "f1",
     missing: Tuple[Type[BaseException], ...] = (LookupError,),
+    min_improvement: float = 0.0,
+    report: Optional[Report] = None,
 ) -> Promotion:
     """Copy the source alias's version into the target model, then gate it and move its aliases.
 
@@ -67,5 +69,5 @@ def promote(
     uri = source_uri(source_model, source_alias)
     copied = client.copy_model_version(src_model_uri=uri, dst_name=target_model)
     version = str(copied.version)
-    decision = gate_and_move(client, target_model, version, score, thresholds, compare_metric, missing)
+    decision = gate_and_move(client, target_model, version, score, thresholds, compare_metric, missing, min_improvement, report)
     return Promotion(source_uri=uri, target_version=version, decision=decision)

@@ -1,8 +1,8 @@
 """The regression gate: R² above `min_r2`, through the platform's gate (`mlops_lib.gating`).
 
 The jobs pass `min_accuracy` and `min_f1` to every workload's evaluation; they mean nothing for a
-regression and are ignored here. A version passes when its R² on the held-out rows is strictly
-above `min_r2`, and replaces a champion whose R² it at least matches.
+regression and are ignored here. A version passes when its R² on the validation rows is strictly
+above `min_r2`, and replaces a champion whose R² it beats by more than `min_improvement`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ def r2_thresholds(min_r2: float) -> Tuple[Threshold, ...]:
 
 
 def decide_r2(
-    candidate: Mapping[str, float], min_r2: float, champion: Optional[Mapping[str, float]] = None
+    candidate: Mapping[str, float],
+    min_r2: float,
+    champion: Optional[Mapping[str, float]] = None,
+    min_improvement: float = 0.0,
 ) -> GateDecision:
     """The gate's decision for a regression version, compared with the champion on R²."""
-    return decide(candidate, r2_thresholds(min_r2), champion, COMPARE_METRIC)
+    return decide(candidate, r2_thresholds(min_r2), champion, COMPARE_METRIC, min_improvement)
