@@ -380,7 +380,9 @@ function toDocument(
                 protect: r.protect,
                 ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
                 ...(r.ignoreChanges?.length ? { ignoreChanges: r.ignoreChanges } : {}),
-                ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
+                // In the order the program lists them: the first names the object the mocks key its id by
+                // (plan/identity.ts).
+                ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)) } : {}),
                 ...(r.importId ? { importId: r.importId } : {}),
                 dependencies: r.dependencies,
                 ...(provider ? { provider } : {}),
