@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import type { StartedBase } from "./base";
 import type { PlanDocument } from "./plan";
 import type { PolicyViolation } from "./policy";
 import { PlanInputError, readStackConfig } from "./stackConfig";
@@ -97,28 +98,53 @@ export async function main(
     if (opts.policyPackConfig !== undefined && opts.policyPack === undefined) {
         throw new UsageError("--policy-pack-config: needs --policy-pack");
     }
+    if (opts.secondUp && opts.base !== undefined) throw new UsageError("--second-up: cannot be combined with --base");
+    const projectDir = path.resolve(opts.projectDir);
+
+    // `--base <ref>`: the base's plan starts before this process loads anything heavy (the SDKs,
+    // the program): it needs only the stack's files, read without the SDK (plan/versions.ts).
+    // Both sides see the same workspace: the same user and the same model versions.
+    let started: StartedBase | undefined;
+    if (opts.base !== undefined) {
+        const [{ startBase }, { defaultModelVersions }] = await Promise.all([import("./base"), import("./versions")]);
+        const versions =
+            opts.modelVersions ??
+            defaultModelVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
+        started = startBase(opts.base, {
+            stack: opts.stack,
+            user: opts.user,
+            modelVersions: versions,
+            aliases: opts.aliases,
+            projectDir,
+        });
+    }
+    // Whatever fails before the head is planned stops the base's plan and removes what it made.
+    const failEarly = async (err: unknown): Promise<never> => {
+        await started?.beside(() => Promise.reject(err)).catch(() => undefined);
+        throw err;
+    };
+
     // Loaded once the arguments are good: a usage error answers at once, without the SDKs.
+    const modules = await loadModules().catch(failEarly);
     const [
-        { planBeside },
         { diffPlans },
-        { buildPlan, defaultModelVersions, deployNotes },
+        { buildPlan, deployNotes },
         policy,
         render,
         { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp },
-    ] = await Promise.all([
-        import("./base"),
-        import("./diff"),
-        import("./plan"),
-        import("./policy"),
-        import("./render"),
-        import("./secondUp"),
-    ]);
+    ] = modules;
     const { EXIT_POLICY_VIOLATION, evaluatePolicies, hasMandatory, loadPolicyPack, readPolicyConfig } = policy;
     const { renderPolicySummary, renderViolations } = policy;
     const { renderDiff, renderTree } = render;
     // The pack and its config are read before the program runs, so that a bad one fails at once.
-    const pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
-    const packConfig = pack && opts.policyPackConfig ? readPolicyConfig(opts.policyPackConfig, pack) : {};
+    let pack: Awaited<ReturnType<typeof loadPolicyPack>> | undefined;
+    let packConfig: ReturnType<typeof readPolicyConfig> = {};
+    try {
+        pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
+        packConfig = pack && opts.policyPackConfig ? readPolicyConfig(opts.policyPackConfig, pack) : {};
+    } catch (err) {
+        await failEarly(err);
+    }
     const policies = async (doc: PlanDocument): Promise<PolicyViolation[] | undefined> =>
         pack ? evaluatePolicies(doc, pack, packConfig) : undefined;
     // The violations, then what the pack ran (so a clean run shows it ran).
@@ -130,7 +156,6 @@ export async function main(
     const policyExit = (violations: PolicyViolation[] | undefined) =>
         violations && hasMandatory(violations) ? EXIT_POLICY_VIOLATION : 0;
 
-    const projectDir = path.resolve(opts.projectDir);
     const color = !opts.out && opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const emit = (text: string) => {
         if (opts.out) fs.writeFileSync(opts.out, text);
@@ -155,7 +180,6 @@ export async function main(
         );
     };
     if (opts.secondUp) {
-        if (opts.base !== undefined) throw new UsageError("--second-up: cannot be combined with --base");
         const doc = secondUp(await planHead());
         emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderSecondUp(doc, opts.stack, color));
         return isQuiet(doc) ? 0 : EXIT_SECOND_UP_CHANGES;
@@ -172,15 +196,8 @@ export async function main(
         return policyExit(violations);
     }
 
-    // Both sides see the same workspace: the same user and the same model versions. The base is
-    // planned in a process of its own while this one plans the head.
-    const versions =
-        opts.modelVersions ?? defaultModelVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
-    const { head, base } = await planBeside(
-        opts.base,
-        { stack: opts.stack, user: opts.user, modelVersions: versions, aliases: opts.aliases, projectDir },
-        planHead,
-    );
+    // The base is planned in a process of its own while this one plans the head.
+    const { head, base } = await (started as StartedBase).beside(planHead);
     const diff = diffPlans(base.doc, head);
     const violations = await policies(head);
     note();
@@ -192,6 +209,17 @@ export async function main(
     // A mandatory violation cannot be waived, a destructive change can (on purpose): 4 wins.
     if (policyExit(violations) !== 0) return EXIT_POLICY_VIOLATION;
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
+}
+
+/** The modules that plan, diff, check and print: they load the SDKs. */
+function loadModules() {
+    return Promise.all([
+        import("./diff"),
+        import("./plan"),
+        import("./policy"),
+        import("./render"),
+        import("./secondUp"),
+    ]);
 }
 
 /**

@@ -2,9 +2,12 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, type MockWorkspace, type RecordedResource, Recorder, runProgram, SECRET_MASK } from "./mocks";
 import { placeholderProblems, providerSettingsOf, setOfflinePlan, templateProblem } from "../config/deployChecks";
-import { configFromSource, settingsFromConfig } from "../config/load";
+import { configFromSource } from "../config/load";
 import { aliasUrn } from "./urns";
 import { readStackConfig, type StackConfig } from "./stackConfig";
+import { DEFAULT_ALIASES, defaultModelVersions } from "./versions";
+
+export { configuredVersions, DEFAULT_ALIASES, defaultModelVersions } from "./versions";
 
 /** The id a provider has before it exists, as `pulumi preview` prints it. */
 export const UNKNOWN_PROVIDER_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -73,48 +76,6 @@ export interface PlanOptions {
 }
 
 type Program = () => Promise<Record<string, unknown>>;
-
-/**
- * The versions the stack serves, so that by default the plan shows a deploy after training. Read
- * from the effective settings (shared file, stack config, overrides); config the program would
- * refuse gives no versions here, and the program's own run reports it.
- */
-export function configuredVersions(stackConfig: StackConfig, projectDir: string): string[] {
-    try {
-        const settings = settingsFromConfig({
-            namespace: stackConfig.project,
-            stack: stackConfig.stack,
-            config: stackConfig.config,
-            isSecret: (k) => stackConfig.secretKeys.includes(k),
-            projectDir,
-        });
-        const versions = settings.projects.flatMap((p) =>
-            p.serving.routes.map((r) => r.version).filter((v): v is string => v !== undefined),
-        );
-        return [...new Set(versions)].sort();
-    } catch {
-        return ["1"];
-    }
-}
-
-/**
- * The versions the mocked workspace's models have unless the plan is told otherwise: those the
- * stack serves and those its aliases point at, so that by default the plan shows a deploy after
- * training.
- */
-export function defaultModelVersions(
-    stackConfig: StackConfig,
-    projectDir: string,
-    aliases: Record<string, string> = DEFAULT_ALIASES,
-): string[] {
-    return [...new Set([...configuredVersions(stackConfig, projectDir), ...Object.values(aliases)])].sort();
-}
-
-/**
- * The aliases the mocked workspace's models have unless the plan is told otherwise: an
- * evaluation has promoted version 1 to `champion` and version 2 is the `challenger`.
- */
-export const DEFAULT_ALIASES: Record<string, string> = { champion: "1", challenger: "2" };
 
 /**
  * What a real `pulumi preview` of the stack would refuse that the offline plan lets pass: the
