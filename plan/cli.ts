@@ -67,7 +67,7 @@ export async function main(
         .option("--diff", "print every input of each resource (with --base: implied for changed resources)")
         .option(
             "--second-up",
-            "show what a second `pulumi up` right after the first would change (exit 3 when anything would)",
+            "show what a second `pulumi up` right after the first would change (exit 3 when anything would); with --base, right after the `up` from the base",
         )
         .option("--fail-on-destroy", "with --base: exit 3 when a stateful resource would be replaced or deleted")
         .option("--out <file>", "write the output (the JSON document with --json) to this file instead of stdout")
@@ -98,7 +98,6 @@ export async function main(
     if (opts.policyPackConfig !== undefined && opts.policyPack === undefined) {
         throw new UsageError("--policy-pack-config: needs --policy-pack");
     }
-    if (opts.secondUp && opts.base !== undefined) throw new UsageError("--second-up: cannot be combined with --base");
     const projectDir = path.resolve(opts.projectDir);
 
     // `--base <ref>`: the base's plan starts before this process loads anything heavy (the SDKs,
@@ -179,7 +178,7 @@ export async function main(
             `note: the offline plan lets these pass; a real \`pulumi preview\` or \`pulumi up\` of ${opts.stack} stops on them:\n${notes.map((n) => `  ${n}\n`).join("")}`,
         );
     };
-    if (opts.secondUp) {
+    if (opts.secondUp && opts.base === undefined) {
         const doc = secondUp(await planHead());
         emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderSecondUp(doc, opts.stack, color));
         return isQuiet(doc) ? 0 : EXIT_SECOND_UP_CHANGES;
@@ -198,6 +197,12 @@ export async function main(
 
     // The base is planned in a process of its own while this one plans the head.
     const { head, base } = await (started as StartedBase).beside(planHead);
+    if (opts.secondUp) {
+        // A second `up` right after the `up` that moves the stack from the base to the head.
+        const doc = secondUp(head, base.doc);
+        emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderSecondUp(doc, opts.stack, color, base.label));
+        return isQuiet(doc) ? 0 : EXIT_SECOND_UP_CHANGES;
+    }
     const diff = diffPlans(base.doc, head);
     const violations = await policies(head);
     note();

@@ -83,6 +83,8 @@ export interface RecordedResource {
     ignoreChanges?: string[];
     /** The `import` option: the id of the deployed object the resource adopts instead of creating it. */
     importId?: string;
+    /** The `replaceOnChanges` option: input paths whose change makes the engine replace the resource. */
+    replaceOnChanges?: string[];
     /** The order of registration. */
     seq: number;
 }
@@ -298,6 +300,7 @@ interface RegisterRequest {
     getAliasesList(): AliasMessage[];
     getAliasurnsList(): string[];
     getImportid(): string;
+    getReplaceonchangesList(): string[];
 }
 type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
 interface Monitor {
@@ -473,6 +476,9 @@ export function installMocks(
                     retainOnDelete: req.getRetainondelete() ?? false,
                     ignoreChanges: [...(req.getIgnorechangesList() ?? [])].sort(),
                     ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+                    ...(req.getReplaceonchangesList()?.length
+                        ? { replaceOnChanges: [...req.getReplaceonchangesList()].sort() }
+                        : {}),
                     seq: recorder.resources.length,
                 });
             }

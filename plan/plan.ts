@@ -33,6 +33,8 @@ export interface PlanStep {
         ignoreChanges?: string[];
         /** The URNs of the `aliases` option (earlier identities), present only when there are some. */
         aliases?: string[];
+        /** The `replaceOnChanges` option, present only when set. */
+        replaceOnChanges?: string[];
         dependencies: string[];
         provider?: string;
     };
@@ -345,6 +347,7 @@ function toDocument(
                 // (plan/identity.ts).
                 ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)) } : {}),
                 ...(r.importId ? { importId: r.importId } : {}),
+                ...(r.replaceOnChanges?.length ? { replaceOnChanges: r.replaceOnChanges } : {}),
                 dependencies: r.dependencies,
                 ...(provider ? { provider } : {}),
             };
