@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -122,10 +123,26 @@ export function startBase(base: string, opts: BaseOptions): StartedBase {
     };
 }
 
+/**
+ * The base's temporary folder: named by the checkout and the commit when no other plan of that
+ * base uses it now, so that the base's TypeScript, compiled under the same paths as last time,
+ * comes from tsx's cache (keyed by file path and content); else a fresh one.
+ */
+function workFolder(commit: string): string {
+    const key = createHash("sha256").update(`${ROOT}\0${commit}`).digest("hex").slice(0, 16);
+    const stable = path.join(os.tmpdir(), `mlops-base-${key}`);
+    try {
+        fs.mkdirSync(stable);
+        return stable;
+    } catch {
+        return fs.mkdtempSync(path.join(os.tmpdir(), "mlops-base-"));
+    }
+}
+
 /** The base's plan under way: its temporary folder, worktree and child process. */
 class BaseJob {
-    private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-base-"));
-    private readonly worktree = path.join(this.dir, "tree");
+    private readonly dir: string;
+    private readonly worktree: string;
     private child: ChildProcess | undefined;
     /** The base's plan: its CLI's exit status, what it printed to stderr, the file it wrote. */
     readonly done: Promise<{ code: number | null; stderr: string; file: string }>;
@@ -142,6 +159,8 @@ class BaseJob {
         opts: BaseOptions,
         relativeProject: string | undefined,
     ) {
+        this.dir = workFolder(commit);
+        this.worktree = path.join(this.dir, "tree");
         this.listen(true);
         this.done = this.plan(opts, relativeProject);
         // Awaited after the head is planned; a failure meanwhile is not an unhandled rejection.
