@@ -54,21 +54,61 @@ function verdict(ok: boolean): string {
 interface Run {
     ms: number;
     rssMb: number;
+    /** CPU time (user and system) the process used. */
+    cpuMs: number;
+    /** `plan --base`: the CPU time the command had used when it started the base's plan. */
+    spawnCpuMs?: number;
+    /** `plan --base`: the CPU time the base's plan used. */
+    baseCpuMs?: number;
     code: number | null;
     stderr: string;
 }
 
 /**
- * Preloaded into each measured child: it reports the process's own peak RSS (`ru_maxrss`) when
- * it exits, since Node tells a parent nothing of its children's resource use.
+ * Preloaded into each measured child: it reports the process's own peak RSS (`ru_maxrss`) and the
+ * CPU time it used when it exits, since Node tells a parent nothing of its children's resource
+ * use. In `plan --base` it also notes the CPU time the command had used when it started the base's
+ * plan, and preloads itself into that process to report its CPU time too.
  */
 const RSS_PRELOAD = path.join(work, "rss.cjs");
 fs.writeFileSync(
     RSS_PRELOAD,
-    `process.on("exit", () => require("node:fs").writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n`,
+    `const fs = require("node:fs");
+const cp = require("node:child_process");
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const file = process.env.BENCH_RSS_FILE + (process.env.BENCH_BASE_CHILD ? ".base" : "");
+let spawnCpuMs;
+const spawn = cp.spawn;
+cp.spawn = function (command, args, options) {
+    if (!process.env.BENCH_BASE_CHILD && Array.isArray(args) && args.some((a) => String(a).endsWith("cli.ts"))) {
+        spawnCpuMs = cpu();
+        const env = { ...(options?.env ?? process.env), BENCH_BASE_CHILD: "1" };
+        env.NODE_OPTIONS = \`\${env.NODE_OPTIONS ?? ""} --require \${__filename}\`;
+        options = { ...options, env };
+    }
+    return spawn.call(this, command, args, options);
+};
+process.on("exit", () => fs.writeFileSync(file, JSON.stringify({ maxRSS: process.resourceUsage().maxRSS, cpuMs: cpu(), spawnCpuMs })));
+`,
 );
 
-/** Runs `node <args>` in the project folder, timed from spawn to exit, with its peak RSS. */
+/** What the preload reported of a process (and of the base's plan it started, if any). */
+function preloadReport(file: string): { rssMb: number; cpuMs: number; spawnCpuMs?: number; baseCpuMs?: number } {
+    const read = (f: string) =>
+        fs.existsSync(f)
+            ? (JSON.parse(fs.readFileSync(f, "utf8")) as { maxRSS: number; cpuMs: number; spawnCpuMs?: number })
+            : undefined;
+    const own = read(file);
+    const base = read(`${file}.base`);
+    return {
+        rssMb: own ? own.maxRSS / 1024 : Number.NaN,
+        cpuMs: own?.cpuMs ?? Number.NaN,
+        ...(own?.spawnCpuMs !== undefined ? { spawnCpuMs: own.spawnCpuMs } : {}),
+        ...(base ? { baseCpuMs: base.cpuMs } : {}),
+    };
+}
+
+/** Runs `node <args>` in the project folder, timed from spawn to exit, with its peak RSS and CPU time. */
 function measure(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const rssFile = path.join(work, `rss-${process.hrtime.bigint()}`);
     return new Promise((resolve, reject) => {
@@ -83,8 +123,7 @@ function measure(args: string[], env: Record<string, string> = {}): Promise<Run>
         child.on("error", reject);
         child.on("close", (code) => {
             const ms = performance.now() - start;
-            const rssKb = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, "utf8")) : Number.NaN;
-            resolve({ ms, rssMb: rssKb / 1024, code, stderr });
+            resolve({ ms, code, stderr, ...preloadReport(rssFile) });
         });
     });
 }
@@ -453,11 +492,26 @@ async function basePlan(): Promise<void> {
     );
     const p = median(turns.a.map((r) => r.ms));
     const b = median(turns.b.map((r) => r.ms));
+    // What two free cores would give, from the CPU times: the command and the base's plan each on
+    // a core of its own, the base starting when the command had used what it used before starting
+    // it. A shared machine's wall times cannot show it: Linux schedules a session's processes as
+    // one group (autogroup), so two processes of the command share one process's part of a busy
+    // machine.
+    const twoCores = median(
+        turns.b.map((r, i) => {
+            const critical = Math.max(r.cpuMs, (r.spawnCpuMs ?? r.cpuMs) + (r.baseCpuMs ?? 0));
+            return critical / turns.a[i].cpuMs;
+        }),
+    );
     console.log(
         `  plain ${(p / 1000).toFixed(2)} s, --base HEAD ${(b / 1000).toFixed(2)} s (medians of ${PAIRS} runs each, ` +
             `in turns; ${os.availableParallelism()} cores); --base <= ${TARGETS.baseOverPlain}x plain: ` +
             `${turns.ratio.toFixed(2)}x (median of the pairs' ratios) ` +
             verdict(turns.ratio <= TARGETS.baseOverPlain),
+    );
+    console.log(
+        `  on two free cores (from CPU times: the command's, the base's plan's, and the command's when it started it): ` +
+            `${twoCores.toFixed(2)}x (median of the pairs)`,
     );
 }
 
