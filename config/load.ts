@@ -5,6 +5,7 @@ import { distance } from "fastest-levenshtein";
 import { parseDocument, parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { type Settings, settingsSchema } from "./schema";
+import { SHARED_FILE } from "./stackNames";
 import { yamlProblem } from "./yaml";
 
 export { yamlProblem } from "./yaml";
@@ -58,13 +59,7 @@ export type SourceOf = (key: string) => string;
 /** Where a value at a key path was set, for the error message: `<file>: <key path>`. */
 export type Locate = (keyPath: PropertyKey[]) => string;
 
-/**
- * The file every stack shares, beside Pulumi.yaml: the ML projects, each defined once, and any
- * other setting whose value is an object. Pulumi's project-level config in Pulumi.yaml holds only
- * scalars and lists of them (pulumi/pulumi#21419), so object values live here; stack files hold
- * only their environment's values and `projectOverrides`.
- */
-export const SHARED_FILE = "shared.yaml";
+export { SHARED_FILE } from "./stackNames";
 
 /**
  * Parses the raw values of the project's config namespace (keys without the namespace) into typed

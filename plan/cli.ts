@@ -101,14 +101,14 @@ export async function main(
     const projectDir = path.resolve(opts.projectDir);
 
     // `--base <ref>`: the base's plan starts before this process loads anything heavy (the SDKs,
-    // the program): it needs only the stack's files, read without the SDK (plan/versions.ts).
+    // the program): it needs only the stack's files, read without the SDK or the config schema
+    // (plan/routeVersions.ts).
     // Both sides see the same workspace: the same user and the same model versions.
     let started: StartedBase | undefined;
     if (opts.base !== undefined) {
-        const [{ startBase }, { defaultModelVersions }] = await Promise.all([import("./base"), import("./versions")]);
+        const [{ startBase }, { routeVersions }] = await Promise.all([import("./base"), import("./routeVersions")]);
         const versions =
-            opts.modelVersions ??
-            defaultModelVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
+            opts.modelVersions ?? routeVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
         started = startBase(opts.base, {
             stack: opts.stack,
             user: opts.user,

@@ -1,4 +1,5 @@
 import { settingsFromConfig } from "../config/load";
+import { DEFAULT_ALIASES } from "./routeVersions";
 import type { StackConfig } from "./stackConfig";
 
 /**
@@ -7,11 +8,7 @@ import type { StackConfig } from "./stackConfig";
  * does not wait for this process to load the SDK (plan/cli.ts).
  */
 
-/**
- * The aliases the mocked workspace's models have unless the plan is told otherwise: an
- * evaluation has promoted version 1 to `champion` and version 2 is the `challenger`.
- */
-export const DEFAULT_ALIASES: Record<string, string> = { champion: "1", challenger: "2" };
+export { DEFAULT_ALIASES } from "./routeVersions";
 
 /**
  * The versions the stack serves, so that by default the plan shows a deploy after training. Read
