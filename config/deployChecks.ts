@@ -9,6 +9,7 @@ import {
 } from "../components/access";
 import { PERMISSIONS_RULES, refusal } from "../components/permissionLevels";
 import { modelOwnerOf, type Settings } from "./schema";
+import { DEVELOPMENT_TEMPLATE_STACK } from "./stackNames";
 
 /**
  * What only a real `pulumi preview` or `pulumi up` can get wrong: ids the user must still replace,
@@ -35,11 +36,7 @@ export const PLACEHOLDERS = {
     servicePrincipals: ["9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c", "5e7a9c1d-2b4f-4a6e-8c0d-1f3b5d7e9a2c"],
 } as const;
 
-/** The development template's stack: copied per developer (`npm run dev-stack`), never deployed itself. */
-export const DEVELOPMENT_TEMPLATE_STACK = "dev";
-
-/** A developer's own stack: `dev-<name>`. */
-export const DEVELOPER_STACK = /^dev-[a-z0-9][a-z0-9-]{0,29}$/;
+export { DEVELOPER_STACK, DEVELOPMENT_TEMPLATE_STACK } from "./stackNames";
 
 const same = (list: readonly string[], value: string) => list.some((p) => p.toLowerCase() === value.toLowerCase());
 

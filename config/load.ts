@@ -1,19 +1,42 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as Pulumi from "@pulumi/pulumi";
 import { distance } from "fastest-levenshtein";
 import { parseDocument, parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { type Settings, settingsSchema } from "./schema";
+import { SHARED_FILE } from "./stackNames";
 import { yamlProblem } from "./yaml";
 
 export { yamlProblem } from "./yaml";
 
 /**
- * A stack configuration the program refuses. It is a `pulumi.RunError`, so `pulumi up` prints the
- * message alone, without a stack trace, and the offline plan does the same.
+ * The SDK, loaded when a function here first asks the engine something, not with this module:
+ * reading and checking a stack's files needs no SDK, and `plan --base` reads them to start the
+ * base's plan before this process loads the SDK (plan/cli.ts).
  */
-export class ConfigError extends pulumi.RunError {
+const pulumi = {
+    get runtime(): typeof Pulumi.runtime {
+        return sdk().runtime;
+    },
+    getProject: (): string => sdk().getProject(),
+    getStack: (): string => sdk().getStack(),
+};
+function sdk(): typeof Pulumi {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("@pulumi/pulumi") as typeof Pulumi;
+}
+
+/**
+ * A stack configuration the program refuses. It is a `pulumi.RunError` to the engine, so `pulumi
+ * up` prints the message alone, without a stack trace, and the offline plan does the same:
+ * `RunError.isInstance` recognizes one by the marker below, the SDK's own test that works across
+ * copies of the SDK (@pulumi/pulumi errors.ts), so this module need not load the SDK to define it.
+ */
+export class ConfigError extends Error {
+    /** The mark `pulumi.RunError.isInstance` looks for. */
+    readonly __pulumiRunError = true;
+
     constructor(
         message: string,
         /** Each problem on a line of its own, already prefixed with the file and key. */
@@ -36,13 +59,7 @@ export type SourceOf = (key: string) => string;
 /** Where a value at a key path was set, for the error message: `<file>: <key path>`. */
 export type Locate = (keyPath: PropertyKey[]) => string;
 
-/**
- * The file every stack shares, beside Pulumi.yaml: the ML projects, each defined once, and any
- * other setting whose value is an object. Pulumi's project-level config in Pulumi.yaml holds only
- * scalars and lists of them (pulumi/pulumi#21419), so object values live here; stack files hold
- * only their environment's values and `projectOverrides`.
- */
-export const SHARED_FILE = "shared.yaml";
+export { SHARED_FILE } from "./stackNames";
 
 /**
  * Parses the raw values of the project's config namespace (keys without the namespace) into typed

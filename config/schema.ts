@@ -523,7 +523,7 @@ const projectSchema = z
             .default([])
             .meta(
                 environment(
-                    "Names the project had before: its resources keep their state (their URNs, through Pulumi aliases), so renaming a project updates its jobs and endpoint and never deletes its model, experiment or schema. Keep an old name until every stack has been deployed since.",
+                    "Names the project had before, oldest first: its resources keep their state (their URNs, through Pulumi aliases), so renaming a project updates its jobs and endpoint and never deletes its model, experiment or schema. Keep an old name until every stack has been deployed since.",
                 ),
             ),
         schema: ucName.meta(environment("Unity Catalog schema holding the model, the volume and the tables.")),

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -68,9 +69,27 @@ export async function planBeside(
     opts: BaseOptions,
     planHead: () => Promise<PlanDocument>,
 ): Promise<{ head: PlanDocument; base: BasePlan }> {
+    return startBase(base, opts).beside(planHead);
+}
+
+/** A base whose plan is under way (or read), to be joined with the head's. */
+export interface StartedBase {
+    /**
+     * Plans the head and returns both plans; the base's child, worktree and folder are gone when
+     * it settles. Called once.
+     */
+    beside(planHead: () => Promise<PlanDocument>): Promise<{ head: PlanDocument; base: BasePlan }>;
+}
+
+/**
+ * Starts the base's plan before returning (its worktree checked out, its CLI started), so that
+ * it runs while the caller loads what the head needs; a base that is neither a plan file nor a
+ * git ref fails here, at once.
+ */
+export function startBase(base: string, opts: BaseOptions): StartedBase {
     if (fs.existsSync(base) && fs.statSync(base).isFile()) {
         const saved = { doc: readPlanFile(base), label: base };
-        return { head: await planHead(), base: saved };
+        return { beside: async (planHead) => ({ head: await planHead(), base: saved }) };
     }
     const commit = git(["rev-parse", "--verify", "--quiet", `${base}^{commit}`]);
     if (!commit.ok) {
@@ -81,33 +100,54 @@ export async function planBeside(
     const insideCheckout = !relativeProject.startsWith("..") && !path.isAbsolute(relativeProject);
     const stackFile = path.posix.join(relativeProject.split(path.sep).join("/"), `Pulumi.${opts.stack}.yaml`);
     if (insideCheckout && !git(["cat-file", "-e", `${commit.stdout}:${stackFile}`]).ok) {
-        return { head: await planHead(), base: { doc: emptyPlan(), label: `${label}, where the stack did not exist` } };
+        const empty = { doc: emptyPlan(), label: `${label}, where the stack did not exist` };
+        return { beside: async (planHead) => ({ head: await planHead(), base: empty }) };
     }
 
     const job = new BaseJob(commit.stdout, base, opts, insideCheckout ? relativeProject : undefined);
+    return {
+        beside: async (planHead) => {
+            try {
+                const head = await planHead();
+                const out = await job.done;
+                if (out.code !== 0) {
+                    throw new PlanInputError(
+                        `--base: the stack ${opts.stack} does not plan at ${label}:\n${out.stderr}`,
+                    );
+                }
+                return { head, base: { doc: readPlanFile(out.file), label } };
+            } finally {
+                await job.dispose();
+            }
+        },
+    };
+}
+
+/**
+ * The base's temporary folder: named by the checkout and the commit when no other plan of that
+ * base uses it now, so that the base's TypeScript, compiled under the same paths as last time,
+ * comes from tsx's cache (keyed by file path and content); else a fresh one.
+ */
+function workFolder(commit: string): string {
+    const key = createHash("sha256").update(`${ROOT}\0${commit}`).digest("hex").slice(0, 16);
+    const stable = path.join(os.tmpdir(), `mlops-base-${key}`);
     try {
-        const head = await planHead();
-        const out = await job.done;
-        if (out.code !== 0) {
-            throw new PlanInputError(`--base: the stack ${opts.stack} does not plan at ${label}:\n${out.stderr}`);
-        }
-        return { head, base: { doc: readPlanFile(out.file), label } };
-    } finally {
-        await job.dispose();
+        fs.mkdirSync(stable);
+        return stable;
+    } catch {
+        return fs.mkdtempSync(path.join(os.tmpdir(), "mlops-base-"));
     }
 }
 
 /** The base's plan under way: its temporary folder, worktree and child process. */
 class BaseJob {
-    private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-base-"));
-    private readonly worktree = path.join(this.dir, "tree");
+    private readonly dir: string;
+    private readonly worktree: string;
     private child: ChildProcess | undefined;
-    private cancelled = false;
     /** The base's plan: its CLI's exit status, what it printed to stderr, the file it wrote. */
     readonly done: Promise<{ code: number | null; stderr: string; file: string }>;
     /** Ctrl-C or a kill while the base is planned: clean up, then end as the signal would. */
     private readonly onSignal = (signal: NodeJS.Signals) => {
-        this.cancelled = true;
         this.child?.kill("SIGKILL");
         this.removeFiles();
         process.kill(process.pid, signal);
@@ -119,6 +159,8 @@ class BaseJob {
         opts: BaseOptions,
         relativeProject: string | undefined,
     ) {
+        this.dir = workFolder(commit);
+        this.worktree = path.join(this.dir, "tree");
         this.listen(true);
         this.done = this.plan(opts, relativeProject);
         // Awaited after the head is planned; a failure meanwhile is not an unhandled rejection.
@@ -137,13 +179,12 @@ class BaseJob {
         opts: BaseOptions,
         relativeProject: string | undefined,
     ): Promise<{ code: number | null; stderr: string; file: string }> {
-        const add = await finished(
-            spawn("git", ["-C", ROOT, "worktree", "add", "--detach", "--quiet", this.worktree, this.commit], {
-                stdio: ["ignore", "ignore", "pipe"],
-            }),
-        );
-        if (add.code !== 0) throw new PlanInputError(`--base: cannot check out ${this.ref}: ${add.stderr}`);
-        if (this.cancelled) return { code: null, stderr: "cancelled", file: "" };
+        // Checked out and started before this returns (the constructor's turn): the head's plan,
+        // which starts next, loads the SDK without yielding to the event loop, so a checkout
+        // awaited here would start the base only once the head has loaded it (a checkout takes
+        // a fraction of that).
+        const add = git(["worktree", "add", "--detach", "--quiet", this.worktree, this.commit]);
+        if (!add.ok) throw new PlanInputError(`--base: cannot check out ${this.ref}: ${add.stderr}`);
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.worktree, "node_modules"), "dir");
         const file = path.join(this.dir, "plan.json");
         const fd = fs.openSync(file, "w");
@@ -184,7 +225,6 @@ class BaseJob {
      * end), then removes the worktree and the folder.
      */
     async dispose(): Promise<void> {
-        this.cancelled = true;
         if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
         await this.done.catch(() => undefined);
         this.removeFiles();

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import type { StartedBase } from "./base";
 import type { PlanDocument } from "./plan";
 import type { PolicyViolation } from "./policy";
 import { PlanInputError, readStackConfig } from "./stackConfig";
@@ -66,7 +67,7 @@ export async function main(
         .option("--diff", "print every input of each resource (with --base: implied for changed resources)")
         .option(
             "--second-up",
-            "show what a second `pulumi up` right after the first would change (exit 3 when anything would)",
+            "show what a second `pulumi up` right after the first would change (exit 3 when anything would); with --base, right after the `up` from the base",
         )
         .option("--fail-on-destroy", "with --base: exit 3 when a stateful resource would be replaced or deleted")
         .option("--out <file>", "write the output (the JSON document with --json) to this file instead of stdout")
@@ -97,30 +98,53 @@ export async function main(
     if (opts.policyPackConfig !== undefined && opts.policyPack === undefined) {
         throw new UsageError("--policy-pack-config: needs --policy-pack");
     }
+    const projectDir = path.resolve(opts.projectDir);
+
+    // `--base <ref>`: the base's plan starts before this process loads anything heavy (the SDKs,
+    // the program): it needs only the stack's files, read without the SDK or the config schema
+    // (plan/routeVersions.ts).
+    // Both sides see the same workspace: the same user and the same model versions.
+    let started: StartedBase | undefined;
+    if (opts.base !== undefined) {
+        const [{ startBase }, { routeVersions }] = await Promise.all([import("./base"), import("./routeVersions")]);
+        const versions =
+            opts.modelVersions ?? routeVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
+        started = startBase(opts.base, {
+            stack: opts.stack,
+            user: opts.user,
+            modelVersions: versions,
+            aliases: opts.aliases,
+            projectDir,
+        });
+    }
+    // Whatever fails before the head is planned stops the base's plan and removes what it made.
+    const failEarly = async (err: unknown): Promise<never> => {
+        await started?.beside(() => Promise.reject(err)).catch(() => undefined);
+        throw err;
+    };
+
     // Loaded once the arguments are good: a usage error answers at once, without the SDKs.
+    const modules = await loadModules().catch(failEarly);
     const [
-        { planBeside },
         { diffPlans },
-        { buildPlan, defaultModelVersions, deployNotes },
+        { buildPlan, deployNotes },
         policy,
         render,
         { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp },
         { previewJson },
-    ] = await Promise.all([
-        import("./base"),
-        import("./diff"),
-        import("./plan"),
-        import("./policy"),
-        import("./render"),
-        import("./secondUp"),
-        import("./adoption"),
-    ]);
+    ] = modules;
     const { EXIT_POLICY_VIOLATION, evaluatePolicies, hasMandatory, loadPolicyPack, readPolicyConfig } = policy;
     const { renderPolicySummary, renderViolations } = policy;
     const { renderDiff, renderTree } = render;
     // The pack and its config are read before the program runs, so that a bad one fails at once.
-    const pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
-    const packConfig = pack && opts.policyPackConfig ? readPolicyConfig(opts.policyPackConfig, pack) : {};
+    let pack: Awaited<ReturnType<typeof loadPolicyPack>> | undefined;
+    let packConfig: ReturnType<typeof readPolicyConfig> = {};
+    try {
+        pack = opts.policyPack === undefined ? undefined : await loadPolicyPack(opts.policyPack);
+        packConfig = pack && opts.policyPackConfig ? readPolicyConfig(opts.policyPackConfig, pack) : {};
+    } catch (err) {
+        await failEarly(err);
+    }
     const policies = async (doc: PlanDocument): Promise<PolicyViolation[] | undefined> =>
         pack ? evaluatePolicies(doc, pack, packConfig) : undefined;
     // The violations, then what the pack ran (so a clean run shows it ran).
@@ -132,7 +156,6 @@ export async function main(
     const policyExit = (violations: PolicyViolation[] | undefined) =>
         violations && hasMandatory(violations) ? EXIT_POLICY_VIOLATION : 0;
 
-    const projectDir = path.resolve(opts.projectDir);
     const color = !opts.out && opts.color && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const emit = (text: string) => {
         if (opts.out) fs.writeFileSync(opts.out, text);
@@ -156,8 +179,7 @@ export async function main(
             `note: the offline plan lets these pass; a real \`pulumi preview\` or \`pulumi up\` of ${opts.stack} stops on them:\n${notes.map((n) => `  ${n}\n`).join("")}`,
         );
     };
-    if (opts.secondUp) {
-        if (opts.base !== undefined) throw new UsageError("--second-up: cannot be combined with --base");
+    if (opts.secondUp && opts.base === undefined) {
         const doc = secondUp(await planHead());
         emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderSecondUp(doc, opts.stack, color));
         return isQuiet(doc) ? 0 : EXIT_SECOND_UP_CHANGES;
@@ -175,15 +197,14 @@ export async function main(
         return policyExit(violations);
     }
 
-    // Both sides see the same workspace: the same user and the same model versions. The base is
-    // planned in a process of its own while this one plans the head.
-    const versions =
-        opts.modelVersions ?? defaultModelVersions(readStackConfig(projectDir, opts.stack), projectDir, opts.aliases);
-    const { head, base } = await planBeside(
-        opts.base,
-        { stack: opts.stack, user: opts.user, modelVersions: versions, aliases: opts.aliases, projectDir },
-        planHead,
-    );
+    // The base is planned in a process of its own while this one plans the head.
+    const { head, base } = await (started as StartedBase).beside(planHead);
+    if (opts.secondUp) {
+        // A second `up` right after the `up` that moves the stack from the base to the head.
+        const doc = secondUp(head, base.doc);
+        emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderSecondUp(doc, opts.stack, color, base.label));
+        return isQuiet(doc) ? 0 : EXIT_SECOND_UP_CHANGES;
+    }
     const diff = diffPlans(base.doc, head);
     const violations = await policies(head);
     note();
@@ -195,6 +216,18 @@ export async function main(
     // A mandatory violation cannot be waived, a destructive change can (on purpose): 4 wins.
     if (policyExit(violations) !== 0) return EXIT_POLICY_VIOLATION;
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
+}
+
+/** The modules that plan, diff, check and print: they load the SDKs. */
+function loadModules() {
+    return Promise.all([
+        import("./diff"),
+        import("./plan"),
+        import("./policy"),
+        import("./render"),
+        import("./secondUp"),
+        import("./adoption"),
+    ]);
 }
 
 /**

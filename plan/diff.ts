@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { displayName } from "./displayName";
 import { resetIgnored } from "./ignoreChanges";
 import type { PlanDocument, PlanStep } from "./plan";
+import { notUpdatedRule, ruleName } from "./readbackRules";
 import { forcesReplacement, replaceRulesFor } from "./replaceRules";
 import { resolveMoves } from "./urns";
 
@@ -56,6 +57,19 @@ export interface Destructive {
     reason: string;
 }
 
+/**
+ * A change an update cannot make: the provider leaves the value as it was (the update request
+ * lacks it, or the provider copies it from the old state), so `pulumi up` reports success and
+ * every later preview shows the change again.
+ */
+export interface Perpetual {
+    urn: string;
+    /** The changed path (`assetsDir`). */
+    path: string;
+    /** The read-back rule that says so, with its source. */
+    rule: string;
+}
+
 export interface DiffDocument {
     steps: DiffStep[];
     changeSummary: Partial<Record<DiffOp, number>>;
@@ -64,6 +78,8 @@ export interface DiffDocument {
     renames: Rename[];
     /** Replaces and deletes of stateful resources. Not in Pulumi's output. */
     destructive: Destructive[];
+    /** Updates that cannot change what they change: perpetual diffs. Not in Pulumi's output. */
+    perpetual?: Perpetual[];
 }
 
 /**
@@ -140,10 +156,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * Whether a change at a path replaces the resource: the path or one of its ancestors forces a
  * replacement, or a replace-on-change property lies inside an object added or removed whole.
  */
-function replaces(type: string, path: string): boolean {
+function replaces(type: string, path: string, option: string[] = []): boolean {
+    const under = (paths: string[]) => paths.some((r) => r.startsWith(`${path}.`));
     return (
         forcesReplacement(type, path) ||
-        (replaceRulesFor(type)?.replaceOnChanges ?? []).some((r) => r.startsWith(`${path}.`))
+        under(replaceRulesFor(type)?.replaceOnChanges ?? []) ||
+        // The `replaceOnChanges` resource option: the engine replaces on a change at or below
+        // a listed path (`*` for any).
+        option.some((o) => o === "*" || path === o || path.startsWith(`${o}.`) || path.startsWith(`${o}[`)) ||
+        under(option)
     );
 }
 
@@ -151,10 +172,6 @@ function replaces(type: string, path: string): boolean {
  * Whether the `replaceOnChanges` option covers a changed path: the path itself, or one under it
  * (pulumi/pulumi `pkg/resource/deploy/step_generator.go`, applyReplaceOnChanges).
  */
-function replacedByOption(paths: string[] | undefined, path: string): boolean {
-    return (paths ?? []).some((p) => p === "*" || path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
-}
-
 /** A provider reference without its id, which an offline plan does not know. */
 function providerUrn(ref: string | undefined): string {
     return ref ? ref.split("::").slice(0, -1).join("::") : "";
@@ -175,9 +192,7 @@ export function diffStep(oldState: State, newState: State): DiffStep {
     for (const [path, kind] of changes) {
         const top = rulePath(path).split(".")[0];
         diffReasons.add(top);
-        const replace =
-            newState.custom &&
-            (replaces(newState.type, rulePath(path)) || replacedByOption(newState.replaceOnChanges, path));
+        const replace = newState.custom && replaces(newState.type, rulePath(path), newState.replaceOnChanges);
         if (replace) replaceReasons.add(top);
         detailedDiff[path] = { kind: replace ? `${kind}-replace` : kind, inputDiff: true };
     }
@@ -259,7 +274,27 @@ export function diffPlans(base: PlanDocument, head: PlanDocument): DiffDocument 
 
     const changeSummary: Partial<Record<DiffOp, number>> = {};
     for (const s of steps) changeSummary[s.op] = (changeSummary[s.op] ?? 0) + 1;
-    return { steps, changeSummary, diagnostics: head.diagnostics, renames, destructive };
+    return {
+        steps,
+        changeSummary,
+        diagnostics: head.diagnostics,
+        renames,
+        destructive,
+        perpetual: perpetualDiffs(steps),
+    };
+}
+
+/** The changes of updates that an update leaves as they were (read-back rule `notUpdated`). */
+export function perpetualDiffs(steps: DiffStep[]): Perpetual[] {
+    const out: Perpetual[] = [];
+    for (const s of steps) {
+        if (s.op !== "update" || !s.newState) continue;
+        for (const path of Object.keys(s.detailedDiff ?? {})) {
+            const rule = notUpdatedRule(s.newState.type, rulePath(path));
+            if (rule) out.push({ urn: s.urn, path, rule: ruleName(s.newState.type, rulePath(path), rule) });
+        }
+    }
+    return out;
 }
 
 /**

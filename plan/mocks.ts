@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { PERMISSIONS_TYPE, permissionsRefusal, RefusedByProvider } from "./permissionsCheck";
+import { identityName, urnName } from "./identity";
+import { replaceRulesFor } from "./replaceRules";
 
 /**
  * Pulumi's runtime mocks, with a recorder: the program runs as under `pulumi up`, and every
@@ -164,9 +166,31 @@ function containsUnknown(value: unknown): boolean {
     return false;
 }
 
-/** A stable fake id: the same name always gets the same id. */
-function fakeId(name: string): string {
-    return createHash("sha256").update(name).digest("hex").slice(0, 12);
+/** A stable fake id: the same seed always gets the same id. */
+function fakeId(seed: string): string {
+    return createHash("sha256").update(seed).digest("hex").slice(0, 12);
+}
+
+/** The values at a dotted input path (through lists), in order. */
+function valuesAt(value: unknown, path: string[]): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (Array.isArray(value)) return value.flatMap((v) => valuesAt(v, path));
+    if (path.length === 0) return [value];
+    if (typeof value !== "object") return [];
+    return valuesAt((value as Record<string, unknown>)[path[0]], path.slice(1));
+}
+
+/**
+ * What a made-up id is derived from: the object's identity (its name before any rename, see
+ * plan/identity.ts) and the inputs whose change makes the provider replace it (a replaced object
+ * is a new one, with a new id); nothing else, so an update in place keeps the id, as the engine
+ * keeps it.
+ */
+export function idSeed(type: string, identity: string, inputs: Record<string, unknown>): string {
+    const replacing = (replaceRulesFor(type)?.replaceOnChanges ?? [])
+        .map((p) => [p, valuesAt(inputs, p.split("."))] as const)
+        .filter(([, v]) => v.length > 0);
+    return replacing.length === 0 ? identity : `${identity} ${JSON.stringify(replacing)}`;
 }
 
 function rgId(name: string): string {
@@ -179,20 +203,25 @@ function fakeUuid(name: string): string {
 }
 
 /**
- * The id the mocked engine gives a resource of this type and name: what references to it in the
- * plan's inputs hold (a retraining job's `run_job_task` names the training job by it).
+ * The id the mocked engine gives a resource of this type, identity (its name, or the name it
+ * had before a rename: plan/identity.ts `identityNames`) and inputs: what references to it in
+ * the plan's inputs hold (a retraining job's `run_job_task` names the training job by it).
  */
-export function mockedId(type: string, name: string, inputs: Record<string, unknown> = {}): string {
-    return computedState(type, name, inputs).id;
+export function mockedId(type: string, identity: string, inputs: Record<string, unknown> = {}): string {
+    return computedState(type, identity, inputs).id;
 }
 
-/** Computed outputs the provider would return, for the outputs the program reads. */
+/**
+ * Computed outputs the provider would return, for the outputs the program reads; `name` is the
+ * resource's identity name (plan/identity.ts).
+ */
 function computedState(
     type: string,
     name: string,
     inputs: Record<string, unknown>,
 ): { id: string; state: Record<string, unknown> } {
-    const id = fakeId(name);
+    const seed = idSeed(type, name, inputs);
+    const id = fakeId(seed);
     const s = (k: string) => String(inputs[k] ?? "");
     switch (type) {
         case "databricks:index/schema:Schema":
@@ -210,7 +239,7 @@ function computedState(
             return { id: s("name"), state: { ...inputs, servingEndpointId: `se-${id}` } };
         case "databricks:index/clusterPolicy:ClusterPolicy":
             // Cluster policy ids are 16 upper-case hex digits, as `clusterPolicy.id` requires.
-            return { id: createHash("sha256").update(name).digest("hex").slice(0, 16).toUpperCase(), state: inputs };
+            return { id: createHash("sha256").update(seed).digest("hex").slice(0, 16).toUpperCase(), state: inputs };
         case "databricks:index/job:Job":
             return { id: String(Number.parseInt(id.slice(0, 10), 16)), state: inputs };
         case "azure-native:resources:ResourceGroup":
@@ -338,6 +367,9 @@ export function installMocks(
     workspace: MockWorkspace,
     recorder = new Recorder(),
 ): Recorder {
+    /** Each registered resource's identity name (plan/identity.ts), by URN. */
+    const identities = new Map<string, string>();
+    let pending: { type: string; name: string; identity: string } | undefined;
     const mocks: pulumi.runtime.Mocks = {
         // In a preview, a resource to create has only its inputs; the engine answers no id.
         newResource: (args) => {
@@ -355,7 +387,11 @@ export function installMocks(
                 // An adopted object has its id in a preview too: the engine reads it by that id.
                 return { id: args.id ?? "", state: args.inputs };
             }
-            const computed = computedState(args.type, args.name, args.inputs);
+            // The registration under way (set just before the SDK's mock monitor calls this, in
+            // the same turn): the identity of the object it declares.
+            const identity = pending?.type === args.type && pending.name === args.name ? pending.identity : args.name;
+            pending = undefined;
+            const computed = computedState(args.type, identity, args.inputs);
             return args.id ? { ...computed, id: args.id } : computed;
         },
         call: (args) => {
@@ -483,10 +519,21 @@ export function installMocks(
         const qualifiedType = parent ? `${parent.split("::")[2]}$${type}` : type;
         return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
     };
-    // Record each registration as the engine would receive it.
+    // Record each registration as the engine would receive it, and tell `newResource` which
+    // object it declares: the mock monitor calls it synchronously from `registerResource`.
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) =>
-        register(req, (err, resp) => {
+    monitor.registerResource = (req, cb) => {
+        const parent = req.getParent();
+        const parentIdentity = parent ? identities.get(parent) : undefined;
+        const aliasNames = aliasesOf(req).map((a) => (typeof a === "string" ? urnName(a) : (a.name ?? req.getName())));
+        const identity = identityName(
+            req.getName(),
+            aliasNames,
+            parent && parentIdentity !== undefined ? { name: urnName(parent), identity: parentIdentity } : undefined,
+        );
+        pending = { type: req.getType(), name: req.getName(), identity };
+        return register(req, (err, resp) => {
+            if (resp) identities.set(resp.getUrn(), identity);
             if (!err && resp) {
                 recorder.resources.push({
                     urn: resp.getUrn(),
@@ -512,6 +559,7 @@ export function installMocks(
             forgetState(resp?.getUrn());
             cb(err, resp);
         });
+    };
     // The mock monitor keeps a serialized copy of each resource's state (and then of a
     // component's outputs) for `getResource` reads, which this program never makes: at a
     // thousand projects that copy is as large as the recorded plan. Keep the entry (the monitor

@@ -7,6 +7,9 @@ import { aliasUrn } from "./urns";
 import { shortUserName, ucNameFor } from "../components/presets";
 import { readStackConfig, type StackConfig } from "./stackConfig";
 import { adoptionUpdate, type AdoptionUpdate } from "./adoption";
+import { DEFAULT_ALIASES, defaultModelVersions } from "./versions";
+
+export { configuredVersions, DEFAULT_ALIASES, defaultModelVersions } from "./versions";
 
 /** The id a provider has before it exists, as `pulumi preview` prints it. */
 export const UNKNOWN_PROVIDER_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -90,42 +93,6 @@ export interface PlanOptions {
 type Program = () => Promise<Record<string, unknown>>;
 
 /**
- * The versions the stack serves, so that by default the plan shows a deploy after training. Read
- * from the effective settings (shared file, stack config, overrides); config the program would
- * refuse gives no versions here, and the program's own run reports it.
- */
-export function configuredVersions(stackConfig: StackConfig, projectDir: string): string[] {
-    try {
-        const settings = settingsFromConfig({
-            namespace: stackConfig.project,
-            stack: stackConfig.stack,
-            config: stackConfig.config,
-            isSecret: (k) => stackConfig.secretKeys.includes(k),
-            projectDir,
-        });
-        const versions = settings.projects.flatMap((p) =>
-            p.serving.routes.map((r) => r.version).filter((v): v is string => v !== undefined),
-        );
-        return [...new Set(versions)].sort();
-    } catch {
-        return ["1"];
-    }
-}
-
-/**
- * The versions the mocked workspace's models have unless the plan is told otherwise: those the
- * stack serves and those its aliases point at, so that by default the plan shows a deploy after
- * training.
- */
-export function defaultModelVersions(
-    stackConfig: StackConfig,
-    projectDir: string,
-    aliases: Record<string, string> = DEFAULT_ALIASES,
-): string[] {
-    return [...new Set([...configuredVersions(stackConfig, projectDir), ...Object.values(aliases)])].sort();
-}
-
-/**
  * The schemas of the stack's registered models (`catalog.schema`, as the mode names them for the
  * deploying user): the schemas the mocked catalogs list once the models exist. Config the
  * program would refuse gives none here, and the program's own run reports it.
@@ -145,12 +112,6 @@ export function modelSchemas(stackConfig: StackConfig, projectDir: string, curre
         return [];
     }
 }
-
-/**
- * The aliases the mocked workspace's models have unless the plan is told otherwise: an
- * evaluation has promoted version 1 to `champion` and version 2 is the `challenger`.
- */
-export const DEFAULT_ALIASES: Record<string, string> = { champion: "1", challenger: "2" };
 
 /**
  * What a real `pulumi preview` of the stack would refuse that the offline plan lets pass: the
@@ -430,9 +391,11 @@ function toDocument(
                 protect: r.protect,
                 ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
                 ...(r.ignoreChanges?.length ? { ignoreChanges: r.ignoreChanges } : {}),
-                ...(r.replaceOnChanges?.length ? { replaceOnChanges: r.replaceOnChanges } : {}),
-                ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)).sort() } : {}),
+                // In the order the program lists them: the first names the object the mocks key its id by
+                // (plan/identity.ts).
+                ...(r.aliases?.length ? { aliases: r.aliases.map((a) => aliasUrn(a, r, stack, project)) } : {}),
                 ...(r.importId ? { importId: r.importId } : {}),
+                ...(r.replaceOnChanges?.length ? { replaceOnChanges: r.replaceOnChanges } : {}),
                 dependencies: r.dependencies,
                 ...(provider ? { provider } : {}),
             };

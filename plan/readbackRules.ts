@@ -34,7 +34,12 @@ export type ReadbackKind =
     /** Read returns the value lower-cased (the API stores it so). */
     | "lowercased"
     /** The API fills `value` when the config leaves the path out, and the provider does not keep it quiet. */
-    | "apiDefault";
+    | "apiDefault"
+    /**
+     * An update cannot change it: the update request leaves it out, or the provider copies it from
+     * the old state. A changed value stays as it was, and every later preview shows the change again.
+     */
+    | "notUpdated";
 
 export interface ReadbackRule {
     kind: ReadbackKind;
@@ -78,4 +83,17 @@ export function ruleName(type: string, path: string, rule: ReadbackRule): string
                 : "";
     const resource = type.split(":").pop() ?? type;
     return `${resource} ${path}: ${rule.kind}${detail}, ${rule.handWritten ? "hand-written: " : ""}${rule.source}`;
+}
+
+/**
+ * Whether an update of a resource of this type leaves the value at this input path (dotted, list
+ * indices removed) as it was: the path or one of its ancestors is marked `notUpdated`.
+ */
+export function notUpdatedRule(type: string, path: string): ReadbackRule | undefined {
+    const paths = readbackRulesFor(type)?.paths ?? {};
+    for (let p = path; p; p = p.includes(".") ? p.slice(0, p.lastIndexOf(".")) : "") {
+        const rule = (paths[p] ?? []).find((r) => r.kind === "notUpdated");
+        if (rule) return rule;
+    }
+    return undefined;
 }

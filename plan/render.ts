@@ -166,7 +166,11 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
         }
         const before = step.oldState?.inputs ?? {};
         for (const [path, d] of Object.entries(step.detailedDiff ?? {})) {
-            const forces = d.kind.endsWith("-replace") ? c.magenta(" (forces replacement)") : "";
+            const forces = d.kind.endsWith("-replace")
+                ? c.magenta(" (forces replacement)")
+                : step.op === "update" && doc.perpetual?.some((x) => x.urn === step.urn && x.path === path)
+                  ? c.yellow(" (perpetual diff: an update cannot change it)")
+                  : "";
             const kind = d.kind.replace("-replace", "");
             const oldValue = valueAt(before, path);
             const newValue = valueAt(state.inputs, path);
@@ -239,6 +243,15 @@ export function renderDiff(doc: DiffDocument, stack: string, base: string, color
                 c.red(`    ${SYMBOL[d.op]} ${d.type}  ${nameOf(d.urn)}${shown ? `  [${shown}]` : ""}: ${d.reason}`),
             );
         }
+    }
+    if ((doc.perpetual ?? []).length > 0) {
+        lines.push(
+            "",
+            c.yellow(
+                "Perpetual diffs: an update cannot change these, so `pulumi up` leaves them as they are and every later preview shows them again (replace the resource to change them, e.g. with the resource option replaceOnChanges):",
+            ),
+        );
+        for (const d of doc.perpetual ?? []) lines.push(`    ${nameOf(d.urn)} ${d.path}`, `        rule: ${d.rule}`);
     }
     if (doc.diagnostics.length > 0) {
         lines.push("", "Diagnostics:");

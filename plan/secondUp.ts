@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import pc from "picocolors";
 import { type DiffDocument, diffPlans, rulePath } from "./diff";
 import type { PlanDocument, PlanStep } from "./plan";
@@ -208,8 +209,61 @@ export function providerView(
     return { planned: p as Record<string, unknown>, state: s as Record<string, unknown> };
 }
 
-/** The plan of a second `up` right after the first: what it would change, and why. */
-export function secondUp(doc: PlanDocument): SecondUpDocument {
+/** The value at a dotted path of plain objects. */
+function getPath(value: Record<string, unknown>, path: string): unknown {
+    let v: unknown = value;
+    for (const k of path.split(".")) v = isObject(v) ? v[k] : undefined;
+    return v;
+}
+
+/** A copy of `value` with the dotted path set to `to` (removed when undefined), through plain objects. */
+function setPath(value: Record<string, unknown>, path: string, to: unknown): Record<string, unknown> {
+    const [k, ...rest] = path.split(".");
+    const out = { ...value };
+    if (rest.length === 0) {
+        if (to === undefined) delete out[k];
+        else out[k] = to;
+    } else out[k] = setPath(isObject(value[k]) ? value[k] : {}, rest.join("."), to);
+    return out;
+}
+
+/**
+ * The state an update leaves: what the provider reads back of the new inputs, except at the paths
+ * an update cannot change (read-back rule `notUpdated`), which keep the old state's values.
+ */
+export function updatedReadBack(
+    type: string,
+    oldInputs: Record<string, unknown>,
+    inputs: Record<string, unknown>,
+): ReturnType<typeof readBack> {
+    const after = readBack(type, inputs);
+    const before = readBack(type, oldInputs).state;
+    let state = after.state;
+    const fired = [...after.fired];
+    for (const [rulePath, rules] of Object.entries(readbackRulesFor(type)?.paths ?? {})) {
+        const rule = rules.find((r) => r.kind === "notUpdated");
+        if (!rule || isDeepStrictEqual(getPath(before, rulePath), getPath(state, rulePath))) continue;
+        state = setPath(state, rulePath, getPath(before, rulePath));
+        fired.push({ path: rulePath, rulePath, rule });
+    }
+    return { state, fired };
+}
+
+/**
+ * The plan of a second `up` right after the first: what it would change, and why. With `before`
+ * (a base's plan), the first `up` is the update from it to this one (what was there is updated and
+ * read back, what is new is created); without, it creates everything.
+ */
+export function secondUp(doc: PlanDocument, before?: PlanDocument): SecondUpDocument {
+    // Which resources the first `up` updates in place, with their old inputs.
+    const updated = new Map<string, Record<string, unknown>>();
+    if (before) {
+        for (const step of diffPlans(before, doc).steps) {
+            if ((step.op === "update" || step.op === "same") && step.oldState) {
+                updated.set(step.urn, step.oldState.inputs);
+            }
+        }
+    }
     const firedBy = new Map<string, ReturnType<typeof readBack>["fired"]>();
     const base: PlanDocument = { ...doc, steps: [] };
     const head: PlanDocument = { ...doc, steps: [] };
@@ -220,7 +274,8 @@ export function secondUp(doc: PlanDocument): SecondUpDocument {
             head.steps.push(step);
             continue;
         }
-        const { state, fired } = readBack(s.type, s.inputs);
+        const old = updated.get(s.urn);
+        const { state, fired } = old ? updatedReadBack(s.type, old, s.inputs) : readBack(s.type, s.inputs);
         firedBy.set(s.urn, fired);
         const view = providerView(s.type, s.inputs, state, s.ignoreChanges);
         const withInputs = (inputs: Record<string, unknown>): PlanStep => ({
@@ -259,9 +314,16 @@ export function isQuiet(doc: SecondUpDocument): boolean {
 }
 
 /** The text of `--second-up`: the diff as `--base` prints it, then why each resource changes. */
-export function renderSecondUp(doc: SecondUpDocument, stack: string, color: boolean): string {
+export function renderSecondUp(doc: SecondUpDocument, stack: string, color: boolean, base?: string): string {
     const c = pc.createColors(color);
-    const text = renderDiff(doc, stack, "the state a first `pulumi up` leaves (read-back rules)", color);
+    const text = renderDiff(
+        doc,
+        stack,
+        base === undefined
+            ? "the state a first `pulumi up` leaves (read-back rules)"
+            : `the state a \`pulumi up\` from ${base} leaves (read-back rules)`,
+        color,
+    );
     if (isQuiet(doc)) return `${text}\nA second \`pulumi up\` changes nothing.\n`;
     const lines = ["", c.yellow("Why: the provider reads these back differently from what the program sends:")];
     for (const cause of doc.causes) {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isScalar, parseDocument } from "yaml";
-import { DEVELOPER_STACK } from "../config/deployChecks";
+import { DEVELOPER_STACK } from "../config/stackNames";
 import { yamlProblem } from "../config/yaml";
 
 /**

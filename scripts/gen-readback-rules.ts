@@ -55,6 +55,7 @@ function toRule(marker: TfMarker, props: Set<string>, path: string): ReadbackRul
         case "computed":
         case "suppressDiff":
         case "set":
+        case "notUpdated":
             return { kind: marker.kind, source };
         case "default":
         case "suppressDiffWithDefault":

@@ -1,4 +1,5 @@
 import type { PlanDocument, PlanStep } from "../plan/plan";
+import { identityNames } from "../plan/identity";
 import { mockedId } from "../plan/mocks";
 
 /**
@@ -107,12 +108,14 @@ export function localRunTarget(doc: PlanDocument, project: string, stack: string
     for (const [, i] of [...of(T.model), ...of(T.volume), ...of(T.table)])
         schemas.add(`${i.catalogName}.${i.schemaName}`);
 
+    // The ids the mocks gave the jobs: keyed by the name each had before any rename.
+    const identities = identityNames(doc.steps);
     const jobs: LocalRunJob[] = of(T.job).flatMap(([s, i]) => {
         const role = ROLES[byUrn.get(s.parent ?? "")?.type ?? ""];
         if (!role) return [];
         return [
             {
-                id: mockedId(s.type, nameOf(s), i),
+                id: mockedId(s.type, identities.get(s.urn) ?? nameOf(s), i),
                 name: String(i.name),
                 resource: nameOf(s),
                 role,

@@ -82,6 +82,14 @@ export const HAND_WRITTEN: Record<string, Record<string, HandWritten[]>> = {
         // no case-insensitive plan modifier: a mixed-case name differs on every plan.
         tableName: [UC_LOWER("table names")],
         outputSchemaName: [UC_LOWER("schema names")],
+        // Update sends catalog.UpdateMonitor, which has no assets_dir; the state it sets is the
+        // API's answer, which keeps the old one.
+        assetsDir: [
+            {
+                kind: "notUpdated",
+                source: "databricks/databricks-sdk-go service/catalog/model.go UpdateMonitor (no assets_dir field), sent by terraform-provider-databricks internal/providers/pluginfw/products/qualitymonitor/resource_quality_monitor.go Update, which sets the state from the API's answer (the old assets_dir)",
+            },
+        ],
     },
     "databricks:index/permissions:Permissions": {
         "accessControls.servicePrincipalName": [

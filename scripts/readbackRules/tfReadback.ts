@@ -20,6 +20,10 @@
  *   resolved through `for ... range` variables, slice literals and the call sites of the function
  *   that sorts its parameter (jobs' `adjustTasks` / `sortWebhookNotifications`).
  *
+ * - `notUpdated`: a plugin-framework `Update` that copies an attribute from the old state into the
+ *   state it sets (`req.State.GetAttribute(ctx, path.Root("x"), &newState.X)`): an update never
+ *   changes it.
+ *
  * Not read (hand-written where the program needs them, see scripts/readbackRules/handWritten.ts):
  * what the REST API itself does to a value (lower-casing Unity Catalog names, filling defaults),
  * the Go SDK's structs (no `tf` tags), and the logic inside inline suppress functions.
@@ -40,7 +44,7 @@ import {
 } from "../replaceRules/tfDatabricks";
 
 export type TfMarker =
-    | { kind: "computed" | "suppressDiff" | "set"; where: string }
+    | { kind: "computed" | "suppressDiff" | "set" | "notUpdated"; where: string }
     | { kind: "default" | "suppressDiffWithDefault"; value: string; where: string }
     | { kind: "diffSuppressFunc"; function: string; where: string }
     | { kind: "noDiffSuppressFunc"; where: string }
@@ -299,6 +303,25 @@ function pluginFwMarkers(pkg: GoPackage, out: Markers): void {
 }
 
 /**
+ * Attributes a plugin-framework `Update` copies from the old state into the state it sets: the
+ * struct given to `resp.State.Set` gets them from `req.State.GetAttribute` (an attribute read from
+ * the state into the plan sent to the API is not one of them).
+ */
+function notUpdatedMarkers(pkg: GoPackage, out: Markers): void {
+    for (const fn of goFuncs(pkg).filter((f) => f.name === "Update" && f.receiver !== undefined)) {
+        const set = /resp\.State\.Set\(ctx,\s*&?(\w+)\)/.exec(fn.body)?.[1];
+        if (!set) continue;
+        const copied = new RegExp(
+            `req\\.State\\.GetAttribute\\(ctx,\\s*path\\.Root\\("(\\w+)"\\),\\s*&${set}\\.\\w+\\)`,
+            "g",
+        );
+        for (const m of fn.body.matchAll(copied)) {
+            out.add(m[1], { kind: "notUpdated", where: `${pkg.dir} Update (copied from the old state)` });
+        }
+    }
+}
+
+/**
  * Where a resource's schema holds a Go SDK struct whose customizations another package registers
  * (`common.RegisterResourceProvider(compute.ClusterSpec{}, ClusterSpec{})` in clusters/resource_cluster.go):
  * the Go SDK is not in the checkout, so where it sits is written here; what it customizes is read.
@@ -348,6 +371,7 @@ export function tfReadback(root: string, tfName: string): TfReadback | undefined
         files.add(fw.dir);
         pluginFwMarkers(fw, out);
         sortMarkers(fw, out);
+        notUpdatedMarkers(fw, out);
         // The structs the schema is built from (their own customizations, one package level).
         for (const m of fw.text.matchAll(/^\s+(\w+)_tf\.(\w+)\s*$/gm)) {
             const dir = fw.imports.get(`${m[1]}_tf`);
