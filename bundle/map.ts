@@ -195,6 +195,46 @@ function firstKey(byKey: Record<string, unknown> | undefined): string | undefine
     return byKey ? Object.keys(byKey)[0] : undefined;
 }
 
+/**
+ * The resources whose body is a mapping. A key with no body (`jobs: {foo: }`) or another value
+ * is reported, not imported: the Databricks CLI refuses it too (`job foo is not defined`,
+ * bundle/config/validate/all_resources_have_values.go).
+ */
+function definedResources(
+    value: unknown,
+    tr: Tracker,
+    bundle: LoadedBundle,
+): Record<string, Record<string, Record<string, unknown>>> {
+    const out: Record<string, Record<string, Record<string, unknown>>> = {};
+    if (value === undefined || value === null) return out;
+    if (!isRecord(value)) {
+        tr.add("not-imported", "resources", `${JSON.stringify(value)}: expected a mapping of resource types`);
+        return out;
+    }
+    for (const [type, byKey] of Object.entries(value)) {
+        if (byKey === null || byKey === undefined) continue;
+        if (!isRecord(byKey)) {
+            tr.add(
+                "not-imported",
+                `resources.${type}`,
+                `${JSON.stringify(byKey)}: expected a mapping of ${type} by key`,
+            );
+            continue;
+        }
+        out[type] = {};
+        for (const [key, body] of Object.entries(byKey)) {
+            if (isRecord(body)) out[type][key] = body;
+            else
+                tr.add(
+                    "not-imported",
+                    `resources.${type}.${key}`,
+                    `${body === null || body === undefined ? "no body" : JSON.stringify(body)}: not defined, so nothing to import (the Databricks CLI refuses it: "${type.replace(/s$/, "")} ${key} is not defined"; defined in ${bundle.origins.get(`${type}.${key}`) ?? bundle.rootFile})`,
+                );
+        }
+    }
+    return out;
+}
+
 export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: ProgramDefaults): MappedTarget {
     const tr = new Tracker(t.name);
     const config = t.config;
@@ -211,7 +251,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             `the environment name is "${env}" (lower case letters and digits, at most 16)`,
         );
 
-    const resources = isRecord(config.resources) ? config.resources : {};
+    const resources = definedResources(config.resources, tr, bundle);
     const byType = (type: string) =>
         isRecord(resources[type]) ? (resources[type] as Record<string, Record<string, unknown>>) : {};
     const roles = new Map<string, AdoptKey>();
@@ -1250,6 +1290,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             );
         }
     }
+    for (const w of t.warnings) tr.add("unresolved", w.path || "variables", w.message);
     for (const n of t.notReferences) {
         tr.add(
             "note",
