@@ -3,6 +3,7 @@
 export * from "./access";
 export * from "./presets";
 export * from "./project/abAnalysis";
+export * from "./project/existingObjects";
 export * from "./project/experiment";
 export * from "./project/inferenceJob";
 export * from "./project/jobCommon";

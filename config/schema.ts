@@ -475,7 +475,22 @@ const projectSchema = z
             ),
         schema: ucName.meta(environment("Unity Catalog schema holding the model, the volume and the tables.")),
         experimentPath: workspacePath.meta(environment("MLflow experiment path.")),
-        modelName: ucName.meta(environment("Registered model name inside `<catalog>.<schema>`.")),
+        modelName: z
+            .string()
+            .max(255)
+            .regex(
+                /^[a-z_][a-z0-9_-]*$/,
+                "expected a lower-case registered model name (a-z, digits, '_' and '-', as bundles name them)",
+            )
+            .meta(environment("Registered model name inside `<catalog>.<schema>`.")),
+        existing: z
+            .array(z.enum(["schema", "model"]))
+            .default([])
+            .meta(
+                environment(
+                    "Unity Catalog objects the workspace has and the project only uses, as a bundle names a schema or a model it does not declare: `schema`, `model`. They are looked up at deploy, neither created nor granted on, and their names kept as written (no development prefix). Omitted: the project creates both.",
+                ),
+            ),
         modelComment: z.string().optional().meta(environment("Comment on the registered model.")),
         workload: workloadSchema
             .default({ dir: "workloads/churn", parameters: {} })
@@ -685,7 +700,14 @@ export function baseEndpointName(project: string, environment: string): string {
 const PRODUCTION_NAMES = /^(prod|production|prd|live)$/;
 const DEVELOPMENT_NAMES = /^(dev|development|sandbox)$/;
 
-export const MODES = ["development", "production"] as const;
+/**
+ * The deployment modes, as bundle targets have them (databricks/cli
+ * bundle/config/mutator/resourcemutator/apply_target_mode.go, validate_target_mode.go):
+ * `development`, `production`, and `none` for a target without `mode`, deployed as written: no
+ * name prefixes, schedules and triggers as written (unpaused unless they say otherwise), the
+ * jobs' concurrency as written, and no checks of paths or identities.
+ */
+export const MODES = ["development", "production", "none"] as const;
 
 /** Who may own the registered models, besides an account group (see `modelOwner`). */
 export const MODEL_OWNERS = ["runAs", "deployer"] as const;
@@ -697,7 +719,13 @@ export const settingsSchema = z
             .string()
             .regex(/^[a-z][a-z0-9]{0,15}$/, "expected lower case letters and digits, at most 16")
             .meta(environment("Environment name used in resource names (the bundle target): `dev`, `prod`, ...")),
-        mode: z.enum(MODES).meta(environment("Deployment mode, with the Databricks Asset Bundle semantics.")),
+        mode: z
+            .enum(MODES)
+            .meta(
+                environment(
+                    "Deployment mode, with the Databricks Asset Bundle semantics: `development`, `production`, or `none` for a bundle target without `mode` (names, schedules and concurrency as written, no mode checks).",
+                ),
+            ),
         catalog: ucName.meta(environment("The environment's Unity Catalog catalog (it must exist).")),
         sparkVersion: z
             .string()
@@ -755,20 +783,30 @@ export const settingsSchema = z
                     .string()
                     .regex(
                         /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
-                        "expected the service principal's application id (a GUID), not its display name",
+                        "expected the service principal's application id (a GUID), not its display name (set that as runAs.displayName)",
                     )
+                    .optional()
                     .describe(
-                        "Application id (a GUID) of the service principal: what `run_as`, permissions and grants take. Its display name does not work there.",
+                        "Application id (a GUID) of the service principal: what `run_as`, permissions and grants take. Omitted: looked up by `displayName` at deploy.",
                     ),
                 displayName: z
                     .string()
                     .min(1)
                     .optional()
-                    .describe("Display name of the service principal, for people (`sp-ml-prod`); not sent to any API."),
+                    .describe(
+                        "Display name of the service principal (`sp-ml-prod`). With `servicePrincipalName`, for people only; without it, the principal is looked up by this name at deploy (`databricks service-principals list`) and its application id used.",
+                    ),
             })
             .strict()
+            .refine((r) => r.servicePrincipalName !== undefined || r.displayName !== undefined, {
+                message: "expected servicePrincipalName (the application id) or displayName, found neither",
+            })
             .optional()
-            .meta(environment("Identity the jobs run as; required in production mode.")),
+            .meta(
+                environment(
+                    "Identity the jobs run as: a service principal, by application id or by display name. Omitted: the jobs run as the deploying identity (in production mode that must be a service principal, as bundles require).",
+                ),
+            ),
         /**
          * Who owns the registered models. Unity Catalog lets only a model's owner (or a metastore
          * admin) set its aliases, create its versions and read it back after an ownership transfer
@@ -907,12 +945,11 @@ export const settingsSchema = z
             });
         });
         s.projects.forEach((p, i) => {
-            if (p.deployment === "model" && s.mode === "production" && p.promotion === undefined) {
+            if (p.deployment === "model" && s.mode !== "development" && p.promotion === undefined) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["projects", i, "promotion"],
-                    message:
-                        "expected promotion.sourceModel (the model to promote, from a CI-deployed stack such as staging) with deployment: model in production mode",
+                    message: `expected promotion.sourceModel (the model to promote, from a CI-deployed stack such as staging) with deployment: model in ${s.mode === "production" ? "production mode" : "mode none"}`,
                     input: undefined,
                 });
             }
@@ -957,7 +994,12 @@ export const settingsSchema = z
                 input: s.mode,
             });
         }
-        const issues = s.mode === "production" ? productionModeIssues(s) : developmentModeIssues(s);
+        const issues =
+            s.mode === "production"
+                ? productionModeIssues(s)
+                : s.mode === "development"
+                  ? developmentModeIssues(s)
+                  : [];
         for (const issue of [...issues, ...modelOwnerIssues(s)]) ctx.addIssue(issue);
     });
 
@@ -978,7 +1020,7 @@ export function deployModelInputIssues(
     },
     index: number,
 ): Issue[] {
-    if (mode !== "production" || p.deployment !== "model") return [];
+    if (mode === "development" || p.deployment !== "model") return [];
     const why = (key: string) =>
         "with deployment: model in production mode (the default <catalog>.<schema>.customer_features is written only by the training job, which this stack does not declare), " +
         `found none (set it for this stack: projectOverrides.${p.name}.${key})`;
@@ -1003,46 +1045,46 @@ export function deployModelInputIssues(
 }
 
 /**
- * Production mode rules (the bundle's `mode: production`): jobs run as a service principal, and no
- * path is user-scoped, so that one copy is deployed and it does not depend on one person.
+ * Production mode rules (the bundle's `mode: production`): the jobs run as a service principal,
+ * `runAs` or, without it, the principal that deploys (bundles allow production mode without
+ * `run_as` only when a service principal deploys, databricks/cli
+ * bundle/config/mutator/resourcemutator/validate_target_mode.go; the program checks the deploying
+ * identity at deploy, see config/deployChecks.ts), and no path belongs to one person, so that one
+ * copy is deployed and it does not depend on anyone. The principal's own home is not one person's:
+ * only it and the workspace admins can write there, and DAB's default root is in it
+ * (`~/.bundle/...`). Paths with `${workspace.current_user.userName}` are that home when the
+ * deploying identity is the principal: without `runAs`, or with `modelOwner: runAs`, which stops
+ * a deploy by anyone else.
  */
 export function productionModeIssues(s: {
-    runAs?: { servicePrincipalName: string };
+    runAs?: { servicePrincipalName?: string; displayName?: string };
+    modelOwner?: ModelOwner;
     workspaceRootPath?: string;
     projects: { experimentPath: string; monitor: { assetsDir?: string } }[];
 }): Issue[] {
     const issues: Issue[] = [];
-    if (!s.runAs) {
-        issues.push({
-            code: "custom",
-            path: ["runAs"],
-            message: "expected runAs.servicePrincipalName in production mode (jobs must not run as the deploying user)",
-            input: undefined,
-        });
-    }
     const userScoped = (p: string) =>
         p.startsWith("/Users/") || p.startsWith("/Workspace/Users/") || p.includes("${workspace.current_user");
+    const homes = [
+        ...(s.runAs?.servicePrincipalName !== undefined ? principalHomes(s.runAs.servicePrincipalName) : []),
+        ...(s.runAs === undefined || modelOwnerOf({ mode: "production", modelOwner: s.modelOwner }) === "runAs"
+            ? principalHomes("${workspace.current_user.userName}")
+            : []),
+    ];
+    const principal = s.runAs
+        ? `the runAs principal's own home (${s.runAs.servicePrincipalName ?? s.runAs.displayName})`
+        : "the deploying principal's own home";
     const check = (path: (string | number)[], value: string | undefined) => {
-        if (value !== undefined && userScoped(value)) {
+        if (value !== undefined && userScoped(value) && !isUnder(value, homes)) {
             issues.push({
                 code: "custom",
                 path,
-                message: "expected a shared path in production mode (not under /Users/ and without the current user)",
+                message: `expected a shared path in production mode, or ${principal}${homes.length > 0 ? ` such as ${homes[0]}/...` : ""} (not another user's folder)`,
                 input: value,
             });
         }
     };
-    // The code root may be the principal's own home: only it and the workspace admins can write there.
-    const root = s.workspaceRootPath;
-    const home = s.runAs && root !== undefined && isUnder(root, principalHomes(s.runAs.servicePrincipalName));
-    if (root !== undefined && !home && userScoped(root)) {
-        issues.push({
-            code: "custom",
-            path: ["workspaceRootPath"],
-            message: `expected a shared path in production mode, or the runAs principal's own home${s.runAs ? ` ${principalHomes(s.runAs.servicePrincipalName)[0]}` : ""} (not another user's folder, and without the current user)`,
-            input: root,
-        });
-    }
+    check(["workspaceRootPath"], s.workspaceRootPath);
     s.projects.forEach((p, i) => {
         check(["projects", i, "experimentPath"], p.experimentPath);
         check(["projects", i, "monitor", "assetsDir"], p.monitor.assetsDir);
@@ -1073,7 +1115,7 @@ export function modelOwnerOf(s: { mode: Mode; modelOwner?: ModelOwner }): ModelO
 export function modelOwnerIssues(s: {
     mode: Mode;
     modelOwner?: ModelOwner;
-    runAs?: { servicePrincipalName: string };
+    runAs?: { servicePrincipalName?: string; displayName?: string };
 }): Issue[] {
     const owner = modelOwnerOf(s);
     if (owner === "runAs" && !s.runAs && s.modelOwner !== undefined) {

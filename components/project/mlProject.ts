@@ -134,13 +134,16 @@ export class MlProject extends pulumi.ComponentResource {
 
         // In development mode the schema and the model carry the user prefix (`dev_<short_name>_`),
         // as bundles do: two developers never share them, nor the volume and tables inside.
-        const schemaName = presets.ucName(p.schema);
+        // A schema or model the workspace has (`existing`) keeps its name as written.
+        const existing = { schema: p.existing.includes("schema"), model: p.existing.includes("model") };
+        const schemaName = existing.schema ? pulumi.output(p.schema) : presets.ucName(p.schema);
         const uc = new RegisteredModel(
             `${name}-model`,
             {
                 catalog,
                 schema: schemaName,
-                modelName: presets.ucName(p.modelName),
+                modelName: existing.model ? pulumi.output(p.modelName) : presets.ucName(p.modelName),
+                existing,
                 comment: p.modelComment ?? `Model of ${p.name} (${env}), trained by the ${p.name} training job.`,
                 volumeName: INPUT_VOLUME,
                 owner: args.modelOwner,
