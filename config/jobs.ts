@@ -584,6 +584,14 @@ export function trainingRoleIssues(job: { tasks?: TaskSpec[] }): Issue[] {
     ];
 }
 
+/** The jobs each job kind may start with a `runJobTask`: those declared before it. */
+export const RUNNABLE_JOBS: Record<JobKind, JobKind[]> = {
+    featureTable: [],
+    training: ["featureTable"],
+    inference: ["featureTable", "training"],
+    retraining: ["featureTable", "training", "inference"],
+};
+
 /** The jobs of a project, by kind, as the config holds them. */
 export type ProjectJobs = Partial<Record<JobKind, (JobShape & { tasks?: TaskSpec[] }) | undefined>>;
 
@@ -620,17 +628,18 @@ export function projectJobIssues(jobs: ProjectJobs, serverlessEnvironmentVersion
                 }
             });
         }
+        // A job runs the ones declared before it: the feature-table job, then training, then
+        // inference, then retraining (so no two jobs run each other).
+        const runnable = RUNNABLE_JOBS[kind].filter((k) => jobs[k] !== undefined);
         (job.tasks ?? []).forEach((t, i) => {
             const target = t.runJobTask?.job;
-            if (target === undefined) return;
-            if (target === kind || jobs[target] === undefined) {
-                issues.push({
-                    code: "custom",
-                    path: [kind, "tasks", i, "runJobTask", "job"],
-                    message: `expected another job of the project (${JOB_KINDS.filter((k) => k !== kind && jobs[k] !== undefined).join(", ") || "none"}), found "${target}"`,
-                    input: target,
-                });
-            }
+            if (target === undefined || runnable.includes(target)) return;
+            issues.push({
+                code: "custom",
+                path: [kind, "tasks", i, "runJobTask", "job"],
+                message: `expected a job the ${kind} job may run (${runnable.join(", ") || "none"}), found "${target}"`,
+                input: target,
+            });
         });
     }
     return issues;

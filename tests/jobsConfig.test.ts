@@ -189,7 +189,7 @@ describe("job task graphs in the config", () => {
                     tasks: [{ taskKey: "retrain", runJobTask: { job: "featureTable" } }],
                 };
             },
-            `${NS}:projects[0].retraining.tasks[0].runJobTask.job: expected another job of the project (training, inference), found "featureTable"`,
+            `${NS}:projects[0].retraining.tasks[0].runJobTask.job: expected a job the retraining job may run (training, inference), found "featureTable"`,
         ],
     ])("refuses %s, naming the file and key", (_what, change, message) => {
         const err = errorOf("dev", change);
