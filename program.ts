@@ -36,6 +36,7 @@ import {
     routeKinds,
     type ServedRoute,
     WORKLOAD_ENTRY_POINTS,
+    projectCode,
 } from "./components";
 import { azureNative } from "./components/workspace/azureNative";
 import {
@@ -69,7 +70,7 @@ export async function program(): Promise<Record<string, unknown>> {
         locate,
     );
     const settings = await withRunAsResolved(configured, locate);
-    const workloadDirs = settings.projects.map((p, i) => workloadDir(p.name, p.workload.dir, i, locate));
+    const workloadDirs = settings.projects.map((p, i) => workloadDir(p, i, locate));
     const access: AccessGroups = {
         managers: settings.managerGroups,
         runners: settings.runnerGroups,
@@ -166,6 +167,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 presets,
                 cluster: clusterSettings(settings),
                 clusterPolicyId: shared.clusterPolicyId,
+                serverlessEnvironmentVersion: settings.serverlessEnvironmentVersion,
                 sqlWarehouseId: shared.sqlWarehouseId,
                 access,
                 failureEmails: settings.failureEmails,
@@ -301,19 +303,26 @@ function locateProblem(p: DeployProblem, locate: Locate): string {
 }
 
 /**
- * A project's workload folder, with every entry point its jobs run: a missing one is a config
+ * A project's workload folder, with every file its jobs run: the entry points of the program's
+ * default tasks and the notebooks and files the configured tasks name. A missing one is a config
  * error naming the project and the file. The folder is the project folder's own (the folder of
  * the stack files, where `pulumi up` and the offline plan run the program) when it has one of
  * that name, such as an imported bundle's notebooks; otherwise this program's (`workloads/churn`).
  */
-function workloadDir(project: string, dir: string, index: number, locate: Locate): string {
+function workloadDir(p: Settings["projects"][number], index: number, locate: Locate): string {
+    const dir = p.workload.dir;
     const own = path.resolve(process.cwd(), dir);
     const abs = fs.existsSync(own) ? own : path.resolve(PROGRAM_DIR, dir);
-    const missing = Object.values(WORKLOAD_ENTRY_POINTS).filter((f) => !fs.existsSync(path.join(abs, f)));
-    if (missing.length > 0) {
+    const code = projectCode(p);
+    const needed = [
+        ...code.entryPoints.map((k) => ({ file: WORKLOAD_ENTRY_POINTS[k], what: "an entry point the jobs" })),
+        ...[...code.taskNotebooks, ...code.taskFiles].map((file) => ({ file, what: "a file the configured tasks" })),
+    ];
+    const missing = needed.find((n) => !fs.existsSync(path.join(abs, n.file)));
+    if (missing) {
         throw configProblem(
             ["projects", index, "workload", "dir"],
-            `expected ${dir}/${missing[0]} (an entry point the jobs of ${project} run), found ${fs.existsSync(abs) ? "no such file" : "no such folder"}`,
+            `expected ${dir}/${missing.file} (${missing.what} of ${p.name} run), found ${fs.existsSync(abs) ? "no such file" : "no such folder"}`,
             locate,
         );
     }

@@ -1,5 +1,17 @@
 import { z } from "zod";
-import { quartzCronProblem } from "./quartz";
+import {
+    featureTableJobSchema,
+    jobShapeFields,
+    projectJobIssues,
+    scheduleSchema,
+    scheduleTriggerIssues,
+    taskGraphIssues,
+    trainingRoleIssues,
+    triggerSchema,
+} from "./jobs";
+import { environment, PAUSE_STATUSES, type PauseStatus, promotable, quartzCron, type Scope, timezone } from "./fields";
+
+export { PAUSE_STATUSES, type PauseStatus, quartzCron, type Scope };
 
 /**
  * The stack configuration, as one zod schema. Every object is strict: an unknown key (a typo)
@@ -10,29 +22,6 @@ import { quartzCronProblem } from "./quartz";
 
 /** Variables a path may use; resolved at deploy time from the provider's current user. */
 export const PATH_VARIABLES = ["${workspace.current_user.userName}", "${workspace.current_user.short_name}"] as const;
-
-const PAUSE_STATUSES = ["PAUSED", "UNPAUSED"] as const;
-
-/**
- * Every setting is either promotable (how a project runs: runtime, sizes, crons, thresholds,
- * monitor settings; tried in dev, then promoted to prod with `npm run promote`) or
- * environment-scoped (where and as whom it runs: catalog, mode, run-as, workspace, names, served
- * versions, pause states). The mark is zod metadata on the field; `config/scopes.ts` reads it.
- */
-export type Scope = "promotable" | "environment";
-
-/**
- * The metadata of a setting: its scope and its description, which docs/configuration.md is
- * generated from (`npm run docs:config`). A field without a scope of its own (an object whose
- * fields have theirs) takes its description with `.describe(...)`.
- */
-function promotable(description: string) {
-    return { scope: "promotable" as const, description };
-}
-function environment(description: string) {
-    return { scope: "environment" as const, description };
-}
-export type PauseStatus = (typeof PAUSE_STATUSES)[number];
 
 /**
  * Unity Catalog object names: lower-case letters, digits and underscores. Unity Catalog stores
@@ -69,50 +58,49 @@ export function unknownVariables(path: string): string[] {
 }
 
 /**
- * A Quartz cron expression (six or seven fields: seconds, minutes, hours, day-of-month, month,
- * day-of-week, optional year), each field in its range. Databricks rejects five-field Unix cron.
+ * The training job's trigger: the job trigger (config/jobs.ts) with, for the default file-arrival
+ * trigger on the project's training-data volume, its two settings at the top (as before the
+ * trigger had kinds).
  */
-export const quartzCron = z.string().superRefine((c, ctx) => {
-    const problem = quartzCronProblem(c);
-    if (problem) ctx.addIssue({ code: "custom", message: problem, input: c });
-});
-
-const timezone = z.string().refine(isTimeZone, { message: "expected an IANA/Java time zone id such as 'UTC'" });
-
-function isTimeZone(tz: string): boolean {
-    try {
-        // Java time zone ids are case-sensitive; Intl is not: refuse an id it only knows in another case.
-        const resolved = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
-        return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
-    } catch {
-        return false;
-    }
-}
-
-const fileArrivalSchema = z
-    .object({
+const trainingTriggerSchema = triggerSchema
+    .safeExtend({
         minTimeBetweenTriggersSeconds: z
             .number()
             .int()
             .min(60)
             .optional()
-            .meta(promotable("Minimum seconds between two triggered runs.")),
+            .meta(promotable("Minimum seconds between two triggered runs (the default file-arrival trigger).")),
         waitAfterLastChangeSeconds: z
             .number()
             .int()
             .min(60)
             .optional()
-            .meta(promotable("Seconds without new files before a run starts (batching).")),
-        pauseStatus: z
-            .enum(PAUSE_STATUSES)
-            .optional()
-            .meta(environment("Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode.")),
+            .meta(promotable("Seconds without new files before a run starts (the default file-arrival trigger).")),
     })
-    .strict();
+    .superRefine((t, ctx) => {
+        const flat = (["minTimeBetweenTriggersSeconds", "waitAfterLastChangeSeconds"] as const).find(
+            (k) => t[k] !== undefined,
+        );
+        const other = (["fileArrival", "model", "periodic", "onDemand"] as const).find((k) => t[k] !== undefined);
+        if (flat !== undefined && other !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: [flat],
+                message: `expected ${flat} inside ${other === "fileArrival" ? "fileArrival" : "the default file-arrival trigger"}, found it beside ${other}`,
+                input: t[flat],
+            });
+        }
+    });
 
 const trainingSchema = z
     .object({
-        trigger: fileArrivalSchema.default({}).describe("The file-arrival trigger on the training-data volume."),
+        ...jobShapeFields,
+        trigger: trainingTriggerSchema
+            .optional()
+            .describe(
+                "What starts the training job; omitted (and no schedule): files arriving in the training-data folder of the project's volume.",
+            ),
+        schedule: scheduleSchema.optional().describe("A schedule instead of a trigger (mlops-stacks trains daily)."),
         timeoutSeconds: z
             .number()
             .int()
@@ -132,10 +120,15 @@ const trainingSchema = z
             .default(0.8)
             .meta(promotable("Minimum F1 score a new version needs to become `challenger`.")),
     })
-    .strict();
+    .strict()
+    .superRefine((t, ctx) => {
+        for (const issue of [...taskGraphIssues(t), ...scheduleTriggerIssues(t), ...trainingRoleIssues(t)])
+            ctx.addIssue(issue);
+    });
 
 const inferenceSchema = z
     .object({
+        ...jobShapeFields,
         cron: quartzCron.meta(promotable("Quartz cron expression of the batch inference schedule.")),
         timezone: timezone.default("UTC").meta(promotable("Time zone of the schedule.")),
         pauseStatus: z
@@ -153,7 +146,10 @@ const inferenceSchema = z
             .optional()
             .meta(environment("Table the predictions are appended to; omitted: `<catalog>.<schema>.predictions`.")),
     })
-    .strict();
+    .strict()
+    .superRefine((t, ctx) => {
+        for (const issue of taskGraphIssues(t)) ctx.addIssue(issue);
+    });
 
 const WORKLOAD_SIZES = ["Small", "Medium", "Large"] as const;
 
@@ -379,6 +375,7 @@ const DRIFT_METRICS = [
 /** Retraining on drift: a job after the monitor's refresh that starts the training job. */
 const retrainingSchema = z
     .object({
+        ...jobShapeFields,
         enabled: z
             .boolean()
             .default(true)
@@ -405,7 +402,10 @@ const retrainingSchema = z
             .optional()
             .meta(environment("Omitted: PAUSED in development mode, UNPAUSED in production mode.")),
     })
-    .strict();
+    .strict()
+    .superRefine((t, ctx) => {
+        for (const issue of taskGraphIssues(t)) ctx.addIssue(issue);
+    });
 
 /**
  * Objects a stack takes over instead of creating them: each is declared with Pulumi's `import`
@@ -525,9 +525,17 @@ const projectSchema = z
             })
             .describe("Retraining when the monitored inputs drift."),
         training: trainingSchema
-            .default({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 })
+            .default({ minAccuracy: 0.85, minF1: 0.8 })
             .describe("The training job: its trigger, timeout and the quality gate a new version must pass."),
         inference: inferenceSchema.describe("The batch inference job: its schedule and tables."),
+        featureTable: featureTableJobSchema
+            .superRefine((t, ctx) => {
+                for (const issue of [...taskGraphIssues(t), ...scheduleTriggerIssues(t)]) ctx.addIssue(issue);
+            })
+            .optional()
+            .describe(
+                "A feature-table job (mlops-stacks' `write_feature_table_job`): tasks that write the project's feature tables; omitted: none.",
+            ),
         serving: servingSchema.describe("The model serving endpoint: its size and the versions or aliases it serves."),
         monitor: monitorSchema.describe(
             "The Lakehouse quality monitor on the processed inference table, and the job that fills it.",
@@ -734,6 +742,15 @@ export const settingsSchema = z
                 "expected an ML runtime such as '15.4.x-ml-scala2.12'",
             )
             .meta(promotable("Databricks ML runtime of the job clusters.")),
+        serverlessEnvironmentVersion: z
+            .string()
+            .regex(/^[1-9][0-9]*$/, "expected a serverless environment version such as '4'")
+            .optional()
+            .meta(
+                promotable(
+                    "Serverless environment version of the jobs' environments that name none (tasks on serverless compute); required when a job runs on serverless compute and an environment of it names no version.",
+                ),
+            ),
         nodeTypes: z
             .array(
                 z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "expected an Azure node type such as 'Standard_DS4_v2'"),
@@ -954,6 +971,14 @@ export const settingsSchema = z
                 });
             }
             for (const issue of deployModelInputIssues(s.mode, p, i)) ctx.addIssue(issue);
+            const jobs = {
+                training: p.training,
+                inference: p.inference,
+                featureTable: p.featureTable,
+                retraining: p.retraining,
+            };
+            for (const issue of projectJobIssues(jobs, s.serverlessEnvironmentVersion))
+                ctx.addIssue({ ...issue, path: ["projects", i, ...issue.path] });
             if (p.monitor.labelsTable !== undefined && p.monitor.labelCol === undefined) {
                 ctx.addIssue({
                     code: "custom",

@@ -317,7 +317,12 @@ describe("config helpers", () => {
     });
 
     it("mode none: no mode checks, as a bundle target without mode", () => {
-        const raw = { ...prodWithParsed(), mode: "none", environment: "prod", workspaceRootPath: "/Shared/x" };
+        const raw: Record<string, unknown> = {
+            ...prodWithParsed(),
+            mode: "none",
+            environment: "prod",
+            workspaceRootPath: "/Shared/x",
+        };
         delete raw.runAs;
         delete raw.modelOwner;
         const s = parseSettings(NS, raw, () => "Pulumi.prod.yaml");
@@ -336,7 +341,7 @@ describe("config helpers", () => {
     it("parses the example prod stack", () => {
         const s = parseSettings(NS, prodWithParsed(), () => "Pulumi.prod.yaml");
         expect(s.mode).toBe("production");
-        expect(s.projects[0].training).toEqual({ trigger: {}, minAccuracy: 0.85, minF1: 0.8 });
+        expect(s.projects[0].training).toEqual({ minAccuracy: 0.85, minF1: 0.8 });
         expect(s.projects[0].serving.routes).toEqual([{ alias: "champion", trafficPercentage: 100 }]);
     });
 });
