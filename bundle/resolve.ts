@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BundleError, dynMerge, isRecord, type LoadedBundle } from "./load";
@@ -113,6 +114,29 @@ export function targetNames(bundle: LoadedBundle): string[] {
     return Object.keys(targets);
 }
 
+/** The git details of the checkout holding `dir`, each empty where git says nothing. */
+const gitCache = new Map<string, ReturnType<typeof readGitDetails>>();
+function gitDetails(dir: string): ReturnType<typeof readGitDetails> {
+    if (!gitCache.has(dir)) gitCache.set(dir, readGitDetails(dir));
+    return gitCache.get(dir) as ReturnType<typeof readGitDetails>;
+}
+
+function readGitDetails(dir: string): { origin_url: string; branch: string; commit: string; actual_branch: string } {
+    const git = (...args: string[]) => {
+        const r = spawnSync("git", ["-C", dir, ...args], { encoding: "utf8", timeout: 5000 });
+        return r.status === 0 ? r.stdout.trim() : "";
+    };
+    if (git("rev-parse", "--is-inside-work-tree") !== "true")
+        return { origin_url: "", branch: "", commit: "", actual_branch: "" };
+    const branch = git("rev-parse", "--abbrev-ref", "HEAD");
+    return {
+        origin_url: git("config", "--get", "remote.origin.url"),
+        branch: branch === "HEAD" ? "" : branch,
+        commit: git("rev-parse", "HEAD"),
+        actual_branch: branch === "HEAD" ? "" : branch,
+    };
+}
+
 /** Resolves one target of a loaded bundle. */
 export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarget {
     const rootConfig = bundle.config;
@@ -131,6 +155,11 @@ export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarge
     }
     if (t.run_as !== undefined) config.run_as = t.run_as;
     config.bundle = { ...(config.bundle as Record<string, unknown>), target: name };
+    // The git details the CLI reads from the bundle's checkout, unless the bundle sets them
+    // (mutator/load_git_details.go); outside a checkout they are empty, and so are references to
+    // them, as validate resolves them.
+    const section = config.bundle as Record<string, unknown>;
+    section.git = { ...gitDetails(bundle.dir), ...(isRecord(section.git) ? section.git : {}) };
     if (t.mode !== undefined) (config.bundle as Record<string, unknown>).mode = t.mode;
     if (t.cluster_id !== undefined) (config.bundle as Record<string, unknown>).cluster_id = t.cluster_id;
     if (t.compute_id !== undefined) (config.bundle as Record<string, unknown>).compute_id = t.compute_id;

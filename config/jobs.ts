@@ -90,6 +90,7 @@ export const PARAMETER_VARIABLES = {
     "${project.predictions_table}": "the batch inference output table",
     "${project.training_data}": "the training-data folder of the project's volume",
     "${workspace.current_user.userName}": "the deploying identity's user name",
+    "${workspace.current_user.short_name}": "the deploying identity's short name (as in the development prefix)",
 } as const;
 export type ParameterVariable = keyof typeof PARAMETER_VARIABLES;
 
@@ -266,6 +267,16 @@ export type ComputeKind = (typeof COMPUTE_KINDS)[number];
 
 /** The compute and graph fields every job kind has. */
 export const jobShapeFields = {
+    name: z
+        .string()
+        .min(1)
+        .max(4096)
+        .optional()
+        .meta(
+            environment(
+                "The job's name, as a bundle names it; omitted: `<project>-<kind>-<environment>`. Prefixed `[dev <short_name>] ` in development mode.",
+            ),
+        ),
     tasks: z
         .array(taskSchema)
         .min(1)

@@ -14,6 +14,7 @@ import { emptyPlan } from "../plan/base";
 import { renderDiff, renderTree } from "../plan/render";
 import { program } from "../program";
 import { PROJECT_DIR } from "./harness";
+import { sharedPath } from "./shared";
 
 /**
  * `npm run import-bundle`: the example bundle imported plans as the stacks it was rendered into
@@ -24,7 +25,7 @@ import { PROJECT_DIR } from "./harness";
 const EXAMPLE = path.join(PROJECT_DIR, "examples", "ml-project-bundle");
 const SHIPPED = path.join(PROJECT_DIR, "tests", "fixtures", "import", "shipped");
 const STATES = path.join(PROJECT_DIR, "tests", "fixtures", "import", "state");
-const BUNDLES = path.join(PROJECT_DIR, "tests", "fixtures", "bundles");
+const BUNDLES = sharedPath("bundles");
 const USER = "jane.doe@example.com";
 
 function tmp(): string {
@@ -196,51 +197,81 @@ describe("adoption", () => {
     });
 });
 
-describe("real bundles", () => {
-    it.each([
-        ["default-python", 2, ["resources.pipelines.default_python_pipeline", "resources.jobs.default_python_job"]],
-        ["pydabs", 2, ["python.resources[0]"]],
-        ["app-with-job", 2, ["resources.apps.job_manager", "resources.jobs.my_job"]],
-        [
-            "mlops-stacks",
-            0,
+describe.skipIf(!fs.existsSync(BUNDLES))(
+    `real bundles of ../shared/bundles${fs.existsSync(BUNDLES) ? "" : ": skipped, no ../shared/bundles beside this checkout"}`,
+    () => {
+        it.each([
             [
-                "resources.jobs.model_training_job",
-                "resources.jobs.batch_inference_job",
-                "resources.registered_models.model",
-                "resources.experiments.experiment",
+                "bundle-examples__default_python",
+                2,
+                ["resources.pipelines.default_python_etl", "resources.jobs.sample_job"],
             ],
-        ],
-    ])("%s: exits %i and names every resource", async (name, code, resources) => {
-        const outcome = await importBundle({ bundleDir: path.join(BUNDLES, name), out: tmp(), states: {}, user: USER });
-        expect(outcome.exitCode).toBe(code);
-        const named = new Set(outcome.entries.map((e) => e.path));
-        for (const r of resources) expect(named.has(r), r).toBe(true);
-        expect(outcome.report).not.toMatch(/at .*\.ts:\d+/);
-    });
-
-    it("mlops-stacks: every target is a stack, its unmapped settings named by key path", async () => {
-        const out = tmp();
-        const outcome = await importBundle({
-            bundleDir: path.join(BUNDLES, "mlops-stacks"),
-            out,
-            states: {},
-            user: USER,
+            ["bundle-examples__pydabs", 2, []],
+            [
+                "mlops-stacks__azure-github-uc",
+                0,
+                [
+                    "resources.jobs.model_training_job",
+                    "resources.jobs.batch_inference_job",
+                    "resources.registered_models.model",
+                    "resources.experiments.experiment",
+                ],
+            ],
+        ])("%s: exits %i and names every resource", async (name, code, resources) => {
+            const outcome = await importBundle({
+                bundleDir: path.join(BUNDLES, name),
+                out: tmp(),
+                states: {},
+                user: USER,
+            });
+            expect(outcome.exitCode).toBe(code);
+            const named = new Set(outcome.entries.map((e) => e.path));
+            for (const r of resources) expect(named.has(r), r).toBe(true);
+            expect(outcome.report).not.toMatch(/at .*\.ts:\d+/);
         });
-        expect([...(outcome.result?.stacks.keys() ?? [])].sort()).toEqual(["dev", "prod", "staging", "test"]);
-        expect(outcome.entries).toContainEqual(
-            expect.objectContaining({ kind: "unmapped", path: "resources.jobs.model_training_job.schedule" }),
-        );
-        expect(outcome.entries).toContainEqual(
-            expect.objectContaining({
-                kind: "unmapped",
-                path: "resources.jobs.model_training_job.tasks[1].notebook_task.base_parameters.git_source_info",
-            }),
-        );
-        const dev = await plan(out, "dev");
-        expect(dev.steps.some((s) => s.newState.type === "databricks:index/job:Job")).toBe(true);
-    });
 
+        it("mlops-stacks: every target a stack, no mode deployed as written, the jobs with their own tasks and roles", async () => {
+            const out = tmp();
+            const outcome = await importBundle({
+                bundleDir: path.join(BUNDLES, "mlops-stacks__azure-github-uc"),
+                out,
+                states: {},
+                user: USER,
+            });
+            const stacks = outcome.result?.stacks as Map<string, Record<string, unknown>>;
+            expect([...stacks.keys()].sort()).toEqual(["dev", "prod", "staging", "test"]);
+            expect([...stacks].map(([t, c]) => [t, c["databricks-mlops:mode"]])).toEqual([
+                ["dev", "development"],
+                ["staging", "none"],
+                ["prod", "none"],
+                ["test", "none"],
+            ]);
+            const project = (outcome.result?.shared.projects as Record<string, any>[])[0];
+            // The training job keeps its graph, its roles read from what each task runs, and its schedule.
+            expect(
+                project.training.tasks.map((t: any) => [t.taskKey, t.role, t.dependsOn?.[0]?.taskKey ?? null]),
+            ).toEqual([
+                ["Train", "registers", null],
+                ["ModelValidation", "validates", "Train"],
+                ["ModelDeployment", "deploys", "ModelValidation"],
+            ]);
+            expect(project.training.schedule).toEqual({ cron: "0 0 9 * * ?", timezone: "UTC" });
+            expect(project.training.trigger).toBeUndefined();
+            // The schema the model names and the bundle does not declare is the workspace's; the model keeps its name.
+            expect([project.schema, project.existing, project.modelName]).toEqual([
+                "churn_prediction",
+                ["schema"],
+                "churn-prediction-model",
+            ]);
+            for (const target of ["dev", "staging", "prod", "test"]) {
+                const doc = await plan(out, target);
+                expect(doc.steps.some((s) => s.newState.type === "databricks:index/schema:Schema")).toBe(false);
+            }
+        });
+    },
+);
+
+describe("bundles that cannot import whole", () => {
     it.each([
         ["not a bundle", (dir: string) => fs.writeFileSync(path.join(dir, "README.md"), "x"), /not a bundle/],
         [

@@ -233,6 +233,7 @@ export class MlProject extends pulumi.ComponentResource {
                 "${project.predictions_table}": p.inference.outputTable ?? table("predictions"),
                 "${project.training_data}": trainingDataPath,
                 "${workspace.current_user.userName}": presets.user.userName,
+                "${workspace.current_user.short_name}": presets.user.shortName,
             },
             jobIds,
             jobCluster: common.jobCluster,
@@ -247,7 +248,7 @@ export class MlProject extends pulumi.ComponentResource {
                   `${name}-feature-table`,
                   {
                       ...common,
-                      jobName: presets.displayName(`${p.name}-feature-table-${env}`),
+                      jobName: presets.displayName(p.featureTable?.name ?? `${p.name}-feature-table-${env}`),
                       description: "Writes the project's feature tables.",
                       definition: jobDefinition(p.featureTable, { tasks: () => [], start: "none" }, jobs),
                   },
@@ -262,7 +263,7 @@ export class MlProject extends pulumi.ComponentResource {
                   `${name}-training`,
                   {
                       ...common,
-                      jobName: presets.displayName(`${p.name}-training-${env}`),
+                      jobName: presets.displayName(p.training.name ?? `${p.name}-training-${env}`),
                       description: "ML training pipeline: feature engineering, training, evaluation.",
                       definition: jobDefinition(
                           p.training,
@@ -315,7 +316,7 @@ export class MlProject extends pulumi.ComponentResource {
             `${name}-inference`,
             {
                 ...common,
-                jobName: presets.displayName(`${p.name}-inference-${env}`),
+                jobName: presets.displayName(p.inference.name ?? `${p.name}-inference-${env}`),
                 description: "Batch inference with the champion model.",
                 definition: jobDefinition(
                     p.inference,
@@ -376,7 +377,7 @@ export class MlProject extends pulumi.ComponentResource {
                 `${name}-retraining`,
                 {
                     ...common,
-                    jobName: presets.displayName(`${p.name}-retraining-${env}`),
+                    jobName: presets.displayName(p.retraining.name ?? `${p.name}-retraining-${env}`),
                     description: r.tasks ? "Retrains the model when the monitored metrics degrade." : undefined,
                     definition: jobDefinition(
                         r,
