@@ -358,7 +358,6 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const experiment = experimentKey ? experiments[experimentKey] : undefined;
 
     const jobs = byType("jobs");
-    const jobKeys = Object.keys(jobs);
     const tasksOf = (j: Record<string, unknown>) =>
         Array.isArray(j.tasks) ? (j.tasks as Record<string, unknown>[]) : [];
     const kinds = classifyJobs(jobs);
