@@ -81,6 +81,8 @@ export interface WorkloadFile {
     rel: string;
     /** The bundle's file; undefined: a placeholder is written. */
     source?: string;
+    /** Without a source: this content instead of a failing placeholder notebook. */
+    text?: string;
 }
 
 /** What the jobs' mapping knows of the project. */
@@ -268,11 +270,17 @@ export function mapTasks(
     return out;
 }
 
-/** A job's serverless environments. */
+/**
+ * A job's serverless environments. A requirements file (`-r ../requirements.txt`) is relative to
+ * the YAML file that declares the job (as the CLI translates it); it becomes a file of the
+ * workload folder, which the program uploads with the code.
+ */
 export function mapEnvironments(
     job: Record<string, unknown>,
     base: string,
     r: Reporter,
+    ctx: JobContext,
+    originDir: string,
 ): Record<string, unknown>[] | undefined {
     if (!Array.isArray(job.environments)) return undefined;
     const out: Record<string, unknown>[] = [];
@@ -284,11 +292,21 @@ export function mapEnvironments(
         const sBase = `${eBase}.spec`;
         const version = r.take(spec, sBase, "environment_version") ?? r.take(spec, sBase, "client");
         const deps = r.take(spec, sBase, "dependencies");
+        const dependencies = (Array.isArray(deps) ? deps.map(String) : []).map((d) => {
+            const m = /^-r\s+(\S+)$/.exec(d.trim());
+            if (!m || path.isAbsolute(m[1]) || m[1].startsWith("/")) return d;
+            const abs = path.resolve(originDir, m[1]);
+            const rel = path.relative(ctx.bundleDir, abs).split(path.sep).join("/");
+            if (rel.startsWith("..")) return d;
+            if (!ctx.files.some((f) => f.rel === rel))
+                ctx.files.push({ rel, source: fs.existsSync(abs) ? abs : undefined, text: "" });
+            return `-r ${rel}`;
+        });
         out.push({
             environmentKey: key,
             spec: {
                 ...(version !== undefined ? { environmentVersion: String(version) } : {}),
-                dependencies: Array.isArray(deps) ? deps.map(String) : [],
+                dependencies,
             },
         });
     });

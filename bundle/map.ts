@@ -1071,7 +1071,8 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             const tasks = mapTasks(j, base, kind, jobCtx, tr);
             if (tasks.length > 0) spec.tasks = tasks;
             else tr.add("unmapped", base, "no task the program can run: the program's default tasks run instead");
-            const environments = mapEnvironments(j, base, tr);
+            const origin = bundle.origins.get(`jobs.${key}`) ?? bundle.rootFile;
+            const environments = mapEnvironments(j, base, tr, jobCtx, path.dirname(path.join(bundle.dir, origin)));
             if (environments) spec.environments = environments;
             const sched = isRecord(j.schedule) ? j.schedule : undefined;
             const trig = isRecord(j.trigger) ? j.trigger : undefined;

@@ -172,7 +172,7 @@ export function writeWorkload(dir: string, result: ImportResult, entries: Report
         const dest = path.join(dir, f.rel);
         fs.mkdirSync(path.dirname(dest), { recursive: true });
         if (f.source !== undefined) fs.copyFileSync(f.source, dest);
-        else fs.writeFileSync(dest, placeholder(result.project, f.rel));
+        else fs.writeFileSync(dest, f.text ?? placeholder(result.project, f.rel));
     }
     for (const [file, source] of Object.entries(result.notebooks)) {
         const dest = path.join(dir, file);

@@ -80,10 +80,13 @@ export class FixtureWorkspace {
         this.user = user;
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-dab-"));
         fs.cpSync(bundleDir, dir, { recursive: true });
-        const hosts = /https:\/\/[a-z0-9-]+(\.[0-9]+)?\.(azuredatabricks\.net|cloud\.databricks\.com|gcp\.databricks\.com)/g;
+        // Every workspace host of the bundle (the renders' `https://adb-....azuredatabricks.net`,
+        // bundle-examples' `https://adb-xxxx.xx.azuredatabricks.net`).
+        const hosts = /(^\s*host:\s*)["']?https?:\/\/[^\s"'#]+["']?/gm;
         for (const file of yamlFiles(dir)) {
             const text = fs.readFileSync(file, "utf8");
-            if (hosts.test(text)) fs.writeFileSync(file, text.replace(hosts, this.url));
+            const next = text.replace(hosts, (_, lead: string) => `${lead}${this.url}`);
+            if (next !== text) fs.writeFileSync(file, next);
         }
         // Asynchronously: this server answers in this process.
         const child = spawn(CLI, ["bundle", "validate", "-o", "json", "-t", target], {
