@@ -133,9 +133,10 @@ class Scenario:
             log(f"refreshed the monitor of {monitor['tableName']}: {rows} drift rows")
         for job in jobs_of(target, "retraining"):
             run = self.ws.run_job(job, "retraining")
-            values = run.task_values.get("check_drift") or next(iter(run.task_values.values()), {})
+            # What the job's condition decided: the default drift check's, or a configured job's own.
+            decided = next((t.result for t in run.tasks if t.result in ("true", "false")), None)
             self.drift = {
-                "drift_detected": values.get("drift_detected"),
+                "drift_detected": decided,
                 "retrained": any(t.status == "SUCCESS" and (t.result or "").startswith("ran ") for t in run.tasks),
             }
 
