@@ -351,3 +351,21 @@ describe("the policy pack on serverless jobs", () => {
         expect(await violations(edit)).toEqual([message]);
     });
 });
+
+describe("a first deploy of mlops-stacks' shape (no model version yet)", () => {
+    it("defers the endpoint, keeps every configured job, and names the task that registers", async () => {
+        const run = wrap(await freshPlan(mlopsProject("prod"), "prod", { modelVersions: [] }));
+        expect(run.ofType("databricks:index/modelServing:ModelServing")).toEqual([]);
+        // The retraining job of configured tasks reads what it names, not the deferred monitor.
+        expect(
+            run
+                .ofType(T.job)
+                .map((j) => j.urn.split("::").at(-1))
+                .sort(),
+        ).toEqual(["ml-project-feature-table", "ml-project-inference", "ml-project-retraining", "ml-project-training"]);
+        const [message] = run.doc.diagnostics.map((d) => d.message);
+        expect(message).toContain(
+            'Run the training job "ml-project-training-prod" (`databricks jobs run-now <job id>`): its task Train registers a version, and the tasks after it set the aliases the routes name; then run `pulumi up` again.',
+        );
+    });
+});
