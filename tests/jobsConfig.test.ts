@@ -130,6 +130,22 @@ describe("job task graphs in the config", () => {
             `${NS}:projects[0].training.tasks[2].role: expected one task with role validates, found ModelValidation and ModelDeployment`,
         ],
         [
+            "a deploying task that does not wait for the validation",
+            (p: any) => {
+                p.training = structuredClone(MLOPS_STACKS_TRAINING);
+                p.training.tasks[2].dependsOn = [{ taskKey: "Train" }];
+            },
+            `${NS}:projects[0].training.tasks[2].dependsOn: expected ModelDeployment (role deploys) to run after ModelValidation (role validates), found no dependency path from ModelValidation`,
+        ],
+        [
+            "a deploying task without a validating one",
+            (p: any) => {
+                p.training = structuredClone(MLOPS_STACKS_TRAINING);
+                delete p.training.tasks[1].role;
+            },
+            `${NS}:projects[0].training.tasks[2].role: expected a task with role validates before ModelDeployment (role deploys): no version is deployed unchecked, found none in the job`,
+        ],
+        [
             "an undeclared environment",
             (p: any) => {
                 p.training = structuredClone(MLOPS_STACKS_TRAINING);
