@@ -1,6 +1,8 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { settingsFromConfig } from "../config/load";
-import { dependencyCycle, taskGraphIssues, upstreamTasks, type TaskSpec } from "../config/jobs";
+import { dependencyCycle, PARAMETER_VARIABLES, taskGraphIssues, upstreamTasks, type TaskSpec } from "../config/jobs";
 import { readStackConfig } from "../plan/stackConfig";
 import { SP, stackFileConfig, tempProject } from "./harness";
 
@@ -257,5 +259,14 @@ describe("task graph helpers", () => {
             'expected each task key once, found "a" twice',
             "expected an outcome only on a dependency on a condition task, found one on a, a notebook task",
         ]);
+    });
+});
+
+describe("docs/jobs.md", () => {
+    it("lists the parameter variables as config/jobs.ts defines them", () => {
+        const text = fs.readFileSync(path.join(__dirname, "..", "docs", "jobs.md"), "utf8");
+        const table = text.slice(text.indexOf("<!-- table: PARAMETER_VARIABLES -->"));
+        const rows = [...table.matchAll(/^\| `(\$\{[^`]+\})` \| (.+) \|$/gm)].map((m) => [m[1], m[2]]);
+        expect(rows).toEqual(Object.entries(PARAMETER_VARIABLES));
     });
 });
