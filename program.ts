@@ -408,9 +408,15 @@ function whatToRun(settings: Settings, p: Settings["projects"][number], user: Cu
             `${p.promotion.sourceModel}@${p.promotion.sourceAlias} into this model and sets challenger and champion when the copy passes the thresholds`
         );
     }
+    // The default training job starts on files in the volume; a configured one as its config says.
+    const t = p.training;
+    const fileTriggered = t.schedule === undefined && (t.trigger === undefined || t.trigger.fileArrival !== undefined);
+    const registers = t.tasks?.find((task) => task.role === "registers")?.taskKey;
     return (
-        `Run the training job "${job(`${p.name}-training-${env}`)}" (\`databricks jobs run-now <job id>\`, or drop a file into the training-data volume): ` +
-        "it registers a version, and its evaluation sets challenger and champion when the version passes the thresholds"
+        `Run the training job "${job(`${p.name}-training-${env}`)}" (\`databricks jobs run-now <job id>\`${fileTriggered ? ", or drop a file into the training-data volume" : ""}): ` +
+        (registers === undefined
+            ? "it registers a version, and its evaluation sets challenger and champion when the version passes the thresholds"
+            : `its task ${registers} registers a version, and the tasks after it set the aliases the routes name`)
     );
 }
 

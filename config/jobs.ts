@@ -24,7 +24,8 @@ export const ML_CLUSTER_KEY = "ml_cluster";
  *   job and a deferred endpoint wait on it);
  * - `validates`: checks a registered version against the quality gate (it receives the gate's
  *   thresholds);
- * - `deploys`: moves the serving alias; the policy pack requires it to run after a `validates` task.
+ * - `deploys`: moves the serving alias; it must run after the job's `validates` task (no version
+ *   reaches the endpoint unchecked), which must run after the `registers` task when the job has one.
  */
 export const LIFECYCLE_ROLES = ["registers", "validates", "deploys"] as const;
 export type LifecycleRole = (typeof LIFECYCLE_ROLES)[number];
@@ -513,6 +514,7 @@ export function taskGraphIssues(job: JobShape): Issue[] {
             input: cycle,
         });
     }
+    if (!cycle) issues.push(...lifecycleOrderIssues(tasks));
     for (const role of LIFECYCLE_ROLES) {
         const holders = tasks.flatMap((t, i) => (t.role === role ? [i] : []));
         if (holders.length > 1) {
@@ -653,5 +655,40 @@ export function projectJobIssues(jobs: ProjectJobs, serverlessEnvironmentVersion
             });
         });
     }
+    return issues;
+}
+
+/**
+ * The lifecycle roles in their order: a `deploys` task runs after the job's `validates` task (a
+ * job that deploys validates first), and a `validates` task after the `registers` task of its job.
+ */
+export function lifecycleOrderIssues(tasks: TaskSpec[]): Issue[] {
+    const issues: Issue[] = [];
+    const holder = (role: LifecycleRole) => tasks.findIndex((t) => t.role === role);
+    const check = (later: LifecycleRole, earlier: LifecycleRole, required: boolean) => {
+        const [i, j] = [holder(later), holder(earlier)];
+        if (i < 0) return;
+        if (j < 0) {
+            if (required) {
+                issues.push({
+                    code: "custom",
+                    path: ["tasks", i, "role"],
+                    message: `expected a task with role ${earlier} before ${tasks[i].taskKey} (role ${later}): no version is ${later === "deploys" ? "deployed" : "validated"} unchecked, found none in the job`,
+                    input: later,
+                });
+            }
+            return;
+        }
+        if (!upstreamTasks(tasks, tasks[i].taskKey).has(tasks[j].taskKey)) {
+            issues.push({
+                code: "custom",
+                path: ["tasks", i, "dependsOn"],
+                message: `expected ${tasks[i].taskKey} (role ${later}) to run after ${tasks[j].taskKey} (role ${earlier}), found no dependency path from ${tasks[j].taskKey}`,
+                input: tasks[i].dependsOn,
+            });
+        }
+    };
+    check("deploys", "validates", true);
+    check("validates", "registers", false);
     return issues;
 }

@@ -317,7 +317,11 @@ const workloadSchema = z
     .object({
         dir: workloadDir
             .default("workloads/churn")
-            .meta(promotable("The folder of the project's code: the four entry points its jobs run, and its modules.")),
+            .meta(
+                promotable(
+                    "The folder of the project's code: the entry points its jobs run (the four of the default jobs, or the files their configured tasks name), and its modules.",
+                ),
+            ),
         parameters: z
             .object({
                 features: taskParameters.optional().describe("Parameters of the features task (features.py)."),

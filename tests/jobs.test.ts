@@ -2,7 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mockedId } from "../plan/mocks";
-import { freshPlan, type PlanRun, SP, stackFileConfig, tempProject, wrap } from "./harness";
+import type { PlanDocument } from "../plan/plan";
+import { evaluatePolicies, loadPolicyPack, readPolicyConfig } from "../plan/policy";
+import { freshPlan, type PlanRun, PROJECT_DIR, SP, stackFileConfig, tempProject, wrap } from "./harness";
 
 /**
  * Jobs of another ML shape than the default, planned: mlops-stacks' (a feature-table job, a
@@ -295,5 +297,75 @@ describe("triggers", () => {
         const inputs = job(run, "ml-project-training");
         expect(inputs.schedule).toBeUndefined();
         expect(inputs.trigger).toBeUndefined();
+    });
+});
+
+describe("the policy pack on serverless jobs", () => {
+    const POLICY_DIR = path.join(PROJECT_DIR, "policy");
+    let doc: PlanDocument;
+    beforeAll(async () => {
+        doc = await freshPlan(mlopsProject("prod"), "prod");
+    });
+    const violations = async (edit?: (training: any) => void) => {
+        const pack = await loadPolicyPack(POLICY_DIR);
+        const config = readPolicyConfig(path.join(POLICY_DIR, "config.prod.json"), pack);
+        const copy = structuredClone(doc);
+        const step = copy.steps.find((s) => s.urn.endsWith("$databricks:index/job:Job::ml-project-training"));
+        edit?.(step?.newState.inputs);
+        return (await evaluatePolicies(copy, pack, config)).map(
+            (v) => `[${v.enforcementLevel}] ${v.policyName}: ${v.message.split("\n")[1]}`,
+        );
+    };
+
+    it("passes mlops-stacks' shape, serverless and job clusters side by side", async () => {
+        expect(await violations()).toEqual([]);
+    });
+
+    it.each([
+        [
+            "an environment without a version",
+            (t: any) => delete t.environments[0].spec.environmentVersion,
+            "[mandatory] serverless-environments-pinned: Job ml-project-training: environment default pins no environment version (spec.environmentVersion).",
+        ],
+        [
+            "an unpinned dependency",
+            (t: any) => t.environments[0].spec.dependencies.push("scikit-learn>=1.3", "mlflow==3.1.0"),
+            '[mandatory] serverless-environments-pinned: Job ml-project-training: environment default has unpinned dependencies "scikit-learn>=1.3" (expected name==version, -r <requirements file> or a wheel).',
+        ],
+        [
+            "a code task without compute",
+            (t: any) => delete t.tasks[0].environmentKey,
+            "[mandatory] serverless-environments-pinned: Job ml-project-training: task ModelDeployment runs on serverless compute in the workspace's default environment: give it an environmentKey of a pinned environment, or a job cluster.",
+        ],
+        [
+            "an undeclared environment",
+            (t: any) => (t.tasks[1].environmentKey = "gpu"),
+            "[mandatory] serverless-environments-pinned: Job ml-project-training: task ModelValidation names environment gpu, which the job does not declare.",
+        ],
+        [
+            "a serverless job without cost tags",
+            (t: any) => delete t.tags["cost-center"],
+            "[mandatory] cost-tags: Job ml-project-training: runs on serverless compute and lacks the job tags cost-center.",
+        ],
+    ])("refuses %s", async (_what, edit, message) => {
+        expect(await violations(edit)).toEqual([message]);
+    });
+});
+
+describe("a first deploy of mlops-stacks' shape (no model version yet)", () => {
+    it("defers the endpoint, keeps every configured job, and names the task that registers", async () => {
+        const run = wrap(await freshPlan(mlopsProject("prod"), "prod", { modelVersions: [] }));
+        expect(run.ofType("databricks:index/modelServing:ModelServing")).toEqual([]);
+        // The retraining job of configured tasks reads what it names, not the deferred monitor.
+        expect(
+            run
+                .ofType(T.job)
+                .map((j) => j.urn.split("::").at(-1))
+                .sort(),
+        ).toEqual(["ml-project-feature-table", "ml-project-inference", "ml-project-retraining", "ml-project-training"]);
+        const [message] = run.doc.diagnostics.map((d) => d.message);
+        expect(message).toContain(
+            'Run the training job "ml-project-training-prod" (`databricks jobs run-now <job id>`): its task Train registers a version, and the tasks after it set the aliases the routes name; then run `pulumi up` again.',
+        );
     });
 });

@@ -1,6 +1,8 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { settingsFromConfig } from "../config/load";
-import { dependencyCycle, taskGraphIssues, upstreamTasks, type TaskSpec } from "../config/jobs";
+import { dependencyCycle, PARAMETER_VARIABLES, taskGraphIssues, upstreamTasks, type TaskSpec } from "../config/jobs";
 import { readStackConfig } from "../plan/stackConfig";
 import { SP, stackFileConfig, tempProject } from "./harness";
 
@@ -130,6 +132,22 @@ describe("job task graphs in the config", () => {
             `${NS}:projects[0].training.tasks[2].role: expected one task with role validates, found ModelValidation and ModelDeployment`,
         ],
         [
+            "a deploying task that does not wait for the validation",
+            (p: any) => {
+                p.training = structuredClone(MLOPS_STACKS_TRAINING);
+                p.training.tasks[2].dependsOn = [{ taskKey: "Train" }];
+            },
+            `${NS}:projects[0].training.tasks[2].dependsOn: expected ModelDeployment (role deploys) to run after ModelValidation (role validates), found no dependency path from ModelValidation`,
+        ],
+        [
+            "a deploying task without a validating one",
+            (p: any) => {
+                p.training = structuredClone(MLOPS_STACKS_TRAINING);
+                delete p.training.tasks[1].role;
+            },
+            `${NS}:projects[0].training.tasks[2].role: expected a task with role validates before ModelDeployment (role deploys): no version is deployed unchecked, found none in the job`,
+        ],
+        [
             "an undeclared environment",
             (p: any) => {
                 p.training = structuredClone(MLOPS_STACKS_TRAINING);
@@ -241,5 +259,14 @@ describe("task graph helpers", () => {
             'expected each task key once, found "a" twice',
             "expected an outcome only on a dependency on a condition task, found one on a, a notebook task",
         ]);
+    });
+});
+
+describe("docs/jobs.md", () => {
+    it("lists the parameter variables as config/jobs.ts defines them", () => {
+        const text = fs.readFileSync(path.join(__dirname, "..", "docs", "jobs.md"), "utf8");
+        const table = text.slice(text.indexOf("<!-- table: PARAMETER_VARIABLES -->"));
+        const rows = [...table.matchAll(/^\| `(\$\{[^`]+\})` \| (.+) \|$/gm)].map((m) => [m[1], m[2]]);
+        expect(rows).toEqual(Object.entries(PARAMETER_VARIABLES));
     });
 });
