@@ -271,6 +271,59 @@ describe.skipIf(!fs.existsSync(BUNDLES))(
     },
 );
 
+describe("deploy-time references", () => {
+    it("the deploying user's names reach the task parameters resolved, and a run-job task runs the project's job", async () => {
+        const dir = tmp();
+        fs.mkdirSync(path.join(dir, "src"));
+        fs.writeFileSync(path.join(dir, "src", "train.py"), "# Databricks notebook source\n");
+        fs.writeFileSync(path.join(dir, "src", "check.py"), "# Databricks notebook source\n");
+        fs.writeFileSync(
+            path.join(dir, "databricks.yml"),
+            `bundle: {name: refs}
+resources:
+  experiments: {e: {name: "/Users/\${workspace.current_user.userName}/refs"}}
+  registered_models: {m: {catalog_name: main, schema_name: refs, name: refs-model}}
+  jobs:
+    training_job:
+      name: refs-training
+      tasks:
+        - task_key: Train
+          notebook_task:
+            notebook_path: ./src/train.py
+            base_parameters:
+              owner: "\${workspace.current_user.userName}"
+              scratch: "/tmp/\${workspace.current_user.short_name}/\${bundle.target}"
+    retraining_job:
+      name: refs-retraining
+      schedule: {quartz_cron_expression: "0 0 18 * * ?", timezone_id: UTC}
+      tasks:
+        - task_key: check
+          notebook_task: {notebook_path: ./src/check.py}
+        - task_key: retrain
+          depends_on: [{task_key: check}]
+          run_job_task: {job_id: "\${resources.jobs.training_job.id}"}
+targets:
+  dev: {mode: development}
+`,
+        );
+        const out = tmp();
+        const outcome = await importBundle({ bundleDir: dir, out, states: {}, user: USER });
+        expect(outcome.exitCode, outcome.error).toBe(0);
+        const doc = await plan(out, "dev");
+        const job = (urn: string) =>
+            doc.steps.find((s) => s.newState.type === "databricks:index/job:Job" && s.urn.endsWith(`::${urn}`))
+                ?.newState.inputs as any;
+        const train = job("refs-training").tasks.find((t: any) => t.taskKey === "Train");
+        expect(train.notebookTask.baseParameters).toEqual({
+            owner: "jane.doe@example.com",
+            scratch: "/tmp/jane_doe/dev",
+        });
+        const retrain = job("refs-retraining").tasks.find((t: any) => t.taskKey === "retrain");
+        // The training job's id, which the mocks give every job (plan/mocks.ts): the project's job, not a literal reference.
+        expect(String(retrain.runJobTask.jobId)).toMatch(/^[0-9]+$/);
+    });
+});
+
 describe("bundles that cannot import whole", () => {
     it.each([
         ["not a bundle", (dir: string) => fs.writeFileSync(path.join(dir, "README.md"), "x"), /not a bundle/],
