@@ -259,7 +259,8 @@ async function withRunAsResolved(settings: Settings, locate: Locate): Promise<Se
         );
     }
     if (isOfflinePlan()) {
-        await pulumi.log.info(
+        // A warning, so that the offline plan's diagnostics show it: an id the mocks made up.
+        await pulumi.log.warn(
             `runAs.displayName "${displayName}": the offline plan's mocks answer the lookup with the stand-in application id ${applicationId}; a deploy uses the workspace's answer`,
         );
     }
