@@ -343,7 +343,23 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const model = modelKey ? models[modelKey] : undefined;
     const mBase = `resources.registered_models.${modelKey}`;
     // A three-level model name (`catalog.schema.model`) names its catalog and schema.
-    const modelParts = typeof model?.name === "string" ? model.name.split(".") : [];
+    // Without a model of its own, the Unity Catalog model an endpoint serves is the project's: the
+    // workspace's, used as it is (an endpoint-only bundle).
+    const endpointBodies = Object.values(byType("model_serving_endpoints"));
+    const servedModel = model
+        ? undefined
+        : endpointBodies
+              .flatMap((e) => {
+                  const c = isRecord(e.config) ? e.config : {};
+                  return [
+                      ...(Array.isArray(c.served_entities) ? c.served_entities : []),
+                      ...(Array.isArray(c.served_models) ? c.served_models : []),
+                  ];
+              })
+              .map((e) => (isRecord(e) ? str(e.entity_name ?? e.model_name) : undefined))
+              .find((n): n is string => n !== undefined && /^[^.\s]+\.[^.\s]+\.[^.\s]+$/.test(n) && !hasReference(n));
+    const modelParts =
+        typeof model?.name === "string" ? model.name.split(".") : servedModel ? servedModel.split(".") : [];
     const modelCatalog = str(model?.catalog_name) ?? (modelParts.length === 3 ? modelParts[0] : undefined);
     const modelSchema = str(model?.schema_name) ?? (modelParts.length === 3 ? modelParts[1] : undefined);
     const schemas = byType("schemas");
@@ -371,7 +387,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         keyOf("featureTable") === undefined &&
         keyOf("retraining") === undefined;
 
-    if (!model && !experiment && !trainingKey) {
+    if (!model && !experiment && !trainingKey && !servedModel) {
         for (const type of MODELLED) {
             for (const key of Object.keys(byType(type))) {
                 tr.add(
@@ -583,7 +599,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         existing.push("schema");
         tr.add(
             "note",
-            `resources.registered_models.${modelKey}.schema_name`,
+            modelKey ? `resources.registered_models.${modelKey}.schema_name` : "resources.model_serving_endpoints",
             `${catalog}.${modelSchema}: a schema the bundle uses and does not declare: existing (looked up, not created, no grants; its name as written)`,
         );
     }
@@ -659,6 +675,14 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         const comment = str(tr.take(model, mBase, "comment"));
         if (comment !== undefined) project.modelComment = comment;
         perResourceAcl(model, mBase);
+    } else if (servedModel) {
+        project.modelName = modelParts[2];
+        project.existing = [...existing, "model"];
+        tr.add(
+            "note",
+            "resources.model_serving_endpoints",
+            `${servedModel}: the model the endpoint serves, which the bundle does not declare: existing (looked up, not created, no grants; its name as written)`,
+        );
     } else {
         project.modelName = `${name.replace(/-/g, "_")}_model`;
         tr.add(

@@ -27,6 +27,7 @@ const SHIPPED = path.join(PROJECT_DIR, "tests", "fixtures", "import", "shipped")
 const STATES = path.join(PROJECT_DIR, "tests", "fixtures", "import", "state");
 const BUNDLES = sharedPath("bundles");
 const USER = "jane.doe@example.com";
+const SP = "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
 
 function tmp(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), "mlops-import-test-"));
@@ -321,6 +322,61 @@ targets:
         const retrain = job("refs-retraining").tasks.find((t: any) => t.taskKey === "retrain");
         // The training job's id, which the mocks give every job (plan/mocks.ts): the project's job, not a literal reference.
         expect(String(retrain.runJobTask.jobId)).toMatch(/^[0-9]+$/);
+    });
+});
+
+describe("bundles of one resource", () => {
+    const write = (yml: string) => {
+        const dir = tmp();
+        fs.writeFileSync(path.join(dir, "databricks.yml"), yml);
+        return dir;
+    };
+
+    it("an endpoint alone: the model it serves is the workspace's, used as it is; the endpoint imported", async () => {
+        const dir = write(`bundle: {name: serve-only}
+resources:
+  model_serving_endpoints:
+    api:
+      name: serve-only-api-prod
+      config:
+        served_entities: [{entity_name: prod.fraud.fraud_model, entity_version: "3", workload_size: Small, scale_to_zero_enabled: false}]
+targets:
+  prod: {mode: production, run_as: {service_principal_name: ${SP}}}
+`);
+        const out = tmp();
+        const outcome = await importBundle({ bundleDir: dir, out, states: {}, user: USER });
+        expect(outcome.exitCode, outcome.error).toBe(0);
+        const project = (outcome.result?.shared.projects as Record<string, any>[])[0];
+        expect([project.schema, project.modelName, project.existing]).toEqual([
+            "fraud",
+            "fraud_model",
+            ["schema", "model"],
+        ]);
+        expect(outcome.entries).toContainEqual(
+            expect.objectContaining({ kind: "imported", path: "resources.model_serving_endpoints.api" }),
+        );
+        const doc = await buildPlan(program, { projectDir: out, stack: "prod", currentUser: SP, modelVersions: ["3"] });
+        const types = doc.steps.map((s) => s.newState.type);
+        expect(types).not.toContain("databricks:index/registeredModel:RegisteredModel");
+        expect(types).not.toContain("databricks:index/schema:Schema");
+        const endpoint = doc.steps.find((s) => s.newState.type === "databricks:index/modelServing:ModelServing");
+        expect((endpoint?.newState.inputs as any).config.servedEntities[0]).toMatchObject({
+            entityName: "prod.fraud.fraud_model",
+            entityVersion: "3",
+        });
+    });
+
+    it("a monitor alone: nothing a project can hold, reported by key (exit 2)", async () => {
+        const dir = write(`bundle: {name: monitor-only}
+resources:
+  quality_monitors:
+    m: {table_name: main.s.t, output_schema_name: main.s, assets_dir: /Shared/m, snapshot: {}}
+`);
+        const outcome = await importBundle({ bundleDir: dir, out: tmp(), states: {}, user: USER });
+        expect(outcome.exitCode).toBe(2);
+        expect(outcome.entries).toContainEqual(
+            expect.objectContaining({ kind: "not-imported", path: "resources.quality_monitors.m" }),
+        );
     });
 });
 
