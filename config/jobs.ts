@@ -595,7 +595,7 @@ export const RUNNABLE_JOBS: Record<JobKind, JobKind[]> = {
 };
 
 /** The jobs of a project, by kind, as the config holds them. */
-export type ProjectJobs = Partial<Record<JobKind, (JobShape & { tasks?: TaskSpec[] }) | undefined>>;
+export type ProjectJobs = Partial<Record<JobKind, (JobShape & { trigger?: TriggerSpec }) | undefined>>;
 
 /**
  * Cross-job checks of a project, at paths relative to the project: an environment without a
@@ -607,6 +607,15 @@ export function projectJobIssues(jobs: ProjectJobs, serverlessEnvironmentVersion
     for (const kind of JOB_KINDS) {
         const job = jobs[kind];
         if (!job) continue;
+        // Only the training job has a folder to watch by default: its training-data volume.
+        if (kind !== "training" && job.trigger?.fileArrival && job.trigger.fileArrival.url === undefined) {
+            issues.push({
+                code: "custom",
+                path: [kind, "trigger", "fileArrival", "url"],
+                message: `expected the folder the ${kind} job's file-arrival trigger watches (a /Volumes/... or cloud URL ending in '/'), found none`,
+                input: undefined,
+            });
+        }
         const serverless =
             job.compute === "serverless" || (job.tasks ?? []).some((t) => t.environmentKey !== undefined);
         if (serverless && serverlessEnvironmentVersion === undefined) {
