@@ -690,3 +690,15 @@ export function lifecycleOrderIssues(tasks: TaskSpec[]): Issue[] {
     check("validates", "registers", false);
     return issues;
 }
+
+/**
+ * The serverless environment version of a stack's job environments that name none: the stack's
+ * `serverlessEnvironmentVersion`. The one place that decides it, so that a default derived from the
+ * stack's ML runtime (each serverless environment version matches a runtime's libraries) goes here.
+ */
+export function serverlessEnvironmentVersionOf(s: {
+    serverlessEnvironmentVersion?: string;
+    sparkVersion: string;
+}): string | undefined {
+    return s.serverlessEnvironmentVersion;
+}

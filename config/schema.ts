@@ -4,6 +4,7 @@ import {
     jobShapeFields,
     projectJobIssues,
     scheduleSchema,
+    serverlessEnvironmentVersionOf,
     scheduleTriggerIssues,
     taskGraphIssues,
     trainingRoleIssues,
@@ -962,7 +963,7 @@ export const settingsSchema = z
                 featureTable: p.featureTable,
                 retraining: p.retraining,
             };
-            for (const issue of projectJobIssues(jobs, s.serverlessEnvironmentVersion))
+            for (const issue of projectJobIssues(jobs, serverlessEnvironmentVersionOf(s)))
                 ctx.addIssue({ ...issue, path: ["projects", i, ...issue.path] });
             if (p.monitor.labelsTable !== undefined && p.monitor.labelCol === undefined) {
                 ctx.addIssue({
