@@ -49,6 +49,7 @@ import {
     templateProblem,
 } from "./config/deployChecks";
 import { ConfigError, configProblem, formatKey, type Locate, loadConfig, stackFileSource } from "./config/load";
+import { serverlessEnvironmentVersionOf } from "./config/jobs";
 import { baseEndpointName, ENDPOINT_NAME_MAX, modelOwnerOf, principalHomes, type Settings } from "./config/schema";
 
 /** This program's folder: a workload folder the project folder does not hold is relative to it. */
@@ -167,7 +168,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 presets,
                 cluster: clusterSettings(settings),
                 clusterPolicyId: shared.clusterPolicyId,
-                serverlessEnvironmentVersion: settings.serverlessEnvironmentVersion,
+                serverlessEnvironmentVersion: serverlessEnvironmentVersionOf(settings),
                 sqlWarehouseId: shared.sqlWarehouseId,
                 access,
                 failureEmails: settings.failureEmails,

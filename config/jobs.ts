@@ -606,7 +606,7 @@ export const RUNNABLE_JOBS: Record<JobKind, JobKind[]> = {
 };
 
 /** The jobs of a project, by kind, as the config holds them. */
-export type ProjectJobs = Partial<Record<JobKind, (JobShape & { tasks?: TaskSpec[] }) | undefined>>;
+export type ProjectJobs = Partial<Record<JobKind, (JobShape & { trigger?: TriggerSpec }) | undefined>>;
 
 /**
  * Cross-job checks of a project, at paths relative to the project: an environment without a
@@ -618,6 +618,15 @@ export function projectJobIssues(jobs: ProjectJobs, serverlessEnvironmentVersion
     for (const kind of JOB_KINDS) {
         const job = jobs[kind];
         if (!job) continue;
+        // Only the training job has a folder to watch by default: its training-data volume.
+        if (kind !== "training" && job.trigger?.fileArrival && job.trigger.fileArrival.url === undefined) {
+            issues.push({
+                code: "custom",
+                path: [kind, "trigger", "fileArrival", "url"],
+                message: `expected the folder the ${kind} job's file-arrival trigger watches (a /Volumes/... or cloud URL ending in '/'), found none`,
+                input: undefined,
+            });
+        }
         const serverless =
             job.compute === "serverless" || (job.tasks ?? []).some((t) => t.environmentKey !== undefined);
         if (serverless && serverlessEnvironmentVersion === undefined) {
@@ -691,4 +700,16 @@ export function lifecycleOrderIssues(tasks: TaskSpec[]): Issue[] {
     check("deploys", "validates", true);
     check("validates", "registers", false);
     return issues;
+}
+
+/**
+ * The serverless environment version of a stack's job environments that name none: the stack's
+ * `serverlessEnvironmentVersion`. The one place that decides it, so that a default derived from the
+ * stack's ML runtime (each serverless environment version matches a runtime's libraries) goes here.
+ */
+export function serverlessEnvironmentVersionOf(s: {
+    serverlessEnvironmentVersion?: string;
+    sparkVersion: string;
+}): string | undefined {
+    return s.serverlessEnvironmentVersion;
 }

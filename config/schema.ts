@@ -4,6 +4,7 @@ import {
     jobShapeFields,
     projectJobIssues,
     scheduleSchema,
+    serverlessEnvironmentVersionOf,
     scheduleTriggerIssues,
     taskGraphIssues,
     trainingRoleIssues,
@@ -129,7 +130,14 @@ const trainingSchema = z
 const inferenceSchema = z
     .object({
         ...jobShapeFields,
-        cron: quartzCron.meta(promotable("Quartz cron expression of the batch inference schedule.")),
+        cron: quartzCron
+            .optional()
+            .meta(promotable("Quartz cron expression of the batch inference schedule; or a `trigger` instead.")),
+        trigger: triggerSchema
+            .optional()
+            .describe(
+                "What starts batch inference instead of the cron: a model event (such as MODEL_ALIAS_SET of champion), a file arrival (with its url), a period, or onDemand.",
+            ),
         timezone: timezone.default("UTC").meta(promotable("Time zone of the schedule.")),
         pauseStatus: z
             .enum(PAUSE_STATUSES)
@@ -149,6 +157,14 @@ const inferenceSchema = z
     .strict()
     .superRefine((t, ctx) => {
         for (const issue of taskGraphIssues(t)) ctx.addIssue(issue);
+        if ((t.cron === undefined) === (t.trigger === undefined)) {
+            ctx.addIssue({
+                code: "custom",
+                path: t.cron === undefined ? ["cron"] : ["trigger"],
+                message: `expected either cron or trigger on the batch inference job, found ${t.cron === undefined ? "neither" : "both"}`,
+                input: t.trigger,
+            });
+        }
     });
 
 const WORKLOAD_SIZES = ["Small", "Medium", "Large"] as const;
@@ -397,6 +413,9 @@ const retrainingSchema = z
             .positive()
             .default(0.2)
             .meta(promotable("Retrain when the metric of any of the columns exceeds this.")),
+        trigger: triggerSchema
+            .optional()
+            .describe("What starts the retraining job instead of its cron; omitted: the cron."),
         cron: quartzCron
             .default("0 0 7 * * ?")
             .meta(promotable("When the check runs: after the monitor's refresh (default 06:00 UTC).")),
@@ -981,7 +1000,7 @@ export const settingsSchema = z
                 featureTable: p.featureTable,
                 retraining: p.retraining,
             };
-            for (const issue of projectJobIssues(jobs, s.serverlessEnvironmentVersion))
+            for (const issue of projectJobIssues(jobs, serverlessEnvironmentVersionOf(s)))
                 ctx.addIssue({ ...issue, path: ["projects", i, ...issue.path] });
             if (p.monitor.labelsTable !== undefined && p.monitor.labelCol === undefined) {
                 ctx.addIssue({

@@ -284,6 +284,27 @@ describe("triggers", () => {
         });
     });
 
+    it("batch inference re-scores when champion moves; retraining only on demand", async () => {
+        const run = wrap(
+            await freshPlan(
+                mlopsProject("prod", (p) => {
+                    delete p.inference.cron;
+                    p.inference.trigger = { model: { condition: "MODEL_ALIAS_SET", aliases: ["champion"] } };
+                    p.retraining.trigger = { onDemand: true };
+                }),
+                "prod",
+            ),
+        );
+        const inference = job(run, "ml-project-inference");
+        expect(inference.schedule).toBeUndefined();
+        expect(inference.trigger).toEqual({
+            pauseStatus: "UNPAUSED",
+            model: { condition: "MODEL_ALIAS_SET", aliases: ["champion"], securableName: modelName(run) },
+        });
+        const retraining = job(run, "ml-project-retraining");
+        expect([retraining.schedule, retraining.trigger]).toEqual([undefined, undefined]);
+    });
+
     it("on demand: neither trigger nor schedule", async () => {
         const run = wrap(
             await freshPlan(

@@ -148,6 +148,19 @@ describe("job task graphs in the config", () => {
             `${NS}:projects[0].training.tasks[2].role: expected a task with role validates before ModelDeployment (role deploys): no version is deployed unchecked, found none in the job`,
         ],
         [
+            "batch inference with a cron and a trigger",
+            (p: any) => (p.inference.trigger = { onDemand: true }),
+            `${NS}:projects[0].inference.trigger: expected either cron or trigger on the batch inference job, found both`,
+        ],
+        [
+            "a file-arrival trigger without a folder outside training",
+            (p: any) => {
+                delete p.inference.cron;
+                p.inference.trigger = { fileArrival: {} };
+            },
+            `${NS}:projects[0].inference.trigger.fileArrival.url: expected the folder the inference job's file-arrival trigger watches (a /Volumes/... or cloud URL ending in '/'), found none`,
+        ],
+        [
             "an undeclared environment",
             (p: any) => {
                 p.training = structuredClone(MLOPS_STACKS_TRAINING);

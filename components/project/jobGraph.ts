@@ -254,11 +254,6 @@ export function jobStart(
     return fileArrival(d.fileArrival.url);
 }
 
-/** The task of a job with a lifecycle role, if any. */
-export function taskWithRole(tasks: JobTaskDef[], role: LifecycleRole): JobTaskDef | undefined {
-    return tasks.find((t) => t.role === role);
-}
-
 /** The workload files the configured tasks of a job run or install: notebooks, Python files, requirements. */
 export function taskFiles(
     tasks: TaskSpec[] | undefined,

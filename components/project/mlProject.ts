@@ -330,13 +330,16 @@ export class MlProject extends pulumi.ComponentResource {
                                 output_table: p.inference.outputTable ?? table("predictions"),
                                 ...extra.batchInference,
                             }),
-                        start: {
-                            schedule: {
-                                cron: p.inference.cron,
-                                timezone: p.inference.timezone,
-                                pauseStatus: p.inference.pauseStatus,
-                            },
-                        },
+                        start:
+                            p.inference.cron === undefined
+                                ? "none"
+                                : {
+                                      schedule: {
+                                          cron: p.inference.cron,
+                                          timezone: p.inference.timezone,
+                                          pauseStatus: p.inference.pauseStatus,
+                                      },
+                                  },
                     },
                     jobs,
                 ),
