@@ -1120,19 +1120,12 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
                     }
                 }
             } else {
-                // The batch inference and retraining jobs run on a cron.
-                if (sched) {
-                    const m = mapSchedule(sched, `${base}.schedule`, tr, triggerPause);
-                    Object.assign(spec, m);
-                } else {
-                    if (trig) tr.use(`${base}.trigger`);
-                    tr.add(
-                        "unmapped",
-                        trig ? `${base}.trigger` : base,
-                        `the program's ${kind} job runs on a cron: written hourly (cron 0 0 * * * ?), paused`,
-                    );
-                    Object.assign(spec, { cron: "0 0 * * * ?", timezone: "UTC", pauseStatus: "PAUSED" });
-                }
+                // The batch inference and retraining jobs: a cron, a trigger, or on demand.
+                if (sched) Object.assign(spec, mapSchedule(sched, `${base}.schedule`, tr, triggerPause));
+                else if (trig) {
+                    const t2 = mapTrigger(trig, `${base}.trigger`, tr, triggerPause, undefined);
+                    spec.trigger = t2 ?? { onDemand: true };
+                } else spec.trigger = { onDemand: true };
             }
             project[kind] = { ...((project[kind] as object | undefined) ?? {}), ...spec };
         }
