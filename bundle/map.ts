@@ -212,10 +212,10 @@ function taskFile(task: Record<string, unknown>): { file?: string; field?: strin
 function isDefaultTraining(job: Record<string, unknown>): boolean {
     const tasks = Array.isArray(job.tasks) ? job.tasks.filter(isRecord) : [];
     const keys = tasks.map((t) => String(t.task_key));
-    const deps = (k: string) =>
-        (tasks.find((t) => t.task_key === k)?.depends_on as { task_key?: string }[] | undefined)?.map(
-            (d) => d.task_key,
-        ) ?? [];
+    const deps = (k: string) => {
+        const list = tasks.find((t) => t.task_key === k)?.depends_on;
+        return Array.isArray(list) ? list.filter(isRecord).map((d) => d.task_key) : [];
+    };
     return (
         isRecord(job.trigger) &&
         isRecord(job.trigger.file_arrival) &&
@@ -374,8 +374,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const experiment = experimentKey ? experiments[experimentKey] : undefined;
 
     const jobs = byType("jobs");
-    const tasksOf = (j: Record<string, unknown>) =>
-        Array.isArray(j.tasks) ? (j.tasks as Record<string, unknown>[]) : [];
+    const tasksOf = (j: Record<string, unknown>) => (Array.isArray(j.tasks) ? j.tasks.filter(isRecord) : []);
     const kinds = classifyJobs(jobs);
     const keyOf = (kind: JobKind) => [...kinds].find(([, k]) => k === kind)?.[0];
     const trainingKey = keyOf("training");

@@ -138,6 +138,22 @@ resources:
     m:
 targets: {dev: {mode: development}}
 `,
+    // Jobs of odd shapes: null and scalar tasks, a task of no kind, an empty trigger, a dependency on nothing.
+    "odd-jobs": `bundle: {name: odd-jobs}
+resources:
+  experiments: {e: {name: /Shared/odd-jobs}}
+  jobs:
+    training_job:
+      name: train
+      trigger: {}
+      tasks: [null, 3, {task_key: Train, notebook_task: null}, {task_key: t2, depends_on: [null, {task_key: nope}]}, {task_key: "bad key!", spark_python_task: {python_file: x.py}}]
+    batch_inference:
+      schedule: null
+      tasks: {not: a list}
+    retraining_job:
+      tasks: [{task_key: r, run_job_task: {job_id: 42}}, {task_key: c, condition_task: {op: NOPE}}]
+targets: {dev: {mode: development}, prod: {}}
+`,
     // A variable whose value names itself twice: each round doubles it.
     "self-reference": `bundle: {name: self-reference}
 variables:
@@ -150,7 +166,7 @@ targets: {dev: {mode: development}}
 };
 
 describe("no bundle hangs or crashes the import", () => {
-    it("the shapes that did: a reference followed by text, empty bodies, a self-reference", async () => {
+    it("the shapes that did or might: a reference followed by text, empty bodies, odd job shapes, a self-reference", async () => {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-shapes-"));
         const dirs = Object.entries(SHAPES).map(([name, yml]) => {
             const dir = path.join(root, name);
