@@ -298,7 +298,7 @@ describe("config helpers", () => {
             "/Users/${workspace.current_user.userName}/x",
             false,
         ],
-    ] as const)("production mode: an experiment in %s: accepted %s", (_, runAs, modelOwner, experimentPath, ok) => {
+    ] as const)("production mode: an experiment in %s (accepted: $4)", (_, runAs, modelOwner, experimentPath, ok) => {
         const issues = productionModeIssues({
             runAs,
             modelOwner,
