@@ -10,6 +10,9 @@ import {
     clusterPolicyPermissions,
     type CurrentUser,
     decideServing,
+    existenceFinding,
+    lookUpRegisteredModel,
+    lookUpSchema,
     externalLocationGrants,
     isAzureNotFound,
     LandingZone,
@@ -32,6 +35,7 @@ import {
     routeKinds,
     type ServedRoute,
     WORKLOAD_ENTRY_POINTS,
+    projectCode,
 } from "./components";
 import { azureNative } from "./components/workspace/azureNative";
 import {
@@ -40,12 +44,21 @@ import {
     deployerProblem,
     deployingPrincipalOf,
     isOfflinePlan,
+    principalDeployerProblem,
     placeholderProblems,
     providerSettingsOf,
     templateProblem,
 } from "./config/deployChecks";
 import { ConfigError, configProblem, formatKey, type Locate, loadConfig, stackFileSource } from "./config/load";
-import { ENDPOINT_NAME_MAX, modelOwnerOf, principalHomes, projectEndpointName, type Settings } from "./config/schema";
+import { serverlessEnvironmentVersionOf } from "./config/jobs";
+import {
+    baseEndpointName,
+    ENDPOINT_NAME_MAX,
+    modelOwnerOf,
+    principalHomes,
+    projectEndpointName,
+    type Settings,
+} from "./config/schema";
 
 /** This program's folder: a workload folder the project folder does not hold is relative to it. */
 const PROGRAM_DIR = __dirname;
@@ -62,16 +75,17 @@ const PROGRAM_DIR = __dirname;
  * declared.
  */
 export async function program(): Promise<Record<string, unknown>> {
-    const { settings, locate } = loadConfig();
+    const { settings: configured, locate } = loadConfig();
     // Before the provider is asked anything: a placeholder host or id fails late and obscurely.
     stopOn(
         [
-            ...placeholderProblems(settings, providerSettingsOf(pulumi.runtime.allConfig())),
-            templateProblem(settings, pulumi.getStack()),
+            ...placeholderProblems(configured, providerSettingsOf(pulumi.runtime.allConfig())),
+            templateProblem(configured, pulumi.getStack()),
         ],
         locate,
     );
-    const workloadDirs = settings.projects.map((p, i) => workloadDir(p.name, p.workload.dir, i, locate));
+    const settings = await withRunAsResolved(configured, locate);
+    const workloadDirs = settings.projects.map((p, i) => workloadDir(p, i, locate));
     const access: AccessGroups = {
         managers: settings.managerGroups,
         runners: settings.runnerGroups,
@@ -103,6 +117,7 @@ export async function program(): Promise<Record<string, unknown>> {
         checkEndpointNames(settings, knownUser);
         await checkDeployer(settings, knownUser, locate);
     }
+    if (canAsk) await checkExisting(settings, knownUser, provider, locate);
 
     // Decide, per project, whether and what to serve (mlops-stacks#217): the configured versions
     // exist, the aliases resolve to versions. Where the model lacks what a route names, a new
@@ -167,6 +182,7 @@ export async function program(): Promise<Record<string, unknown>> {
                 presets,
                 cluster: clusterSettings(settings),
                 clusterPolicyId: shared.clusterPolicyId,
+                serverlessEnvironmentVersion: serverlessEnvironmentVersionOf(settings),
                 sqlWarehouseId: shared.sqlWarehouseId,
                 access,
                 failureEmails: settings.failureEmails,
@@ -218,9 +234,52 @@ export async function program(): Promise<Record<string, unknown>> {
  * root under /Shared, which every workspace user can change, `bundle/permissions/validate.go`).
  */
 function defaultWorkspaceRoot(settings: Settings): string {
-    if (settings.mode === "development") return "/Users/${workspace.current_user.userName}/.bundle";
-    // The schema requires runAs in production mode.
-    return `${principalHomes(settings.runAs?.servicePrincipalName as string)[0]}/.bundle`;
+    const principal = settings.runAs?.servicePrincipalName;
+    if (settings.mode === "production" && principal !== undefined) return `${principalHomes(principal)[0]}/.bundle`;
+    // Development mode, mode none, and production mode deployed by the principal itself: the
+    // deploying identity's home, DAB's default `~/.bundle` (mutator/default_workspace_root.go).
+    return "/Users/${workspace.current_user.userName}/.bundle";
+}
+
+/**
+ * `runAs` with its application id: as configured, or looked up by the principal's display name
+ * (`runAs.displayName` alone, as a bundle's `run_as.service_principal_name: sp-ml-prod` names
+ * it), before anything that grants it or runs as it is declared. A lookup that fails stops the
+ * deploy naming the key: permissions and grants take the application id, never the display name.
+ * Under the offline plan's mocks the id is a stand-in, and a note says so.
+ */
+async function withRunAsResolved(settings: Settings, locate: Locate): Promise<Settings> {
+    const runAs = settings.runAs;
+    if (runAs === undefined || runAs.servicePrincipalName !== undefined) return settings;
+    const displayName = runAs.displayName as string;
+    if (settings.workspace.mode === "created") {
+        throw configProblem(
+            ["runAs", "servicePrincipalName"],
+            `expected the application id of ${displayName} with a workspace this stack creates (the principal cannot be looked up by name before the workspace exists), found only runAs.displayName`,
+            locate,
+        );
+    }
+    let applicationId: string | undefined;
+    let reason = "no application id in the answer";
+    try {
+        applicationId = (await databricks.getServicePrincipal({ displayName })).applicationId;
+    } catch (err) {
+        reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    }
+    if (!applicationId) {
+        throw configProblem(
+            ["runAs", "displayName"],
+            `expected a service principal named "${displayName}" in the workspace (\`databricks service-principals list\`), found none: ${reason}; or set runAs.servicePrincipalName to its application id`,
+            locate,
+        );
+    }
+    if (isOfflinePlan()) {
+        // A warning, so that the offline plan's diagnostics show it: an id the mocks made up.
+        await pulumi.log.warn(
+            `runAs.displayName "${displayName}": the offline plan's mocks answer the lookup with the stand-in application id ${applicationId}; a deploy uses the workspace's answer`,
+        );
+    }
+    return { ...settings, runAs: { ...runAs, servicePrincipalName: applicationId } };
 }
 
 /**
@@ -244,7 +303,10 @@ function stopOn(found: (DeployProblem | undefined)[], locate: Locate): void {
  * preview what only the principal deploys.
  */
 async function checkDeployer(settings: Settings, user: CurrentUser, locate: Locate): Promise<void> {
-    const problem = deployerProblem(settings, user.userName) ?? deployerAccessProblem(settings, user.userName);
+    const problem =
+        deployerProblem(settings, user.userName) ??
+        deployerAccessProblem(settings, user.userName) ??
+        principalDeployerProblem(settings, user.userName);
     if (problem === undefined || isOfflinePlan()) return;
     if (!pulumi.runtime.isDryRun()) return stopOn([problem], locate);
     await pulumi.log.warn(
@@ -261,19 +323,26 @@ function locateProblem(p: DeployProblem, locate: Locate): string {
 }
 
 /**
- * A project's workload folder, with every entry point its jobs run: a missing one is a config
+ * A project's workload folder, with every file its jobs run: the entry points of the program's
+ * default tasks and the notebooks and files the configured tasks name. A missing one is a config
  * error naming the project and the file. The folder is the project folder's own (the folder of
  * the stack files, where `pulumi up` and the offline plan run the program) when it has one of
  * that name, such as an imported bundle's notebooks; otherwise this program's (`workloads/churn`).
  */
-function workloadDir(project: string, dir: string, index: number, locate: Locate): string {
+function workloadDir(p: Settings["projects"][number], index: number, locate: Locate): string {
+    const dir = p.workload.dir;
     const own = path.resolve(process.cwd(), dir);
     const abs = fs.existsSync(own) ? own : path.resolve(PROGRAM_DIR, dir);
-    const missing = Object.values(WORKLOAD_ENTRY_POINTS).filter((f) => !fs.existsSync(path.join(abs, f)));
-    if (missing.length > 0) {
+    const code = projectCode(p);
+    const needed = [
+        ...code.entryPoints.map((k) => ({ file: WORKLOAD_ENTRY_POINTS[k], what: "an entry point the jobs" })),
+        ...[...code.taskNotebooks, ...code.taskFiles].map((file) => ({ file, what: "a file the configured tasks" })),
+    ];
+    const missing = needed.find((n) => !fs.existsSync(path.join(abs, n.file)));
+    if (missing) {
         throw configProblem(
             ["projects", index, "workload", "dir"],
-            `expected ${dir}/${missing[0]} (an entry point the jobs of ${project} run), found ${fs.existsSync(abs) ? "no such file" : "no such folder"}`,
+            `expected ${dir}/${missing.file} (${missing.what} of ${p.name} run), found ${fs.existsSync(abs) ? "no such file" : "no such folder"}`,
             locate,
         );
     }
@@ -353,33 +422,79 @@ function whatToRun(settings: Settings, p: Settings["projects"][number], user: Cu
     const env = settings.environment;
     const job = (name: string) =>
         settings.mode === "development" ? `${devNamePrefix(user?.shortName ?? "<short_name>")}${name}` : name;
-    if (settings.mode === "production" && p.deployment === "model" && p.promotion) {
+    if (settings.mode !== "development" && p.deployment === "model" && p.promotion) {
         return (
             `Run the promotion job "${job(`${p.name}-promotion-${env}`)}" (\`databricks jobs run-now <job id>\`): it copies ` +
             `${p.promotion.sourceModel}@${p.promotion.sourceAlias} into this model and sets challenger and champion when the copy passes the thresholds`
         );
     }
+    // The default training job starts on files in the volume; a configured one as its config says.
+    const t = p.training;
+    const fileTriggered = t.schedule === undefined && (t.trigger === undefined || t.trigger.fileArrival !== undefined);
+    const registers = t.tasks?.find((task) => task.role === "registers")?.taskKey;
     return (
-        `Run the training job "${job(`${p.name}-training-${env}`)}" (\`databricks jobs run-now <job id>\`, or drop a file into the training-data volume): ` +
-        "it registers a version, and its evaluation sets challenger and champion when the version passes the thresholds"
+        `Run the training job "${job(`${p.name}-training-${env}`)}" (\`databricks jobs run-now <job id>\`${fileTriggered ? ", or drop a file into the training-data volume" : ""}): ` +
+        (registers === undefined
+            ? "it registers a version, and its evaluation sets challenger and champion when the version passes the thresholds"
+            : `its task ${registers} registers a version, and the tasks after it set the aliases the routes name`)
     );
+}
+
+/**
+ * The schemas and models projects use without creating them (`existing`) are there: one that is
+ * not stops `pulumi up` before anything is declared (it would fail later, halfway); a preview
+ * warns. A lookup that cannot tell only warns: nothing declared depends on it.
+ */
+async function checkExisting(
+    settings: Settings,
+    user: CurrentUser | undefined,
+    provider: databricks.Provider | undefined,
+    locate: Locate,
+): Promise<void> {
+    for (const [i, p] of settings.projects.entries()) {
+        if (p.existing.length === 0) continue;
+        const full = modelFullName(settings, p, user);
+        const [catalog, schema] = full.split(".");
+        const findings = [
+            p.existing.includes("schema")
+                ? existenceFinding(
+                      "schema",
+                      `${catalog}.${schema}`,
+                      await lookUpSchema(`${catalog}.${schema}`, { provider }),
+                  )
+                : undefined,
+            p.existing.includes("model") && !full.includes("<short_name>")
+                ? existenceFinding("registered model", full, await lookUpRegisteredModel(full, { provider }))
+                : undefined,
+        ];
+        for (const f of findings) {
+            if (f === undefined) continue;
+            if (f.level === "stop" && !pulumi.runtime.isDryRun() && !isOfflinePlan())
+                throw configProblem(["projects", i, "existing"], f.message, locate);
+            await pulumi.log.warn(`${locate(["projects", i, "existing"])}: ${f.message}`);
+        }
+    }
 }
 
 /** A project's serving endpoint name, as the mode names it (prefixed in development mode). */
 function endpointNameOf(settings: Settings, p: Settings["projects"][number], user: CurrentUser | undefined): string {
     const base = projectEndpointName(p, settings.environment);
-    return user || settings.mode === "production"
+    return user || settings.mode !== "development"
         ? ucNameFor(settings.mode, user?.shortName ?? "", base)
         : `dev_<short_name>_${base}`;
 }
 
 /** `catalog.schema.model` of a project, as the mode names it (prefixed in development mode). */
 function modelFullName(settings: Settings, p: Settings["projects"][number], user: CurrentUser | undefined): string {
-    const uc = (name: string) =>
-        user || settings.mode === "production"
-            ? ucNameFor(settings.mode, user?.shortName ?? "", name)
+    const uc = (name: string, existing: boolean) =>
+        existing || user || settings.mode !== "development"
+            ? ucNameFor(existing ? "none" : settings.mode, user?.shortName ?? "", name)
             : `dev_<short_name>_${name}`;
-    return [settings.catalog, uc(p.schema), uc(p.modelName)].join(".");
+    return [
+        settings.catalog,
+        uc(p.schema, p.existing.includes("schema")),
+        uc(p.modelName, p.existing.includes("model")),
+    ].join(".");
 }
 
 /** The final serving endpoint names (with the development prefix) within the API's limit. */
@@ -468,7 +583,8 @@ async function createdWorkspace(settings: Settings, access: AccessGroups) {
             },
         );
 
-    const production = settings.mode === "production";
+    // Protected as the project resources are (components/presets.ts, protect).
+    const production = settings.mode !== "development";
     const foundation = new AzureFoundation("foundation", {
         names,
         location,

@@ -3,6 +3,17 @@ import * as path from "node:path";
 import type { AdoptKey } from "../config/schema";
 import { isRecord, LOCAL, type LoadedBundle } from "./load";
 import type { EntryKind, ReportEntry } from "./report";
+import { INFERENCE_TASK } from "../components/project/inferenceJob";
+import { TRAINING_TASKS } from "../components/project/trainingJob";
+import {
+    classifyJobs,
+    type JobKind,
+    mapEnvironments,
+    mapSchedule,
+    mapTasks,
+    mapTrigger,
+    type WorkloadFile,
+} from "./jobs";
 import { REFERENCE, type ResolvedTarget, USER_REFERENCES } from "./resolve";
 
 /**
@@ -27,6 +38,8 @@ export interface MappedTarget {
     notebooks: Partial<Record<EntryPoint, string>>;
     /** Bundle resource (`jobs.training_pipeline`) to the project object it became. */
     roles: Map<string, AdoptKey>;
+    /** The files the project's own tasks run, at their paths in the workload folder. */
+    files: WorkloadFile[];
     entries: ReportEntry[];
 }
 
@@ -191,8 +204,84 @@ function taskFile(task: Record<string, unknown>): { file?: string; field?: strin
     return {};
 }
 
+/**
+ * The program's default training job: feature_engineering -> train_model -> evaluate_model on a
+ * file-arrival trigger (components/project/trainingJob.ts). A bundle job of exactly that graph
+ * maps onto the default tasks; any other shape keeps its own tasks.
+ */
+function isDefaultTraining(job: Record<string, unknown>): boolean {
+    const tasks = Array.isArray(job.tasks) ? job.tasks.filter(isRecord) : [];
+    const keys = tasks.map((t) => String(t.task_key));
+    const deps = (k: string) => {
+        const list = tasks.find((t) => t.task_key === k)?.depends_on;
+        return Array.isArray(list) ? list.filter(isRecord).map((d) => d.task_key) : [];
+    };
+    return (
+        isRecord(job.trigger) &&
+        isRecord(job.trigger.file_arrival) &&
+        job.schedule === undefined &&
+        keys.length === TRAINING_TASKS.length &&
+        TRAINING_TASKS.every((k) => keys.includes(k)) &&
+        deps(TRAINING_TASKS[0]).length === 0 &&
+        deps(TRAINING_TASKS[1]).join() === TRAINING_TASKS[0] &&
+        deps(TRAINING_TASKS[2]).join() === TRAINING_TASKS[1] &&
+        tasks.every((t) => isRecord(t.notebook_task))
+    );
+}
+
+/** The program's default batch inference job: one notebook task, `run_inference`, on a schedule. */
+function isDefaultInference(job: Record<string, unknown>): boolean {
+    const tasks = Array.isArray(job.tasks) ? job.tasks.filter(isRecord) : [];
+    return (
+        tasks.length === 1 &&
+        tasks[0].task_key === INFERENCE_TASK &&
+        isRecord(tasks[0].notebook_task) &&
+        isRecord(job.schedule)
+    );
+}
+
 function firstKey(byKey: Record<string, unknown> | undefined): string | undefined {
     return byKey ? Object.keys(byKey)[0] : undefined;
+}
+
+/**
+ * The resources whose body is a mapping. A key with no body (`jobs: {foo: }`) or another value
+ * is reported, not imported: the Databricks CLI refuses it too (`job foo is not defined`,
+ * bundle/config/validate/all_resources_have_values.go).
+ */
+function definedResources(
+    value: unknown,
+    tr: Tracker,
+    bundle: LoadedBundle,
+): Record<string, Record<string, Record<string, unknown>>> {
+    const out: Record<string, Record<string, Record<string, unknown>>> = {};
+    if (value === undefined || value === null) return out;
+    if (!isRecord(value)) {
+        tr.add("not-imported", "resources", `${JSON.stringify(value)}: expected a mapping of resource types`);
+        return out;
+    }
+    for (const [type, byKey] of Object.entries(value)) {
+        if (byKey === null || byKey === undefined) continue;
+        if (!isRecord(byKey)) {
+            tr.add(
+                "not-imported",
+                `resources.${type}`,
+                `${JSON.stringify(byKey)}: expected a mapping of ${type} by key`,
+            );
+            continue;
+        }
+        out[type] = {};
+        for (const [key, body] of Object.entries(byKey)) {
+            if (isRecord(body)) out[type][key] = body;
+            else
+                tr.add(
+                    "not-imported",
+                    `resources.${type}.${key}`,
+                    `${body === null || body === undefined ? "no body" : JSON.stringify(body)}: not defined, so nothing to import (the Databricks CLI refuses it: "${type.replace(/s$/, "")} ${key} is not defined"; defined in ${bundle.origins.get(`${type}.${key}`) ?? bundle.rootFile})`,
+                );
+        }
+    }
+    return out;
 }
 
 export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: ProgramDefaults): MappedTarget {
@@ -211,7 +300,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             `the environment name is "${env}" (lower case letters and digits, at most 16)`,
         );
 
-    const resources = isRecord(config.resources) ? config.resources : {};
+    const resources = definedResources(config.resources, tr, bundle);
     const byType = (type: string) =>
         isRecord(resources[type]) ? (resources[type] as Record<string, Record<string, unknown>>) : {};
     const roles = new Map<string, AdoptKey>();
@@ -253,9 +342,31 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const modelKey = firstKey(models);
     const model = modelKey ? models[modelKey] : undefined;
     const mBase = `resources.registered_models.${modelKey}`;
+    // A three-level model name (`catalog.schema.model`) names its catalog and schema.
+    // Without a model of its own, the Unity Catalog model an endpoint serves is the project's: the
+    // workspace's, used as it is (an endpoint-only bundle).
+    const endpointBodies = Object.values(byType("model_serving_endpoints"));
+    const servedModel = model
+        ? undefined
+        : endpointBodies
+              .flatMap((e) => {
+                  const c = isRecord(e.config) ? e.config : {};
+                  return [
+                      ...(Array.isArray(c.served_entities) ? c.served_entities : []),
+                      ...(Array.isArray(c.served_models) ? c.served_models : []),
+                  ];
+              })
+              .map((e) => (isRecord(e) ? str(e.entity_name ?? e.model_name) : undefined))
+              .find((n): n is string => n !== undefined && /^[^.\s]+\.[^.\s]+\.[^.\s]+$/.test(n) && !hasReference(n));
+    const modelParts =
+        typeof model?.name === "string" ? model.name.split(".") : servedModel ? servedModel.split(".") : [];
+    const modelCatalog = str(model?.catalog_name) ?? (modelParts.length === 3 ? modelParts[0] : undefined);
+    const modelSchema = str(model?.schema_name) ?? (modelParts.length === 3 ? modelParts[1] : undefined);
     const schemas = byType("schemas");
+    // The model's schema when the bundle declares it; one the bundle only names is the workspace's.
     const schemaKey =
-        Object.keys(schemas).find((k) => model && schemas[k].name === model.schema_name) ?? firstKey(schemas);
+        Object.keys(schemas).find((k) => model && schemas[k].name === modelSchema) ??
+        (modelSchema === undefined ? firstKey(schemas) : undefined);
     const schema = schemaKey ? schemas[schemaKey] : undefined;
     const sBase = `resources.schemas.${schemaKey}`;
     const experiments = byType("experiments");
@@ -263,22 +374,19 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     const experiment = experimentKey ? experiments[experimentKey] : undefined;
 
     const jobs = byType("jobs");
-    const jobKeys = Object.keys(jobs);
-    const tasksOf = (j: Record<string, unknown>) =>
-        Array.isArray(j.tasks) ? (j.tasks as Record<string, unknown>[]) : [];
-    const trainingKey =
-        jobKeys.find(
-            (k) => isRecord(jobs[k].trigger) && isRecord((jobs[k].trigger as Record<string, unknown>).file_arrival),
-        ) ?? jobKeys.find((k) => tasksOf(jobs[k]).some((task) => roleOf(task, taskFile(task).file) === "train"));
-    const inferenceKey =
-        jobKeys.find(
-            (k) =>
-                k !== trainingKey &&
-                isRecord(jobs[k].schedule) &&
-                /infer|predict|scor|batch/i.test(`${k} ${String(jobs[k].name)}`),
-        ) ?? jobKeys.find((k) => k !== trainingKey && isRecord(jobs[k].schedule));
+    const tasksOf = (j: Record<string, unknown>) => (Array.isArray(j.tasks) ? j.tasks.filter(isRecord) : []);
+    const kinds = classifyJobs(jobs);
+    const keyOf = (kind: JobKind) => [...kinds].find(([, k]) => k === kind)?.[0];
+    const trainingKey = keyOf("training");
+    const inferenceKey = keyOf("inference");
+    // The program's own default jobs (the seed's shape): mapped onto its default tasks.
+    const defaultShape =
+        (trainingKey === undefined || isDefaultTraining(jobs[trainingKey])) &&
+        (inferenceKey === undefined || isDefaultInference(jobs[inferenceKey])) &&
+        keyOf("featureTable") === undefined &&
+        keyOf("retraining") === undefined;
 
-    if (!model && !experiment && !trainingKey) {
+    if (!model && !experiment && !trainingKey && !servedModel) {
         for (const type of MODELLED) {
             for (const key of Object.keys(byType(type))) {
                 tr.add(
@@ -300,14 +408,14 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
                 (type === "registered_models" && key === modelKey) ||
                 (type === "schemas" && key === schemaKey) ||
                 (type === "experiments" && key === experimentKey) ||
-                (type === "jobs" && (key === trainingKey || key === inferenceKey));
+                (type === "jobs" && kinds.has(key));
             if (chosen) continue;
             if (type === "volumes" || type === "model_serving_endpoints" || type === "quality_monitors") continue;
             tr.add(
                 "not-imported",
                 `resources.${type}.${key}`,
                 type === "jobs"
-                    ? "a job this program does not model: a project has a training job (file arrival) and a batch inference job (cron), and the program adds its own monitoring and retraining jobs"
+                    ? "a job of no ML shape the program models: a project has a training, a batch inference, a feature-table and a retraining job (one of each)"
                     : `a project has one ${type.replace(/s$/, "").replace(/_/g, " ")}; this one is not imported`,
             );
         }
@@ -390,21 +498,25 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         stack.mode = mode;
         tr.use("bundle.mode");
     } else {
-        stack.mode = runAsSp || /^(prod|production|prd|live)$/.test(env) ? "production" : "development";
-        tr.add(
-            "note",
-            `targets.${t.name}.mode`,
-            `${mode === undefined ? "no mode" : `mode "${mode}"`}: DAB then applies no presets; this program has two modes, and deploys this target in ${String(stack.mode)} mode`,
-        );
+        // No mode: deployed as written, as DAB deploys it (no prefixes, schedules and concurrency as
+        // written; bundle/config/mutator/resourcemutator/apply_target_mode.go applies nothing).
+        stack.mode = "none";
+        if (mode !== undefined)
+            tr.add(
+                "unmapped",
+                "bundle.mode",
+                `"${mode}": the Databricks CLI refuses it (development or production); deployed without a mode`,
+            );
     }
     if (
+        stack.mode !== "none" &&
         /^(prod|production|prd|live)$/.test(env) !== (stack.mode === "production") &&
         /^(prod|production|prd|live|dev|development|sandbox)$/.test(env)
     ) {
         stack.allowModeMismatch = true;
         tr.add("note", `targets.${t.name}.mode`, `the target's name and its mode disagree: allowModeMismatch is set`);
     }
-    const catalog = str(model?.catalog_name) ?? str(schema?.catalog_name);
+    const catalog = modelCatalog ?? str(schema?.catalog_name);
     if (catalog === undefined)
         tr.add(
             "added",
@@ -426,7 +538,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     // production mode the run_as principal's own home, which is also DAB's default `~/.bundle`
     // when the stack is deployed as that principal, as a production stack here is (modelOwner).
     const defaultRoots =
-        stack.mode === "development"
+        stack.mode !== "production" || !runAsSp
             ? ["/Users/${workspace.current_user.userName}/.bundle"]
             : runAsSp
               ? [`/Users/${runAsSp}/.bundle`, "/Users/${workspace.current_user.userName}/.bundle"]
@@ -443,11 +555,13 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         tr.use("run_as");
         if (runAsSp && GUID.test(runAsSp)) stack.runAs = { servicePrincipalName: runAsSp };
         else if (runAsSp) {
-            stack.runAs = { servicePrincipalName: runAsSp };
+            // A display name: permissions and grants take the application id, which the program
+            // looks up by this name at deploy (program.ts, withRunAsResolved).
+            stack.runAs = { displayName: runAsSp };
             tr.add(
-                "unresolved",
+                "note",
                 "run_as.service_principal_name",
-                `"${runAsSp}" is not an application id: set runAs.servicePrincipalName to the service principal's application id (a GUID; \`databricks service-principals list\`) and runAs.displayName to "${runAsSp}"`,
+                `"${runAsSp}" is a display name, not an application id: runAs.displayName, looked up at deploy (set runAs.servicePrincipalName to its application id to skip the lookup)`,
             );
         } else {
             tr.add(
@@ -476,7 +590,18 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     // The project.
     const project: Record<string, unknown> = { name };
     const notebooks: MappedTarget["notebooks"] = {};
-    const schemaName = str(schema?.name) ?? str(model?.schema_name);
+    const schemaName = str(schema?.name) ?? modelSchema;
+    const existing: string[] = [];
+    if (!schema && modelSchema !== undefined) {
+        // Named by the model, declared by no one in the bundle: DAB expects it to exist, and so
+        // does the stack (looked up at deploy, never created, its name kept).
+        existing.push("schema");
+        tr.add(
+            "note",
+            modelKey ? `resources.registered_models.${modelKey}.schema_name` : "resources.model_serving_endpoints",
+            `${catalog}.${modelSchema}: a schema the bundle uses and does not declare: existing (looked up, not created, no grants; its name as written)`,
+        );
+    }
     if (schema) {
         roles.set(`schemas.${schemaKey}`, "schema");
         imported.push(sBase);
@@ -496,6 +621,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             `no schema named by the bundle: the project's schema is "${name.replace(/-/g, "_")}"`,
         );
     project.schema = ucName(schemaName ?? name);
+    if (existing.length > 0) project.existing = existing;
     if (schemaName !== undefined && project.schema !== schemaName) {
         tr.add("note", `${sBase}.name`, `"${schemaName}" is the Unity Catalog name "${String(project.schema)}"`);
     }
@@ -534,12 +660,13 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         tr.take(model, mBase, "schema_name");
         const modelName = str(tr.take(model, mBase, "name")) ?? "";
         const short = (modelName.includes(".") ? modelName.split(".").pop() : modelName) as string;
-        project.modelName = ucName(short);
+        // Kept as written (`churn-prediction-model`): Unity Catalog takes '-', and DAB sends it so.
+        project.modelName = /^[a-z_][a-z0-9_-]*$/.test(short) ? short : ucName(short);
         if (project.modelName !== short) {
             tr.add(
                 "note",
                 `${mBase}.name`,
-                `"${short}" is the Unity Catalog name "${String(project.modelName)}" (lower case, digits and '_')`,
+                `"${short}" is the Unity Catalog name "${String(project.modelName)}" (lower case, digits, '_' and '-')`,
             );
         }
         if (modelName.includes("."))
@@ -551,6 +678,14 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         const comment = str(tr.take(model, mBase, "comment"));
         if (comment !== undefined) project.modelComment = comment;
         perResourceAcl(model, mBase);
+    } else if (servedModel) {
+        project.modelName = modelParts[2];
+        project.existing = [...existing, "model"];
+        tr.add(
+            "note",
+            "resources.model_serving_endpoints",
+            `${servedModel}: the model the endpoint serves, which the bundle does not declare: existing (looked up, not created, no grants; its name as written)`,
+        );
     } else {
         project.modelName = `${name.replace(/-/g, "_")}_model`;
         tr.add(
@@ -601,9 +736,9 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
 
     // The jobs, their cluster and their notebooks.
     let cluster: Record<string, unknown> | undefined;
-    const jobCommon = (j: Record<string, unknown>, base: string, programName: string) => {
+    const jobCommon = (j: Record<string, unknown>, base: string, programName: string, renamed = true) => {
         const jn = str(tr.take(j, base, "name"));
-        if (jn !== programName)
+        if (renamed && jn !== programName)
             tr.add(
                 "note",
                 `${base}.name`,
@@ -625,7 +760,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         if (isRecord(j.run_as)) {
             if (j.run_as.service_principal_name === runAsSp) tr.use(`${base}.run_as`);
         }
-        const clusters = Array.isArray(j.job_clusters) ? (j.job_clusters as Record<string, unknown>[]) : [];
+        const clusters = Array.isArray(j.job_clusters) && renamed ? (j.job_clusters as Record<string, unknown>[]) : [];
         const used = new Set(tasksOf(j).map((task) => task.job_cluster_key));
         clusters.forEach((c, i) => {
             const cBase = `${base}.job_clusters[${i}]`;
@@ -760,141 +895,265 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         taskParams(task, tBase, role);
     };
 
-    if (trainingKey) {
-        const j = jobs[trainingKey];
-        const base = `resources.jobs.${trainingKey}`;
-        roles.set(`jobs.${trainingKey}`, "trainingJob");
-        imported.push(base);
-        tr.add("imported", base, "the project's training job");
-        jobCommon(j, base, `${name}-training-${env}`);
-        const tasks = tasksOf(j);
-        const order = taskOrder(tasks);
-        const slots: EntryPoint[] = ["features", "train", "evaluate"];
-        const assigned = new Map<number, EntryPoint>();
-        for (const i of order) {
-            const r = roleOf(tasks[i], taskFile(tasks[i]).file);
-            if (r && ![...assigned.values()].includes(r)) assigned.set(i, r);
-        }
-        for (const i of order) {
-            if (assigned.has(i)) continue;
-            const free = slots.find((s) => ![...assigned.values()].includes(s));
-            if (free && tasks.length <= 3) assigned.set(i, free);
-        }
-        order.forEach((i) => {
-            const tBase = `${base}.tasks[${i}]`;
-            const role = assigned.get(i);
-            if (!role) {
+    const files: WorkloadFile[] = [];
+    if (defaultShape) {
+        if (trainingKey) {
+            const j = jobs[trainingKey];
+            const base = `resources.jobs.${trainingKey}`;
+            roles.set(`jobs.${trainingKey}`, "trainingJob");
+            imported.push(base);
+            tr.add("imported", base, "the project's training job");
+            jobCommon(j, base, `${name}-training-${env}`);
+            const tasks = tasksOf(j);
+            const order = taskOrder(tasks);
+            const slots: EntryPoint[] = ["features", "train", "evaluate"];
+            const assigned = new Map<number, EntryPoint>();
+            for (const i of order) {
+                const r = roleOf(tasks[i], taskFile(tasks[i]).file);
+                if (r && ![...assigned.values()].includes(r)) assigned.set(i, r);
+            }
+            for (const i of order) {
+                if (assigned.has(i)) continue;
+                const free = slots.find((s) => ![...assigned.values()].includes(s));
+                if (free && tasks.length <= 3) assigned.set(i, free);
+            }
+            order.forEach((i) => {
+                const tBase = `${base}.tasks[${i}]`;
+                const role = assigned.get(i);
+                if (!role) {
+                    tr.add(
+                        "unmapped",
+                        tBase,
+                        `task ${String(tasks[i].task_key)}: the program's training job has three tasks (feature_engineering, train_model, evaluate_model)`,
+                    );
+                    return;
+                }
+                mapTask(tasks[i], tBase, role);
+            });
+            const timeouts = tasks.map((task) => task.timeout_seconds).filter((x) => typeof x === "number");
+            if (timeouts.length > 0 && timeouts.every((x) => x === timeouts[0])) {
+                project.training = { ...((project.training as object) ?? {}), timeoutSeconds: timeouts[0] };
+                tasks.forEach((_, i) => tr.use(`${base}.tasks[${i}].timeout_seconds`));
+            }
+            const trigger = isRecord(j.trigger) ? j.trigger : undefined;
+            const fa = trigger && isRecord(trigger.file_arrival) ? trigger.file_arrival : undefined;
+            const tt: Record<string, unknown> = {};
+            if (fa) {
+                const url = str(tr.take(fa, `${base}.trigger.file_arrival`, "url"));
+                const expected = `/Volumes/${String(stack.catalog)}/${String(project.schema)}/input/training_data/`;
+                if (url !== expected && url?.replace(/\/?$/, "/") !== expected) {
+                    tr.add(
+                        "note",
+                        `${base}.trigger.file_arrival.url`,
+                        `${url}: the program's trigger watches ${expected} (the training_data folder of the project's input volume)`,
+                    );
+                }
+                const minT = tr.take(fa, `${base}.trigger.file_arrival`, "min_time_between_triggers_seconds");
+                if (typeof minT === "number") tt.minTimeBetweenTriggersSeconds = minT;
+                const wait = tr.take(fa, `${base}.trigger.file_arrival`, "wait_after_last_change_seconds");
+                if (typeof wait === "number") tt.waitAfterLastChangeSeconds = wait;
+            } else {
+                tr.add(
+                    "added",
+                    `${base}.trigger`,
+                    "no file-arrival trigger: the program starts training when files land in the project's volume",
+                );
+            }
+            const pause =
+                str(trigger ? tr.take(trigger, `${base}.trigger`, "pause_status") : undefined) ?? triggerPause;
+            if (pause) tt.pauseStatus = pause;
+            if (Object.keys(tt).length > 0) project.training = { ...((project.training as object) ?? {}), trigger: tt };
+            if (isRecord(j.schedule))
                 tr.add(
                     "unmapped",
-                    tBase,
-                    `task ${String(tasks[i].task_key)}: the program's training job has three tasks (feature_engineering, train_model, evaluate_model)`,
+                    `${base}.schedule`,
+                    "the program's training job is started by new files, not by a schedule",
                 );
-                return;
-            }
-            mapTask(tasks[i], tBase, role);
-        });
-        const timeouts = tasks.map((task) => task.timeout_seconds).filter((x) => typeof x === "number");
-        if (timeouts.length > 0 && timeouts.every((x) => x === timeouts[0])) {
-            project.training = { ...((project.training as object) ?? {}), timeoutSeconds: timeouts[0] };
-            tasks.forEach((_, i) => tr.use(`${base}.tasks[${i}].timeout_seconds`));
-        }
-        const trigger = isRecord(j.trigger) ? j.trigger : undefined;
-        const fa = trigger && isRecord(trigger.file_arrival) ? trigger.file_arrival : undefined;
-        const tt: Record<string, unknown> = {};
-        if (fa) {
-            const url = str(tr.take(fa, `${base}.trigger.file_arrival`, "url"));
-            const expected = `/Volumes/${String(stack.catalog)}/${String(project.schema)}/input/training_data/`;
-            if (url !== expected && url?.replace(/\/?$/, "/") !== expected) {
-                tr.add(
-                    "note",
-                    `${base}.trigger.file_arrival.url`,
-                    `${url}: the program's trigger watches ${expected} (the training_data folder of the project's input volume)`,
-                );
-            }
-            const minT = tr.take(fa, `${base}.trigger.file_arrival`, "min_time_between_triggers_seconds");
-            if (typeof minT === "number") tt.minTimeBetweenTriggersSeconds = minT;
-            const wait = tr.take(fa, `${base}.trigger.file_arrival`, "wait_after_last_change_seconds");
-            if (typeof wait === "number") tt.waitAfterLastChangeSeconds = wait;
         } else {
             tr.add(
                 "added",
-                `${base}.trigger`,
-                "no file-arrival trigger: the program starts training when files land in the project's volume",
+                "resources.jobs",
+                "no training job: the program declares one (features, train, evaluate) with placeholder notebooks",
             );
         }
-        const pause = str(trigger ? tr.take(trigger, `${base}.trigger`, "pause_status") : undefined) ?? triggerPause;
-        if (pause) tt.pauseStatus = pause;
-        if (Object.keys(tt).length > 0) project.training = { ...((project.training as object) ?? {}), trigger: tt };
-        if (isRecord(j.schedule))
-            tr.add(
-                "unmapped",
-                `${base}.schedule`,
-                "the program's training job is started by new files, not by a schedule",
-            );
-    } else {
-        tr.add(
-            "added",
-            "resources.jobs",
-            "no training job: the program declares one (features, train, evaluate) with placeholder notebooks",
-        );
-    }
 
-    if (inferenceKey) {
-        const j = jobs[inferenceKey];
-        const base = `resources.jobs.${inferenceKey}`;
-        roles.set(`jobs.${inferenceKey}`, "inferenceJob");
-        imported.push(base);
-        tr.add("imported", base, "the project's batch inference job");
-        jobCommon(j, base, `${name}-inference-${env}`);
-        const tasks = tasksOf(j);
-        tasks.forEach((task, i) => {
-            const tBase = `${base}.tasks[${i}]`;
-            if (i > 0) {
-                tr.add(
-                    "unmapped",
-                    tBase,
-                    `task ${String(task.task_key)}: the program's batch inference job has one task (run_inference)`,
-                );
-                return;
-            }
-            if (task.job_cluster_key === undefined)
-                tr.add(
-                    "note",
-                    tBase,
-                    "no job cluster (serverless or the workspace default): the program runs it on the project's ML job cluster",
-                );
-            mapTask(task, tBase, "batchInference");
-            const params =
-                isRecord(task.notebook_task) && isRecord(task.notebook_task.base_parameters)
-                    ? task.notebook_task.base_parameters
-                    : {};
-            const inf: Record<string, unknown> = {};
-            if (
-                typeof params.input_table === "string" &&
-                /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2}$/.test(params.input_table)
-            )
-                inf.inputTable = params.input_table;
-            if (
-                typeof params.output_table === "string" &&
-                /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2}$/.test(params.output_table)
-            )
-                inf.outputTable = params.output_table;
-            project.inference = inf;
-        });
-        const sched = isRecord(j.schedule) ? j.schedule : {};
-        const sBase2 = `${base}.schedule`;
-        const inf = (project.inference ??= {}) as Record<string, unknown>;
-        inf.cron = str(tr.take(sched, sBase2, "quartz_cron_expression")) ?? "0 0 * * * ?";
-        inf.timezone = str(tr.take(sched, sBase2, "timezone_id")) ?? "UTC";
-        const pause = str(tr.take(sched, sBase2, "pause_status")) ?? triggerPause;
-        if (pause) inf.pauseStatus = pause;
+        if (inferenceKey) {
+            const j = jobs[inferenceKey];
+            const base = `resources.jobs.${inferenceKey}`;
+            roles.set(`jobs.${inferenceKey}`, "inferenceJob");
+            imported.push(base);
+            tr.add("imported", base, "the project's batch inference job");
+            jobCommon(j, base, `${name}-inference-${env}`);
+            const tasks = tasksOf(j);
+            tasks.forEach((task, i) => {
+                const tBase = `${base}.tasks[${i}]`;
+                if (i > 0) {
+                    tr.add(
+                        "unmapped",
+                        tBase,
+                        `task ${String(task.task_key)}: the program's batch inference job has one task (run_inference)`,
+                    );
+                    return;
+                }
+                if (task.job_cluster_key === undefined)
+                    tr.add(
+                        "note",
+                        tBase,
+                        "no job cluster (serverless or the workspace default): the program runs it on the project's ML job cluster",
+                    );
+                mapTask(task, tBase, "batchInference");
+                const params =
+                    isRecord(task.notebook_task) && isRecord(task.notebook_task.base_parameters)
+                        ? task.notebook_task.base_parameters
+                        : {};
+                const inf: Record<string, unknown> = {};
+                if (
+                    typeof params.input_table === "string" &&
+                    /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2}$/.test(params.input_table)
+                )
+                    inf.inputTable = params.input_table;
+                if (
+                    typeof params.output_table === "string" &&
+                    /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2}$/.test(params.output_table)
+                )
+                    inf.outputTable = params.output_table;
+                project.inference = inf;
+            });
+            const sched = isRecord(j.schedule) ? j.schedule : {};
+            const sBase2 = `${base}.schedule`;
+            const inf = (project.inference ??= {}) as Record<string, unknown>;
+            inf.cron = str(tr.take(sched, sBase2, "quartz_cron_expression")) ?? "0 0 * * * ?";
+            inf.timezone = str(tr.take(sched, sBase2, "timezone_id")) ?? "UTC";
+            const pause = str(tr.take(sched, sBase2, "pause_status")) ?? triggerPause;
+            if (pause) inf.pauseStatus = pause;
+        } else {
+            project.inference = { cron: "0 0 * * * ?", timezone: "UTC" };
+            tr.add(
+                "added",
+                "resources.jobs",
+                "no batch inference job with a schedule: the program declares one, hourly (inference.cron: 0 0 * * * ?)",
+            );
+        }
     } else {
-        project.inference = { cron: "0 0 * * * ?", timezone: "UTC" };
-        tr.add(
-            "added",
-            "resources.jobs",
-            "no batch inference job with a schedule: the program declares one, hourly (inference.cron: 0 0 * * * ?)",
-        );
+        const jobCtx = {
+            bundleDir: bundle.dir,
+            kinds,
+            files,
+            cluster: (nc: Record<string, unknown>, nBase: string) => {
+                if (!cluster) {
+                    cluster = nc;
+                    clusterSettings(nc, nBase);
+                } else {
+                    tr.use(nBase);
+                    if (JSON.stringify(nc) !== JSON.stringify(cluster))
+                        tr.add(
+                            "note",
+                            nBase,
+                            "the program runs every cluster task of a project on one ML job cluster (the stack's): the first one's spec",
+                        );
+                }
+            },
+            parameter: (v: unknown, p: string): string | undefined => {
+                const text = str(v);
+                if (text === undefined) {
+                    tr.add("unmapped", p, `${JSON.stringify(v)}: a parameter value is text`);
+                    return undefined;
+                }
+                const unknown = (text.match(/\$\{[^}]*\}/g) ?? []).filter(
+                    (ref) => !USER_REFERENCES.includes(ref.slice(2, -1)),
+                );
+                if (unknown.length > 0) {
+                    tr.add(
+                        "unresolved",
+                        p,
+                        `${JSON.stringify(text)}: ${unknown.join(", ")} is known only at deploy by the bundle's engine; the parameter is left out (set it in the task's baseParameters)`,
+                    );
+                    return undefined;
+                }
+                tr.use(p);
+                return text;
+            },
+        };
+        const programNames: Record<JobKind, string> = {
+            training: `${name}-training-${env}`,
+            inference: `${name}-inference-${env}`,
+            featureTable: `${name}-feature-table-${env}`,
+            retraining: `${name}-retraining-${env}`,
+        };
+        for (const [key, kind] of kinds) {
+            const j = jobs[key];
+            const base = `resources.jobs.${key}`;
+            if (kind === "training") roles.set(`jobs.${key}`, "trainingJob");
+            if (kind === "inference") roles.set(`jobs.${key}`, "inferenceJob");
+            imported.push(base);
+            tr.add(
+                "imported",
+                base,
+                `the project's ${kind === "featureTable" ? "feature-table" : kind} job (its own tasks)`,
+            );
+            jobCommon(j, base, programNames[kind], false);
+            const spec: Record<string, unknown> = {};
+            const jn = str(j.name);
+            if (jn !== undefined && jn !== programNames[kind]) spec.name = jn;
+            const tasks = mapTasks(j, base, kind, jobCtx, tr);
+            if (tasks.length > 0) spec.tasks = tasks;
+            else tr.add("unmapped", base, "no task the program can run: the program's default tasks run instead");
+            const origin = bundle.origins.get(`jobs.${key}`) ?? bundle.rootFile;
+            const environments = mapEnvironments(j, base, tr, jobCtx, path.dirname(path.join(bundle.dir, origin)));
+            if (environments) spec.environments = environments;
+            const sched = isRecord(j.schedule) ? j.schedule : undefined;
+            const trig = isRecord(j.trigger) ? j.trigger : undefined;
+            if (kind === "training" || kind === "featureTable") {
+                if (sched) spec.schedule = mapSchedule(sched, `${base}.schedule`, tr, triggerPause);
+                else if (trig) {
+                    const t2 = mapTrigger(
+                        trig,
+                        `${base}.trigger`,
+                        tr,
+                        triggerPause,
+                        `/Volumes/${String(stack.catalog)}/${String(project.schema)}/input/training_data/`,
+                    );
+                    if (t2) spec.trigger = t2;
+                } else if (kind === "training") spec.trigger = { onDemand: true };
+                if (kind === "training") {
+                    const timeouts = tasks.map((t) => t.timeoutSeconds);
+                    if (timeouts.length > 0 && timeouts.every((x) => x !== undefined && x === timeouts[0])) {
+                        spec.timeoutSeconds = timeouts[0];
+                        for (const t of tasks) delete t.timeoutSeconds;
+                    }
+                }
+            } else {
+                // The batch inference and retraining jobs: a cron, a trigger, or on demand.
+                if (sched) Object.assign(spec, mapSchedule(sched, `${base}.schedule`, tr, triggerPause));
+                else if (trig) {
+                    const t2 = mapTrigger(trig, `${base}.trigger`, tr, triggerPause, undefined);
+                    spec.trigger = t2 ?? { onDemand: true };
+                } else spec.trigger = { onDemand: true };
+            }
+            project[kind] = { ...((project[kind] as object | undefined) ?? {}), ...spec };
+        }
+        if (trainingKey === undefined)
+            tr.add(
+                "added",
+                "resources.jobs",
+                "no training job: the program declares one (features, train, evaluate) with placeholder notebooks",
+            );
+        if (inferenceKey === undefined) {
+            project.inference = { cron: "0 0 * * * ?", timezone: "UTC" };
+            tr.add(
+                "added",
+                "resources.jobs",
+                "no batch inference job with a schedule: the program declares one, hourly (inference.cron: 0 0 * * * ?)",
+            );
+        }
+        if (keyOf("retraining") === undefined) {
+            project.retraining = { enabled: false };
+            tr.add(
+                "note",
+                "resources.jobs",
+                "no retraining job: the program's retraining on drift is off (retraining.enabled: false), as the bundle deploys none",
+            );
+        }
     }
 
     // The serving endpoint.
@@ -1254,6 +1513,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
             );
         }
     }
+    for (const w of t.warnings) tr.add("unresolved", w.path || "variables", w.message);
     for (const n of t.notReferences) {
         tr.add(
             "note",
@@ -1267,7 +1527,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         const [, type, key] = p.split(".");
         tr.unused(byType(type)[key], p);
     }
-    return { target: t.name, stack, host, project, notebooks, roles, entries: tr.entries };
+    return { target: t.name, stack, host, project, notebooks, roles, files, entries: tr.entries };
 }
 
 /** A Unity Catalog name this program's schema accepts: lower case, digits and `_`. */

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BundleError, dynMerge, isRecord, type LoadedBundle } from "./load";
@@ -12,9 +13,29 @@ import { BundleError, dynMerge, isRecord, type LoadedBundle } from "./load";
  * itself), the values of `lookup` variables, the ids of deployed resources.
  */
 
-/** A reference, as the CLI's dynvar package matches it (libs/dyn/dynvar/ref.go). */
-const BASE = "[a-zA-Z]+(?:[-_]*[a-zA-Z0-9]+)*";
+/**
+ * A reference, as the CLI's dynvar package matches it (libs/dyn/dynvar/ref.go:
+ * `[a-zA-Z]+([-_]*[a-zA-Z0-9]+)*` per segment). The CLI's regexp engine (RE2) runs in linear
+ * time; JavaScript's backtracks, and that pattern's nested repetition takes exponential time on
+ * a segment it does not match (`${resources.volumes.v.volume_path}/in/` hung the import). The
+ * same language, written so that every character has one way to match.
+ */
+const BASE = "[a-zA-Z][a-zA-Z0-9]*(?:[-_]+[a-zA-Z0-9]+)*";
 export const REFERENCE = new RegExp(`\\$\\{(${BASE}(?:\\.${BASE}(?:\\[[0-9]+\\])*)*(?:\\[[0-9]+\\])*)\\}`, "g");
+
+/**
+ * How many rounds references are resolved in: the CLI's own bound
+ * (mutator/resolve_variable_references.go, maxResolutionRounds), after which it warns that
+ * references may remain.
+ */
+export const MAX_RESOLUTION_ROUNDS = 11;
+
+/**
+ * The longest string resolution may build. The CLI has no such bound (its comment on
+ * maxResolutionRounds measures output growing exponentially with the rounds); a value that grows
+ * past it is a reference that includes itself, reported as such instead of exhausting memory.
+ */
+export const MAX_RESOLVED_LENGTH = 64 * 1024;
 
 /** The current-user references this program resolves at deploy time, as bundles do. */
 export const USER_REFERENCES = ["workspace.current_user.userName", "workspace.current_user.short_name"];
@@ -42,6 +63,8 @@ export interface ResolvedTarget {
     unresolved: { path: string; reference: string }[];
     /** Values that look like a reference the CLI would not resolve (`${bundle.target == "dev"}`). */
     notReferences: { path: string; text: string }[];
+    /** Where resolution stopped early (too deep, or a value that grows with each round). */
+    warnings: { path: string; message: string }[];
 }
 
 /** Merges list items that share a key into the first of them (a target's `tasks` over the root's). */
@@ -91,6 +114,29 @@ export function targetNames(bundle: LoadedBundle): string[] {
     return Object.keys(targets);
 }
 
+/** The git details of the checkout holding `dir`, each empty where git says nothing. */
+const gitCache = new Map<string, ReturnType<typeof readGitDetails>>();
+function gitDetails(dir: string): ReturnType<typeof readGitDetails> {
+    if (!gitCache.has(dir)) gitCache.set(dir, readGitDetails(dir));
+    return gitCache.get(dir) as ReturnType<typeof readGitDetails>;
+}
+
+function readGitDetails(dir: string): { origin_url: string; branch: string; commit: string; actual_branch: string } {
+    const git = (...args: string[]) => {
+        const r = spawnSync("git", ["-C", dir, ...args], { encoding: "utf8", timeout: 5000 });
+        return r.status === 0 ? r.stdout.trim() : "";
+    };
+    if (git("rev-parse", "--is-inside-work-tree") !== "true")
+        return { origin_url: "", branch: "", commit: "", actual_branch: "" };
+    const branch = git("rev-parse", "--abbrev-ref", "HEAD");
+    return {
+        origin_url: git("config", "--get", "remote.origin.url"),
+        branch: branch === "HEAD" ? "" : branch,
+        commit: git("rev-parse", "HEAD"),
+        actual_branch: branch === "HEAD" ? "" : branch,
+    };
+}
+
 /** Resolves one target of a loaded bundle. */
 export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarget {
     const rootConfig = bundle.config;
@@ -109,6 +155,11 @@ export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarge
     }
     if (t.run_as !== undefined) config.run_as = t.run_as;
     config.bundle = { ...(config.bundle as Record<string, unknown>), target: name };
+    // The git details the CLI reads from the bundle's checkout, unless the bundle sets them
+    // (mutator/load_git_details.go); outside a checkout they are empty, and so are references to
+    // them, as validate resolves them.
+    const section = config.bundle as Record<string, unknown>;
+    section.git = { ...gitDetails(bundle.dir), ...(isRecord(section.git) ? section.git : {}) };
     if (t.mode !== undefined) (config.bundle as Record<string, unknown>).mode = t.mode;
     if (t.cluster_id !== undefined) (config.bundle as Record<string, unknown>).cluster_id = t.cluster_id;
     if (t.compute_id !== undefined) (config.bundle as Record<string, unknown>).compute_id = t.compute_id;
@@ -186,7 +237,8 @@ export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarge
 
     const unresolved: ResolvedTarget["unresolved"] = [];
     const notReferences: ResolvedTarget["notReferences"] = [];
-    const resolved = resolveAll(config, unresolved, notReferences);
+    const warnings: ResolvedTarget["warnings"] = [];
+    const resolved = resolveAll(config, unresolved, notReferences, warnings);
     const bundleSection = resolved.bundle as Record<string, unknown>;
     return {
         name,
@@ -196,6 +248,7 @@ export function resolveTarget(bundle: LoadedBundle, name: string): ResolvedTarge
         lookups,
         unresolved,
         notReferences,
+        warnings,
     };
 }
 
@@ -236,10 +289,13 @@ function resolveAll(
     config: Record<string, unknown>,
     unresolved: ResolvedTarget["unresolved"],
     notReferences: ResolvedTarget["notReferences"],
+    warnings: ResolvedTarget["warnings"],
 ): Record<string, unknown> {
     let current = config;
-    for (let pass = 0; pass < 12; pass++) {
+    let size = JSON.stringify(config).length;
+    for (let round = 0; ; round++) {
         let changed = false;
+        let tooLong: string | undefined;
         const walk = (value: unknown, p: string): unknown => {
             if (Array.isArray(value)) return value.map((v, i) => walk(v, `${p}[${i}]`));
             if (isRecord(value)) {
@@ -265,11 +321,34 @@ function resolveAll(
                 if (!found.found || isRecord(found.value) || Array.isArray(found.value)) return m;
                 return String(found.value);
             });
+            if (next.length > MAX_RESOLVED_LENGTH) {
+                tooLong ??= p;
+                return value;
+            }
             if (next !== value) changed = true;
             return next;
         };
-        current = walk(current, "") as Record<string, unknown>;
+        const next = walk(current, "") as Record<string, unknown>;
+        const nextSize = JSON.stringify(next).length;
+        // A whole value may be a mapping that names itself (a complex variable): bound the total too.
+        if (tooLong !== undefined || nextSize > Math.max(size, 1) * 2 + MAX_RESOLVED_LENGTH) {
+            warnings.push({
+                path: tooLong ?? "",
+                message: `a reference whose value includes itself (resolved for ${round + 1} rounds, it grew past ${MAX_RESOLVED_LENGTH} characters): left unresolved`,
+            });
+            break;
+        }
+        current = next;
+        size = nextSize;
         if (!changed) break;
+        if (round >= MAX_RESOLUTION_ROUNDS - 1) {
+            // As the CLI: "Variables references are too deep, stopping resolution after 11 rounds."
+            warnings.push({
+                path: "",
+                message: `references too deep: resolution stopped after ${MAX_RESOLUTION_ROUNDS} rounds, as the Databricks CLI stops; references may remain`,
+            });
+            break;
+        }
     }
     // What is left: references nothing answers offline, and text that only looks like one.
     const collect = (value: unknown, p: string) => {

@@ -5,6 +5,7 @@ import { Document, isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
 import { SHARED_FILE } from "../config/load";
 import { WORKLOAD_ENTRY_POINTS } from "../components/project/workloadCode";
 import { BundleError, isRecord } from "./load";
+import type { WorkloadFile } from "./jobs";
 import type { EntryPoint, MappedTarget } from "./map";
 import type { ReportEntry } from "./report";
 
@@ -56,6 +57,8 @@ export interface ImportResult {
     baseTarget: string;
     /** Entry point file name to the local file to copy, or undefined for a placeholder. */
     notebooks: Record<string, string | undefined>;
+    /** The files the project's own tasks run, by their path in the workload folder. */
+    files: WorkloadFile[];
 }
 
 /** The defaults of the program's Pulumi.yaml, by key. */
@@ -87,9 +90,13 @@ export function compose(
     defaults: Record<string, unknown>,
     adopt: Map<string, Record<string, string>>,
 ): ImportResult {
+    // The production target's values are the shared definition: a production-mode target, else
+    // one named so (mlops-stacks' `prod`, deployed without a mode), else the first.
     const base =
         mapped.find((m) => m.stack.mode === "production") ??
-        mapped.find((m) => m.target === mapped[0].target) ??
+        mapped.find(
+            (m) => m.stack.mode === "none" && /^(prod|production|prd|live)$/.test(String(m.stack.environment)),
+        ) ??
         mapped[0];
     const project = base.project;
     const shared: Record<string, unknown> = {};
@@ -124,12 +131,28 @@ export function compose(
             config[`${namespace}:projectOverrides`] = { [String(project.name)]: override };
         stacks.set(m.target, config);
     }
-    // The notebooks: the base target's, else any target's.
+    // The notebooks: the base target's, else any target's; only the entry points of the program's
+    // default tasks that some target runs (a job with its own tasks runs its own files).
     const notebooks: Record<string, string | undefined> = {};
+    const runsDefaults = (m: MappedTarget, job: string) =>
+        !isRecord(m.project[job]) || !("tasks" in (m.project[job] as Record<string, unknown>));
+    const needed: Record<EntryPoint, boolean> = {
+        features: mapped.some((m) => runsDefaults(m, "training")),
+        train: mapped.some((m) => runsDefaults(m, "training")),
+        evaluate: mapped.some((m) => runsDefaults(m, "training")),
+        batchInference: mapped.some((m) => runsDefaults(m, "inference")),
+    };
     for (const [key, file] of Object.entries(WORKLOAD_ENTRY_POINTS) as [EntryPoint, string][]) {
+        if (!needed[key]) continue;
         notebooks[file] = base.notebooks[key] ?? mapped.map((m) => m.notebooks[key]).find((f) => f !== undefined);
     }
-    return { project: String(project.name), shared, stacks, baseTarget: base.target, notebooks };
+    const files: WorkloadFile[] = [];
+    for (const f of mapped.flatMap((m) => m.files)) {
+        const known = files.find((x) => x.rel === f.rel);
+        if (!known) files.push({ ...f });
+        else known.source ??= f.source;
+    }
+    return { project: String(project.name), shared, stacks, baseTarget: base.target, notebooks, files };
 }
 
 function placeholder(project: string, file: string): string {
@@ -145,6 +168,12 @@ function placeholder(project: string, file: string): string {
 /** Writes the workload folder: the bundle's notebooks, or placeholders; names the placeholders. */
 export function writeWorkload(dir: string, result: ImportResult, entries: ReportEntry[]): void {
     fs.mkdirSync(dir, { recursive: true });
+    for (const f of result.files) {
+        const dest = path.join(dir, f.rel);
+        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        if (f.source !== undefined) fs.copyFileSync(f.source, dest);
+        else fs.writeFileSync(dest, f.text ?? placeholder(result.project, f.rel));
+    }
     for (const [file, source] of Object.entries(result.notebooks)) {
         const dest = path.join(dir, file);
         if (source !== undefined && path.extname(source) === ".py") {

@@ -129,9 +129,13 @@ export class Presets {
         return this.byUser(name, (u) => ucNameFor(this.mode, u.shortName, name));
     }
 
-    /** Experiment paths: variables resolved, the last segment prefixed in development mode. */
+    /**
+     * Experiment paths: variables resolved (in every mode: a production or mode-none experiment
+     * may live in the deploying principal's home), the last segment prefixed in development mode.
+     */
     experimentPath(path: string): pulumi.Output<string> {
-        return this.byUser(path, (u) => prefixLastSegment(resolvePathVariables(path, u), devNamePrefix(u.shortName)));
+        if (!this.development) return this.path(path);
+        return this.user.apply((u) => prefixLastSegment(resolvePathVariables(path, u), devNamePrefix(u.shortName)));
     }
 
     /** A workspace path with its variables resolved; a path without variables does not wait for the user. */
@@ -160,8 +164,12 @@ export class Presets {
         return this.development;
     }
 
-    /** Stateful resources are protected from deletion in production mode. */
+    /**
+     * Stateful resources are protected from deletion in production mode and in mode none (a
+     * bundle target without a mode is a shared environment CI deploys, such as mlops-stacks'
+     * staging and prod; bundles have no such guard, Pulumi does).
+     */
     get protect(): boolean {
-        return this.mode === "production";
+        return this.mode !== "development";
     }
 }

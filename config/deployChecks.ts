@@ -201,6 +201,23 @@ export function deployerAccessProblem(s: Settings, deployingUser: string): Deplo
     return undefined;
 }
 
+/**
+ * Production mode without `runAs`: the jobs run as whoever deploys, so that must be a service
+ * principal (CI's), as bundles require: without `run_as` and an explicit root path, production
+ * mode is refused unless a service principal deploys (databricks/cli
+ * bundle/config/mutator/resourcemutator/validate_target_mode.go, validateProductionMode). A
+ * principal's user name is its application id, a GUID.
+ */
+export function principalDeployerProblem(s: Settings, deployingUser: string): DeployProblem | undefined {
+    if (s.mode !== "production" || s.runAs !== undefined) return undefined;
+    if (/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(deployingUser))
+        return undefined;
+    return {
+        path: ["runAs"],
+        message: `expected runAs (the service principal the jobs run as) in production mode, or the stack deployed by a service principal, found the user ${deployingUser} deploying without runAs: the jobs would run as ${deployingUser}`,
+    };
+}
+
 /** The development template deployed as a stack of its own: every developer would share, and replace, its resources. */
 export function templateProblem(s: Settings, stack: string): DeployProblem | undefined {
     if (s.mode !== "development" || stack !== DEVELOPMENT_TEMPLATE_STACK) return undefined;

@@ -1,5 +1,18 @@
 import { z } from "zod";
-import { quartzCronProblem } from "./quartz";
+import {
+    featureTableJobSchema,
+    jobShapeFields,
+    projectJobIssues,
+    scheduleSchema,
+    serverlessEnvironmentVersionOf,
+    scheduleTriggerIssues,
+    taskGraphIssues,
+    trainingRoleIssues,
+    triggerSchema,
+} from "./jobs";
+import { environment, PAUSE_STATUSES, type PauseStatus, promotable, quartzCron, type Scope, timezone } from "./fields";
+
+export { PAUSE_STATUSES, type PauseStatus, quartzCron, type Scope };
 
 /**
  * The stack configuration, as one zod schema. Every object is strict: an unknown key (a typo)
@@ -10,29 +23,6 @@ import { quartzCronProblem } from "./quartz";
 
 /** Variables a path may use; resolved at deploy time from the provider's current user. */
 export const PATH_VARIABLES = ["${workspace.current_user.userName}", "${workspace.current_user.short_name}"] as const;
-
-const PAUSE_STATUSES = ["PAUSED", "UNPAUSED"] as const;
-
-/**
- * Every setting is either promotable (how a project runs: runtime, sizes, crons, thresholds,
- * monitor settings; tried in dev, then promoted to prod with `npm run promote`) or
- * environment-scoped (where and as whom it runs: catalog, mode, run-as, workspace, names, served
- * versions, pause states). The mark is zod metadata on the field; `config/scopes.ts` reads it.
- */
-export type Scope = "promotable" | "environment";
-
-/**
- * The metadata of a setting: its scope and its description, which docs/configuration.md is
- * generated from (`npm run docs:config`). A field without a scope of its own (an object whose
- * fields have theirs) takes its description with `.describe(...)`.
- */
-function promotable(description: string) {
-    return { scope: "promotable" as const, description };
-}
-function environment(description: string) {
-    return { scope: "environment" as const, description };
-}
-export type PauseStatus = (typeof PAUSE_STATUSES)[number];
 
 /**
  * Unity Catalog object names: lower-case letters, digits and underscores. Unity Catalog stores
@@ -69,50 +59,49 @@ export function unknownVariables(path: string): string[] {
 }
 
 /**
- * A Quartz cron expression (six or seven fields: seconds, minutes, hours, day-of-month, month,
- * day-of-week, optional year), each field in its range. Databricks rejects five-field Unix cron.
+ * The training job's trigger: the job trigger (config/jobs.ts) with, for the default file-arrival
+ * trigger on the project's training-data volume, its two settings at the top (as before the
+ * trigger had kinds).
  */
-export const quartzCron = z.string().superRefine((c, ctx) => {
-    const problem = quartzCronProblem(c);
-    if (problem) ctx.addIssue({ code: "custom", message: problem, input: c });
-});
-
-const timezone = z.string().refine(isTimeZone, { message: "expected an IANA/Java time zone id such as 'UTC'" });
-
-function isTimeZone(tz: string): boolean {
-    try {
-        // Java time zone ids are case-sensitive; Intl is not: refuse an id it only knows in another case.
-        const resolved = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
-        return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
-    } catch {
-        return false;
-    }
-}
-
-const fileArrivalSchema = z
-    .object({
+const trainingTriggerSchema = triggerSchema
+    .safeExtend({
         minTimeBetweenTriggersSeconds: z
             .number()
             .int()
             .min(60)
             .optional()
-            .meta(promotable("Minimum seconds between two triggered runs.")),
+            .meta(promotable("Minimum seconds between two triggered runs (the default file-arrival trigger).")),
         waitAfterLastChangeSeconds: z
             .number()
             .int()
             .min(60)
             .optional()
-            .meta(promotable("Seconds without new files before a run starts (batching).")),
-        pauseStatus: z
-            .enum(PAUSE_STATUSES)
-            .optional()
-            .meta(environment("Pause status; omitted: PAUSED in development mode, UNPAUSED in production mode.")),
+            .meta(promotable("Seconds without new files before a run starts (the default file-arrival trigger).")),
     })
-    .strict();
+    .superRefine((t, ctx) => {
+        const flat = (["minTimeBetweenTriggersSeconds", "waitAfterLastChangeSeconds"] as const).find(
+            (k) => t[k] !== undefined,
+        );
+        const other = (["fileArrival", "model", "periodic", "onDemand"] as const).find((k) => t[k] !== undefined);
+        if (flat !== undefined && other !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: [flat],
+                message: `expected ${flat} inside ${other === "fileArrival" ? "fileArrival" : "the default file-arrival trigger"}, found it beside ${other}`,
+                input: t[flat],
+            });
+        }
+    });
 
 const trainingSchema = z
     .object({
-        trigger: fileArrivalSchema.default({}).describe("The file-arrival trigger on the training-data volume."),
+        ...jobShapeFields,
+        trigger: trainingTriggerSchema
+            .optional()
+            .describe(
+                "What starts the training job; omitted (and no schedule): files arriving in the training-data folder of the project's volume.",
+            ),
+        schedule: scheduleSchema.optional().describe("A schedule instead of a trigger (mlops-stacks trains daily)."),
         timeoutSeconds: z
             .number()
             .int()
@@ -142,11 +131,23 @@ const trainingSchema = z
                 ),
             ),
     })
-    .strict();
+    .strict()
+    .superRefine((t, ctx) => {
+        for (const issue of [...taskGraphIssues(t), ...scheduleTriggerIssues(t), ...trainingRoleIssues(t)])
+            ctx.addIssue(issue);
+    });
 
 const inferenceSchema = z
     .object({
-        cron: quartzCron.meta(promotable("Quartz cron expression of the batch inference schedule.")),
+        ...jobShapeFields,
+        cron: quartzCron
+            .optional()
+            .meta(promotable("Quartz cron expression of the batch inference schedule; or a `trigger` instead.")),
+        trigger: triggerSchema
+            .optional()
+            .describe(
+                "What starts batch inference instead of the cron: a model event (such as MODEL_ALIAS_SET of champion), a file arrival (with its url), a period, or onDemand.",
+            ),
         timezone: timezone.default("UTC").meta(promotable("Time zone of the schedule.")),
         pauseStatus: z
             .enum(PAUSE_STATUSES)
@@ -163,7 +164,18 @@ const inferenceSchema = z
             .optional()
             .meta(environment("Table the predictions are appended to; omitted: `<catalog>.<schema>.predictions`.")),
     })
-    .strict();
+    .strict()
+    .superRefine((t, ctx) => {
+        for (const issue of taskGraphIssues(t)) ctx.addIssue(issue);
+        if ((t.cron === undefined) === (t.trigger === undefined)) {
+            ctx.addIssue({
+                code: "custom",
+                path: t.cron === undefined ? ["cron"] : ["trigger"],
+                message: `expected either cron or trigger on the batch inference job, found ${t.cron === undefined ? "neither" : "both"}`,
+                input: t.trigger,
+            });
+        }
+    });
 
 const WORKLOAD_SIZES = ["Small", "Medium", "Large"] as const;
 
@@ -352,7 +364,11 @@ const workloadSchema = z
     .object({
         dir: workloadDir
             .default("workloads/churn")
-            .meta(promotable("The folder of the project's code: the four entry points its jobs run, and its modules.")),
+            .meta(
+                promotable(
+                    "The folder of the project's code: the entry points its jobs run (the four of the default jobs, or the files their configured tasks name), and its modules.",
+                ),
+            ),
         parameters: z
             .object({
                 features: taskParameters.optional().describe("Parameters of the features task (features.py)."),
@@ -410,6 +426,7 @@ const DRIFT_METRICS = [
 /** Retraining on drift: a job after the monitor's refresh that starts the training job. */
 const retrainingSchema = z
     .object({
+        ...jobShapeFields,
         enabled: z
             .boolean()
             .default(true)
@@ -447,6 +464,9 @@ const retrainingSchema = z
                     "Retrain when at least this many of those windows exceed the threshold, the latest among them (at most `evaluationWindows`).",
                 ),
             ),
+        trigger: triggerSchema
+            .optional()
+            .describe("What starts the retraining job instead of its cron; omitted: the cron."),
         cron: quartzCron
             .default("0 0 7 * * ?")
             .meta(promotable("When the check runs: after the monitor's refresh (default 06:00 UTC).")),
@@ -456,7 +476,10 @@ const retrainingSchema = z
             .optional()
             .meta(environment("Omitted: PAUSED in development mode, UNPAUSED in production mode.")),
     })
-    .strict();
+    .strict()
+    .superRefine((t, ctx) => {
+        for (const issue of taskGraphIssues(t)) ctx.addIssue(issue);
+    });
 
 /**
  * Objects a stack takes over instead of creating them: each is declared with Pulumi's `import`
@@ -528,7 +551,22 @@ const projectSchema = z
             ),
         schema: ucName.meta(environment("Unity Catalog schema holding the model, the volume and the tables.")),
         experimentPath: workspacePath.meta(environment("MLflow experiment path.")),
-        modelName: ucName.meta(environment("Registered model name inside `<catalog>.<schema>`.")),
+        modelName: z
+            .string()
+            .max(255)
+            .regex(
+                /^[a-z_][a-z0-9_-]*$/,
+                "expected a lower-case registered model name (a-z, digits, '_' and '-', as bundles name them)",
+            )
+            .meta(environment("Registered model name inside `<catalog>.<schema>`.")),
+        existing: z
+            .array(z.enum(["schema", "model"]))
+            .default([])
+            .meta(
+                environment(
+                    "Unity Catalog objects the workspace has and the project only uses, as a bundle names a schema or a model it does not declare: `schema`, `model`. They are looked up at deploy, neither created nor granted on, and their names kept as written (no development prefix). Omitted: the project creates both.",
+                ),
+            ),
         modelComment: z.string().optional().meta(environment("Comment on the registered model.")),
         workload: workloadSchema
             .default({ dir: "workloads/churn", parameters: {} })
@@ -565,9 +603,17 @@ const projectSchema = z
             })
             .describe("Retraining when the monitored inputs drift."),
         training: trainingSchema
-            .default({ trigger: {}, minAccuracy: 0.85, minF1: 0.8, minImprovement: 0 })
+            .default({ minAccuracy: 0.85, minF1: 0.8, minImprovement: 0 })
             .describe("The training job: its trigger, timeout and the quality gate a new version must pass."),
         inference: inferenceSchema.describe("The batch inference job: its schedule and tables."),
+        featureTable: featureTableJobSchema
+            .superRefine((t, ctx) => {
+                for (const issue of [...taskGraphIssues(t), ...scheduleTriggerIssues(t)]) ctx.addIssue(issue);
+            })
+            .optional()
+            .describe(
+                "A feature-table job (mlops-stacks' `write_feature_table_job`): tasks that write the project's feature tables; omitted: none.",
+            ),
         serving: servingSchema.describe("The model serving endpoint: its size and the versions or aliases it serves."),
         monitor: monitorSchema.describe(
             "The Lakehouse quality monitor on the processed inference table, and the job that fills it.",
@@ -751,7 +797,14 @@ export function projectEndpointName(
 const PRODUCTION_NAMES = /^(prod|production|prd|live)$/;
 const DEVELOPMENT_NAMES = /^(dev|development|sandbox)$/;
 
-export const MODES = ["development", "production"] as const;
+/**
+ * The deployment modes, as bundle targets have them (databricks/cli
+ * bundle/config/mutator/resourcemutator/apply_target_mode.go, validate_target_mode.go):
+ * `development`, `production`, and `none` for a target without `mode`, deployed as written: no
+ * name prefixes, schedules and triggers as written (unpaused unless they say otherwise), the
+ * jobs' concurrency as written, and no checks of paths or identities.
+ */
+export const MODES = ["development", "production", "none"] as const;
 
 /** Who may own the registered models, besides an account group (see `modelOwner`). */
 export const MODEL_OWNERS = ["runAs", "deployer"] as const;
@@ -763,7 +816,13 @@ export const settingsSchema = z
             .string()
             .regex(/^[a-z][a-z0-9]{0,15}$/, "expected lower case letters and digits, at most 16")
             .meta(environment("Environment name used in resource names (the bundle target): `dev`, `prod`, ...")),
-        mode: z.enum(MODES).meta(environment("Deployment mode, with the Databricks Asset Bundle semantics.")),
+        mode: z
+            .enum(MODES)
+            .meta(
+                environment(
+                    "Deployment mode, with the Databricks Asset Bundle semantics: `development`, `production`, or `none` for a bundle target without `mode` (names, schedules and concurrency as written, no mode checks).",
+                ),
+            ),
         catalog: ucName.meta(environment("The environment's Unity Catalog catalog (it must exist).")),
         sparkVersion: z
             .string()
@@ -772,6 +831,15 @@ export const settingsSchema = z
                 "expected an ML runtime such as '15.4.x-ml-scala2.12'",
             )
             .meta(promotable("Databricks ML runtime of the job clusters.")),
+        serverlessEnvironmentVersion: z
+            .string()
+            .regex(/^[1-9][0-9]*$/, "expected a serverless environment version such as '4'")
+            .optional()
+            .meta(
+                promotable(
+                    "Serverless environment version of the jobs' environments that name none (tasks on serverless compute); required when a job runs on serverless compute and an environment of it names no version.",
+                ),
+            ),
         nodeTypes: z
             .array(
                 z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "expected an Azure node type such as 'Standard_DS4_v2'"),
@@ -821,20 +889,30 @@ export const settingsSchema = z
                     .string()
                     .regex(
                         /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
-                        "expected the service principal's application id (a GUID), not its display name",
+                        "expected the service principal's application id (a GUID), not its display name (set that as runAs.displayName)",
                     )
+                    .optional()
                     .describe(
-                        "Application id (a GUID) of the service principal: what `run_as`, permissions and grants take. Its display name does not work there.",
+                        "Application id (a GUID) of the service principal: what `run_as`, permissions and grants take. Omitted: looked up by `displayName` at deploy.",
                     ),
                 displayName: z
                     .string()
                     .min(1)
                     .optional()
-                    .describe("Display name of the service principal, for people (`sp-ml-prod`); not sent to any API."),
+                    .describe(
+                        "Display name of the service principal (`sp-ml-prod`). With `servicePrincipalName`, for people only; without it, the principal is looked up by this name at deploy (`databricks service-principals list`) and its application id used.",
+                    ),
             })
             .strict()
+            .refine((r) => r.servicePrincipalName !== undefined || r.displayName !== undefined, {
+                message: "expected servicePrincipalName (the application id) or displayName, found neither",
+            })
             .optional()
-            .meta(environment("Identity the jobs run as; required in production mode.")),
+            .meta(
+                environment(
+                    "Identity the jobs run as: a service principal, by application id or by display name. Omitted: the jobs run as the deploying identity (in production mode that must be a service principal, as bundles require).",
+                ),
+            ),
         /**
          * Who owns the registered models. Unity Catalog lets only a model's owner (or a metastore
          * admin) set its aliases, create its versions and read it back after an ownership transfer
@@ -973,12 +1051,11 @@ export const settingsSchema = z
             });
         });
         s.projects.forEach((p, i) => {
-            if (p.deployment === "model" && s.mode === "production" && p.promotion === undefined) {
+            if (p.deployment === "model" && s.mode !== "development" && p.promotion === undefined) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["projects", i, "promotion"],
-                    message:
-                        "expected promotion.sourceModel (the model to promote, from a CI-deployed stack such as staging) with deployment: model in production mode",
+                    message: `expected promotion.sourceModel (the model to promote, from a CI-deployed stack such as staging) with deployment: model in ${s.mode === "production" ? "production mode" : "mode none"}`,
                     input: undefined,
                 });
             }
@@ -1011,6 +1088,14 @@ export const settingsSchema = z
                     });
                 }
             });
+            const jobs = {
+                training: p.training,
+                inference: p.inference,
+                featureTable: p.featureTable,
+                retraining: p.retraining,
+            };
+            for (const issue of projectJobIssues(jobs, serverlessEnvironmentVersionOf(s)))
+                ctx.addIssue({ ...issue, path: ["projects", i, ...issue.path] });
             if (p.monitor.labelsTable !== undefined && p.monitor.labelCol === undefined) {
                 ctx.addIssue({
                     code: "custom",
@@ -1065,7 +1150,12 @@ export const settingsSchema = z
                 input: s.mode,
             });
         }
-        const issues = s.mode === "production" ? productionModeIssues(s) : developmentModeIssues(s);
+        const issues =
+            s.mode === "production"
+                ? productionModeIssues(s)
+                : s.mode === "development"
+                  ? developmentModeIssues(s)
+                  : [];
         for (const issue of [...issues, ...modelOwnerIssues(s)]) ctx.addIssue(issue);
     });
 
@@ -1086,7 +1176,7 @@ export function deployModelInputIssues(
     },
     index: number,
 ): Issue[] {
-    if (mode !== "production" || p.deployment !== "model") return [];
+    if (mode === "development" || p.deployment !== "model") return [];
     const why = (key: string) =>
         "with deployment: model in production mode (the default <catalog>.<schema>.customer_features is written only by the training job, which this stack does not declare), " +
         `found none (set it for this stack: projectOverrides.${p.name}.${key})`;
@@ -1111,46 +1201,46 @@ export function deployModelInputIssues(
 }
 
 /**
- * Production mode rules (the bundle's `mode: production`): jobs run as a service principal, and no
- * path is user-scoped, so that one copy is deployed and it does not depend on one person.
+ * Production mode rules (the bundle's `mode: production`): the jobs run as a service principal,
+ * `runAs` or, without it, the principal that deploys (bundles allow production mode without
+ * `run_as` only when a service principal deploys, databricks/cli
+ * bundle/config/mutator/resourcemutator/validate_target_mode.go; the program checks the deploying
+ * identity at deploy, see config/deployChecks.ts), and no path belongs to one person, so that one
+ * copy is deployed and it does not depend on anyone. The principal's own home is not one person's:
+ * only it and the workspace admins can write there, and DAB's default root is in it
+ * (`~/.bundle/...`). Paths with `${workspace.current_user.userName}` are that home when the
+ * deploying identity is the principal: without `runAs`, or with `modelOwner: runAs`, which stops
+ * a deploy by anyone else.
  */
 export function productionModeIssues(s: {
-    runAs?: { servicePrincipalName: string };
+    runAs?: { servicePrincipalName?: string; displayName?: string };
+    modelOwner?: ModelOwner;
     workspaceRootPath?: string;
     projects: { experimentPath: string; monitor: { assetsDir?: string } }[];
 }): Issue[] {
     const issues: Issue[] = [];
-    if (!s.runAs) {
-        issues.push({
-            code: "custom",
-            path: ["runAs"],
-            message: "expected runAs.servicePrincipalName in production mode (jobs must not run as the deploying user)",
-            input: undefined,
-        });
-    }
     const userScoped = (p: string) =>
         p.startsWith("/Users/") || p.startsWith("/Workspace/Users/") || p.includes("${workspace.current_user");
+    const homes = [
+        ...(s.runAs?.servicePrincipalName !== undefined ? principalHomes(s.runAs.servicePrincipalName) : []),
+        ...(s.runAs === undefined || modelOwnerOf({ mode: "production", modelOwner: s.modelOwner }) === "runAs"
+            ? principalHomes("${workspace.current_user.userName}")
+            : []),
+    ];
+    const principal = s.runAs
+        ? `the runAs principal's own home (${s.runAs.servicePrincipalName ?? s.runAs.displayName})`
+        : "the deploying principal's own home";
     const check = (path: (string | number)[], value: string | undefined) => {
-        if (value !== undefined && userScoped(value)) {
+        if (value !== undefined && userScoped(value) && !isUnder(value, homes)) {
             issues.push({
                 code: "custom",
                 path,
-                message: "expected a shared path in production mode (not under /Users/ and without the current user)",
+                message: `expected a shared path in production mode, or ${principal}${homes.length > 0 ? ` such as ${homes[0]}/...` : ""} (not another user's folder)`,
                 input: value,
             });
         }
     };
-    // The code root may be the principal's own home: only it and the workspace admins can write there.
-    const root = s.workspaceRootPath;
-    const home = s.runAs && root !== undefined && isUnder(root, principalHomes(s.runAs.servicePrincipalName));
-    if (root !== undefined && !home && userScoped(root)) {
-        issues.push({
-            code: "custom",
-            path: ["workspaceRootPath"],
-            message: `expected a shared path in production mode, or the runAs principal's own home${s.runAs ? ` ${principalHomes(s.runAs.servicePrincipalName)[0]}` : ""} (not another user's folder, and without the current user)`,
-            input: root,
-        });
-    }
+    check(["workspaceRootPath"], s.workspaceRootPath);
     s.projects.forEach((p, i) => {
         check(["projects", i, "experimentPath"], p.experimentPath);
         check(["projects", i, "monitor", "assetsDir"], p.monitor.assetsDir);
@@ -1181,7 +1271,7 @@ export function modelOwnerOf(s: { mode: Mode; modelOwner?: ModelOwner }): ModelO
 export function modelOwnerIssues(s: {
     mode: Mode;
     modelOwner?: ModelOwner;
-    runAs?: { servicePrincipalName: string };
+    runAs?: { servicePrincipalName?: string; displayName?: string };
 }): Issue[] {
     const owner = modelOwnerOf(s);
     if (owner === "runAs" && !s.runAs && s.modelOwner !== undefined) {

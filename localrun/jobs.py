@@ -1,10 +1,15 @@
 """Running a job as the program declares it: its tasks (the plan's `tasks` of a `databricks.Job`,
 as Pulumi's inputs name them) in their dependency order, notebook tasks with their base parameters,
-condition tasks on the task values, `run_job_task` on another job of the plan.
+Python file tasks with their arguments, condition tasks on the task values, `run_job_task` on
+another job of the plan.
 
-As in a Databricks job run: a task runs once every task it depends on has succeeded (and, for a
-dependency on a condition task with an `outcome`, when the condition came out that way); a task
-that cannot run is skipped; a failed task fails the run, and the tasks after it do not run.
+As in a Databricks job run: a task runs when its `run_if` holds for the tasks it depends on (by
+default ALL_SUCCESS: every one succeeded and, for a dependency on a condition task with an
+`outcome`, the condition came out that way); a task that cannot run is skipped (UPSTREAM_FAILED
+after a failure, EXCLUDED after a condition that came out the other way); a failed task fails the
+run, which goes on with the tasks whose `run_if` still holds (an ALL_DONE clean-up, an
+AT_LEAST_ONE_FAILED alert) and raises at its end. Tasks on serverless compute (an `environmentKey`)
+and on the job cluster run alike, in this environment; the summary says where each would run.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from localrun.runtime import TaskValues, Volumes, run_notebook
+from localrun.runtime import TaskValues, Volumes, run_notebook, run_python_file
 
 
 class JobFailed(RuntimeError):
@@ -28,12 +33,14 @@ class JobFailed(RuntimeError):
 @dataclass
 class TaskRun:
     task: str
-    status: str  # SUCCESS, FAILED, SKIPPED (EXCLUDED by a condition)
+    status: str  # SUCCESS, FAILED, UPSTREAM_FAILED, EXCLUDED (by a condition's outcome)
     seconds: float = 0.0
     result: Optional[str] = None
     """A notebook's exit value, or a condition's outcome ("true"/"false")."""
     error: Optional[str] = None
     log: Optional[str] = None
+    compute: Optional[str] = None
+    """Where the task would run: `ml_cluster` (the job cluster) or `serverless <environment> (version <v>)`."""
 
 
 @dataclass
@@ -98,6 +105,51 @@ def condition(op: str, left: str, right: str) -> bool:
     raise ValueError(f"unknown condition op {op!r}")
 
 
+def _dependency_met(dep: Mapping[str, Any], outcomes: Mapping[str, TaskRun]) -> bool:
+    done = outcomes[dep["taskKey"]]
+    return done.status == "SUCCESS" and ("outcome" not in dep or done.result == dep["outcome"])
+
+
+def run_if(task: Mapping[str, Any], outcomes: Mapping[str, TaskRun]) -> Optional[str]:
+    """Why the task does not run (the status it gets), or None when its `run_if` holds, as the
+    Jobs API decides it from the tasks it depends on (databricks-sdk-go service/jobs `RunIf`)."""
+    deps = task.get("dependsOns") or []
+    if not deps:
+        return None
+    met = [_dependency_met(d, outcomes) for d in deps]
+    failed = [outcomes[d["taskKey"]].status in ("FAILED", "UPSTREAM_FAILED") for d in deps]
+    # Nothing upstream failed: the task is left out by its condition, not by a failure.
+    excluded = not any(failed)
+    condition = task.get("runIf") or "ALL_SUCCESS"
+    holds = {
+        "ALL_SUCCESS": all(met),
+        "AT_LEAST_ONE_SUCCESS": any(met),
+        "NONE_FAILED": not any(failed) and any(met),
+        "ALL_DONE": True,
+        "AT_LEAST_ONE_FAILED": any(failed),
+        "ALL_FAILED": all(failed),
+    }
+    if condition not in holds:
+        raise ValueError(f"task {task['taskKey']}: unknown run_if {condition!r}")
+    if holds[condition]:
+        return None
+    return "EXCLUDED" if excluded else "UPSTREAM_FAILED"
+
+
+def compute_of(task: Mapping[str, Any], environments: Mapping[str, Mapping[str, Any]]) -> Optional[str]:
+    """Where a task would run on Databricks: its job cluster, or serverless compute in an environment."""
+    if "jobClusterKey" in task:
+        return str(task["jobClusterKey"])
+    if "existingClusterId" in task or "newCluster" in task:
+        return "cluster"
+    if not any(k in task for k in ("notebookTask", "sparkPythonTask", "pythonWheelTask")):
+        return None
+    key = task.get("environmentKey")
+    spec = (environments.get(key) or {}).get("spec") or {}
+    version = spec.get("environmentVersion") or spec.get("client")
+    return f"serverless {key or '(default)'}" + (f" (version {version})" if version else "")
+
+
 class Workspace:
     """The local workspace the jobs run in: the uploaded files under `root/workspace`, the
     volumes under `root/volumes`, the Spark session and the plan's jobs by id."""
@@ -115,6 +167,10 @@ class Workspace:
         """The local copy of a workspace notebook (`<root>/workspace/<path>.py`)."""
         return self.root / "workspace" / (workspace_path.lstrip("/") + ".py")
 
+    def workspace_file(self, workspace_path: str) -> Path:
+        """The local copy of a workspace file (`<root>/workspace/<path>`)."""
+        return self.root / "workspace" / workspace_path.lstrip("/")
+
     def run_job(self, job: Mapping[str, Any], role: str = "", task_values: Optional[Dict[str, Dict[str, Any]]] = None) -> JobRun:
         """Run a job's tasks; raises `JobFailed` when a task fails (the run is recorded first).
 
@@ -124,26 +180,26 @@ class Workspace:
         run = JobRun(job=name, role=role, task_values=dict(task_values or {}))
         self.runs.append(run)
         outcomes: Dict[str, TaskRun] = {}
+        environments = {e.get("environmentKey"): e for e in job.get("environments") or []}
+        failed: Optional[TaskRun] = None
         for task in task_order(list(job["tasks"])):
             key = task["taskKey"]
-            deps = task.get("dependsOns") or []
-            runnable = all(
-                outcomes[d["taskKey"]].status == "SUCCESS"
-                and ("outcome" not in d or outcomes[d["taskKey"]].result == d["outcome"])
-                for d in deps
-            )
-            if not runnable:
-                outcomes[key] = TaskRun(key, "SKIPPED")
+            verdict = run_if(task, outcomes)
+            if verdict is not None:
+                outcomes[key] = TaskRun(key, verdict)
                 run.tasks.append(outcomes[key])
                 self.on_task(name, outcomes[key])
                 continue
             result = self._run_task(name, task, run.task_values)
+            result.compute = compute_of(task, environments)
             outcomes[key] = result
             run.tasks.append(result)
             self.on_task(name, result)
-            if result.status == "FAILED":
-                run.status = "FAILED"
-                raise JobFailed(f"job {name}: task {key} failed: {result.error}")
+            if result.status == "FAILED" and failed is None:
+                failed = result
+        if failed is not None:
+            run.status = "FAILED"
+            raise JobFailed(f"job {name}: task {failed.task} failed: {failed.error}")
         return run
 
     def _run_task(self, job_name: str, task: Mapping[str, Any], task_values: Dict[str, Dict[str, Any]]) -> TaskRun:
@@ -159,6 +215,12 @@ class Workspace:
                 with contextlib.redirect_stdout(out):
                     value = run_notebook(self.notebook_file(nb["notebookPath"]), self.spark, params, TaskValues(task_values, key), self.volumes)
                 return TaskRun(key, "SUCCESS", time.monotonic() - started, result=value, log=str(log_file))
+            if "sparkPythonTask" in task:
+                py = task["sparkPythonTask"]
+                args = [resolve(a, task_values) for a in py.get("parameters") or []]
+                with contextlib.redirect_stdout(out):
+                    run_python_file(self.workspace_file(py["pythonFile"]), self.spark, args, TaskValues(task_values, key), self.volumes)
+                return TaskRun(key, "SUCCESS", time.monotonic() - started, log=str(log_file))
             if "conditionTask" in task:
                 c = task["conditionTask"]
                 outcome = condition(c["op"], resolve(c["left"], task_values), resolve(c["right"], task_values))
@@ -170,7 +232,7 @@ class Workspace:
                 other = self.jobs_by_id[target]
                 inner = self.run_job(other, role=other.get("role", ""))
                 return TaskRun(key, "SUCCESS", time.monotonic() - started, result=f"ran {inner.job}")
-            raise ValueError(f"task {key}: only notebook, condition and run-job tasks run locally")
+            raise ValueError(f"task {key}: only notebook, Python file, condition and run-job tasks run locally")
         except Exception as err:  # the task fails, as a job run's task does; the log has the trace
             out.write(traceback.format_exc())
             return TaskRun(key, "FAILED", time.monotonic() - started, error=f"{type(err).__name__}: {err}", log=str(log_file))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import glob
 import os
+import runpy
 import sys
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional
@@ -357,3 +358,29 @@ def run_notebook(
                 del sys.modules[name]
         sys.modules.update(shadowed)
     return None
+
+
+def run_python_file(
+    path: Path,
+    spark: Any,
+    arguments: Iterable[str],
+    task_values: TaskValues,
+    volumes: Optional[Volumes] = None,
+) -> None:
+    """Run a Python file as a `spark_python_task` does: `__main__` with the task's arguments in
+    `sys.argv`, its folder first on `sys.path`. Unlike a notebook it gets no `spark` or `dbutils`
+    globals; it builds its session (`SparkSession.builder.getOrCreate()` returns this one)."""
+    path = Path(path)
+    folder = str(path.parent.resolve())
+    argv = sys.argv
+    sys.argv = [str(path), *arguments]
+    sys.path.insert(0, folder)
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except SystemExit as done:
+        if done.code not in (None, 0):
+            raise RuntimeError(f"{path.name} exited with status {done.code}") from None
+    finally:
+        sys.argv = argv
+        if folder in sys.path:
+            sys.path.remove(folder)

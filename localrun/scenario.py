@@ -112,9 +112,18 @@ class Scenario:
         log(f"deploying {target['project']} ({target['stack']}) into {self.out}")
         deploy(self.spark, self.out, target, self.mlflow_store)
         training = jobs_of(target, "training")
-        for job in training:
-            self._land(job)
-            log(f"the file-arrival trigger starts {job['name']}")
+        # The model-triggered jobs (MLflow 3 deployment jobs) start when a version is registered:
+        # after the jobs that register one.
+        registering = [j for j in training if "model" not in (j.get("trigger") or {})]
+        deploying = [j for j in training if "model" in (j.get("trigger") or {})]
+        if registering or jobs_of(target, "featureTable"):
+            self._land_training_data(target, registering)
+        for job in jobs_of(target, "featureTable"):
+            self.ws.run_job(job, "featureTable")
+        for job in registering + deploying:
+            started_by = (job.get("trigger") or {}).keys() - {"pauseStatus"}
+            how = next(iter(started_by), "schedule" if job.get("schedule") else "run-now")
+            log(f"{job['name']} starts ({how})")
             self.ws.run_job(job, "training")
         if target.get("trainingOnly"):
             return
@@ -135,25 +144,31 @@ class Scenario:
         if retraining:
             # Labelled data of newer customers has landed since the training (the trigger is paused
             # in development mode): what a retraining learns from.
-            self._land(training[0], seed=3)
+            self._land_training_data(target, registering, seed=3)
         for job in retraining:
             run = self.ws.run_job(job, "retraining")
-            values = run.task_values.get("check_drift") or next(iter(run.task_values.values()), {})
+            # What the job's condition decided: the default drift check's, or a configured job's own.
+            decided = next((t.result for t in run.tasks if t.result in ("true", "false")), None)
             self.drift = {
-                "drift_detected": values.get("drift_detected"),
+                "drift_detected": decided,
                 "retrained": any(t.status == "SUCCESS" and (t.result or "").startswith("ran ") for t in run.tasks),
             }
 
-    def _land(self, job: Mapping[str, Any], seed: int = 0) -> None:
-        """A CSV of the workload's sample training data, landed beside the files already there."""
-        url = job["trigger"]["fileArrival"]["url"]
-        folder = Path(self.ws.volumes.local(url))
-        folder.mkdir(parents=True, exist_ok=True)
-        with workload_module(self.workload_dir) as sample:
-            data = sample.training_data(seed=seed)
-        landed = folder / f"sample-{seed}-{utc_now():%Y%m%dT%H%M%S}-{len(list(folder.iterdir()))}.csv"
-        data.to_csv(landed, index=False)
-        log(f"landed {len(data)} rows in {url} ({landed})")
+    def _land_training_data(self, target: Mapping[str, Any], training: List[Mapping[str, Any]], seed: int = 0) -> None:
+        """The workload's sample training data, where a file-arrival trigger watches (or, for jobs
+        started otherwise, in the training-data folder of the project's volume), landed beside the
+        files already there, as a landing volume accumulates them."""
+        urls = [j["trigger"]["fileArrival"]["url"] for j in training if "fileArrival" in (j.get("trigger") or {})]
+        if not urls and target["volumes"]:
+            urls = [target["volumes"][0].rstrip("/") + "/training_data/"]
+        for url in urls:
+            folder = Path(self.ws.volumes.local(url))
+            folder.mkdir(parents=True, exist_ok=True)
+            with workload_module(self.workload_dir) as sample:
+                data = sample.training_data(seed=seed)
+            landed = folder / f"sample-{seed}-{utc_now():%Y%m%dT%H%M%S}-{len(list(folder.iterdir()))}.csv"
+            data.to_csv(landed, index=False)
+            log(f"landed {len(data)} rows in {url} ({landed})")
 
     def _production_data(self, table: Optional[str]) -> None:
         """A table the job reads that nothing local wrote (production's own data, for

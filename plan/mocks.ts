@@ -55,6 +55,8 @@ export interface MockWorkspace {
      * (the offline plan always says which schemas exist, see plan/plan.ts).
      */
     schemas?: string[];
+    /** Unity Catalog schemas (`catalog.schema`) the workspace does not have; omitted: it has every one asked for. */
+    absent?: string[];
 }
 
 /** The lookups `lookupError` fails. */
@@ -473,6 +475,21 @@ export function installMocks(
                             configs: [{ servedEntities: entities }],
                         })),
                     };
+                }
+                // A schema a project uses without creating it (`existing`): there, unless `absent` says not.
+                case "databricks:index/getSchema:getSchema": {
+                    const name = String(args.inputs.name);
+                    if (workspace.absent?.includes(name))
+                        throw engineError(`RESOURCE_DOES_NOT_EXIST: Schema '${name}' does not exist.`);
+                    const [catalogName, schemaName] = name.split(".");
+                    return { id: name, name, schemaInfo: { fullName: name, catalogName, name: schemaName } };
+                }
+                // A principal looked up by display name (runAs.displayName): a stand-in application
+                // id, the same for the same name; the program notes that it is one.
+                case "databricks:index/getServicePrincipal:getServicePrincipal": {
+                    const displayName = String(args.inputs.displayName ?? "");
+                    const applicationId = String(args.inputs.applicationId ?? fakeUuid(`sp:${displayName}`));
+                    return { ...args.inputs, id: fakeId(applicationId), applicationId, displayName, active: true };
                 }
                 case "azure-native:authorization:getClientConfig":
                     return {

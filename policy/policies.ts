@@ -146,6 +146,61 @@ const clustersGoverned: ResourceValidationPolicy = {
     },
 };
 
+/** Task kinds that run code, and so need compute (a cluster or a serverless environment). */
+const CODE_TASKS = ["notebookTask", "sparkPythonTask", "pythonWheelTask"];
+
+/** Whether a task runs code on serverless compute: it names an environment, or no compute at all. */
+function serverlessTask(task: unknown): boolean {
+    if (!CODE_TASKS.some((k) => at(task, k) !== undefined)) return false;
+    return ["jobClusterKey", "existingClusterId", "newCluster"].every((k) => at(task, k) === undefined);
+}
+
+/** A dependency line that fixes what is installed: `name==version`, a requirements file, or a wheel or file path. */
+function pinnedDependency(dep: string): boolean {
+    return (
+        /^[A-Za-z0-9_.-]+(\[[A-Za-z0-9_,.-]+\])?\s*==\s*[^=\s,;]+$/.test(dep) ||
+        /^-r\s+\S+$/.test(dep) ||
+        /\.whl$/.test(dep) ||
+        dep.startsWith("/")
+    );
+}
+
+const serverlessPinned: ResourceValidationPolicy = {
+    name: "serverless-environments-pinned",
+    description:
+        "Tasks on serverless compute run in an environment the job declares, with a pinned environment version (spec.environmentVersion or spec.client) and pinned dependencies (name==version, a requirements file or a wheel): a run uses the libraries its code was tested with.",
+    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+        if (args.type !== T.job) return;
+        const declared = list(args.props.environments).map((e) => String(at(e, "environmentKey")));
+        list(args.props.tasks).forEach((t, i) => {
+            if (!serverlessTask(t)) return;
+            const key = String(at(t, "taskKey") ?? i);
+            const env = at(t, "environmentKey");
+            if (env === undefined) {
+                report(
+                    `Job ${args.name}: task ${key} runs on serverless compute in the workspace's default environment: give it an environmentKey of a pinned environment, or a job cluster.`,
+                );
+            } else if (!declared.includes(String(env))) {
+                report(
+                    `Job ${args.name}: task ${key} names environment ${String(env)}, which the job does not declare.`,
+                );
+            }
+        });
+        for (const e of list(args.props.environments)) {
+            const key = String(at(e, "environmentKey"));
+            if (at(e, "spec.environmentVersion") === undefined && at(e, "spec.client") === undefined) {
+                report(`Job ${args.name}: environment ${key} pins no environment version (spec.environmentVersion).`);
+            }
+            const loose = list(at(e, "spec.dependencies")).filter((d) => typeof d === "string" && !pinnedDependency(d));
+            if (loose.length > 0) {
+                report(
+                    `Job ${args.name}: environment ${key} has unpinned dependencies ${loose.map((d) => JSON.stringify(d)).join(", ")} (expected name==version, -r <requirements file> or a wheel).`,
+                );
+            }
+        }
+    },
+};
+
 const noAllPurposeClusters: ResourceValidationPolicy = {
     name: "no-all-purpose-clusters",
     description:
@@ -364,7 +419,7 @@ const DEFAULT_CLUSTER_TAGS = ["environment", "project", "cost-center"];
 const costTags: ResourceValidationPolicy = {
     name: "cost-tags",
     description:
-        "Cost tags on every Azure resource that takes tags (environment, project, owner, cost-center) and on job clusters (environment, project, cost-center).",
+        "Cost tags on every Azure resource that takes tags (environment, project, owner, cost-center), on job clusters and on jobs that run on serverless compute (environment, project, cost-center).",
     configSchema: {
         properties: {
             azureTags: {
@@ -375,7 +430,7 @@ const costTags: ResourceValidationPolicy = {
             clusterTags: {
                 type: "array",
                 items: { type: "string" },
-                description: "Custom tags every job cluster has.",
+                description: "Custom tags every job cluster has (and every job on serverless compute).",
             },
         },
     },
@@ -393,6 +448,12 @@ const costTags: ResourceValidationPolicy = {
             for (const { where, cluster } of jobClusters(args.props)) {
                 const absent = missing(cluster.customTags, config.clusterTags ?? DEFAULT_CLUSTER_TAGS);
                 if (absent.length > 0) report(`Job ${args.name}: ${where} lacks the custom tags ${absent.join(", ")}.`);
+            }
+            // Serverless compute has no cluster to tag: its usage carries the job's tags.
+            if (list(args.props.tasks).some(serverlessTask)) {
+                const absent = missing(args.props.tags, config.clusterTags ?? DEFAULT_CLUSTER_TAGS);
+                if (absent.length > 0)
+                    report(`Job ${args.name}: runs on serverless compute and lacks the job tags ${absent.join(", ")}.`);
             }
         }
     },
@@ -443,6 +504,7 @@ const prodCodeRestricted: StackValidationPolicy = {
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     runAsServicePrincipal,
     clustersGoverned,
+    serverlessPinned,
     noAllPurposeClusters,
     inferenceTables,
     noScaleToZero,

@@ -166,7 +166,12 @@ interface Summary {
     status: string;
     seconds: number;
     mlflow: { trackingUri: string };
-    jobs: { job: string; role: string; status: string; tasks: { task: string; status: string; seconds: number }[] }[];
+    jobs: {
+        job: string;
+        role: string;
+        status: string;
+        tasks: { task: string; status: string; seconds: number; compute?: string }[];
+    }[];
     runs: { experiment: string; run_id: string; metrics: Record<string, number> }[];
     models: { name: string; versions: number[]; aliases: Record<string, string> }[];
     tables: Record<string, number>;
@@ -180,7 +185,8 @@ function render(s: Summary): string {
     const lines = [`local run of ${s.project} (${s.stack}) in ${s.out}: ${s.status} in ${s.seconds} s`, "jobs:"];
     for (const j of s.jobs) {
         lines.push(`  ${j.job} (${j.role}): ${j.status}`);
-        for (const t of j.tasks) lines.push(`    ${t.task}: ${t.status} in ${t.seconds.toFixed(1)} s`);
+        for (const t of j.tasks)
+            lines.push(`    ${t.task}: ${t.status} in ${t.seconds.toFixed(1)} s${t.compute ? ` on ${t.compute}` : ""}`);
     }
     lines.push(`MLflow: ${s.mlflow.trackingUri}`, `  runs: ${s.runs.length}`);
     for (const r of s.runs) {

@@ -36,7 +36,7 @@ export interface LocalRunTarget {
 }
 
 /** What a job is for, from the component that declares it. */
-export type JobRole = "training" | "inference" | "processing" | "retraining" | "promotion";
+export type JobRole = "featureTable" | "training" | "inference" | "processing" | "retraining" | "promotion";
 
 export interface LocalRunJob {
     /** The id the plan's references to the job hold. */
@@ -49,9 +49,12 @@ export interface LocalRunJob {
     /** The plan's `tasks`, unchanged. */
     tasks: Record<string, unknown>[];
     trigger?: Record<string, unknown>;
+    /** The job's serverless environments, for the tasks that name one. */
+    environments?: Record<string, unknown>[];
 }
 
 const ROLES: Record<string, JobRole> = {
+    "mlops:databricks:FeatureTableJob": "featureTable",
     "mlops:databricks:TrainingJob": "training",
     "mlops:databricks:InferenceJob": "inference",
     "mlops:databricks:QualityMonitor": "processing",
@@ -121,6 +124,7 @@ export function localRunTarget(doc: PlanDocument, project: string, stack: string
                 role,
                 tasks: i.tasks as Record<string, unknown>[],
                 ...(i.trigger ? { trigger: i.trigger as Record<string, unknown> } : {}),
+                ...(i.environments ? { environments: i.environments as Record<string, unknown>[] } : {}),
             },
         ];
     });

@@ -9,17 +9,18 @@ import { PROJECT_NAME, PROJECT_NAME_RULE } from "../config/schema";
 import { configProblems } from "../plan/configProblems";
 import { listStacks, PlanInputError } from "../plan/stackConfig";
 import { runMain, strictUsage, UsageError } from "../plan/usage";
+import { MLOPS_STACKS_NOTEBOOKS, mlopsStacksJobs, mlopsStacksNotebooks } from "./templates/mlopsStacks";
 import { updateUrnLists } from "./urns";
 
 /**
- * `npm run new-project -- <name> [--workload churn|regression|blank]`: this program's
+ * `npm run new-project -- <name> [--workload churn|regression|blank|mlops-stacks]`: this program's
  * `databricks bundle init`. Adds the project to shared.yaml (comments and layout kept: the yaml
  * Document API), checked with every stack's own rules before anything is written; creates its
  * workload folder `workloads/<name>/` from a template, with the entry points its jobs run and a
  * pytest test of its own; refreshes the committed URN lists; and prints what to edit next.
  */
 
-export const TEMPLATES = ["churn", "regression", "blank"] as const;
+export const TEMPLATES = ["churn", "regression", "blank", "mlops-stacks"] as const;
 export type Template = (typeof TEMPLATES)[number];
 
 /** This checkout: the program resolves workload folders against it. */
@@ -58,7 +59,15 @@ export function projectDefinition(name: string, template: Template): Record<stri
             slicingExprs: ["model_version"],
             schedule: { cron: "0 0 6 * * ?", timezone: "UTC" },
         },
+        // mlops-stacks' jobs: a feature-table job, Train -> ModelValidation -> ModelDeployment daily,
+        // batch inference and retraining on a monitored metric, on serverless compute.
+        ...(template === "mlops-stacks" ? mlopsStacksJobs() : {}),
     };
+}
+
+/** The files the jobs of a template's project run: what its test checks is there. */
+export function templateEntryPoints(template: Template): string[] {
+    return template === "mlops-stacks" ? Object.values(MLOPS_STACKS_NOTEBOOKS) : Object.values(WORKLOAD_ENTRY_POINTS);
 }
 
 /** Why a name cannot be a new project's (the schema's rule, the projects there are), or undefined. */
@@ -104,15 +113,18 @@ export function workloadFiles(
         );
         files.set(`${pkg}/features.py`, BLANK_FEATURES);
     } else {
-        // The shipped workload's files, its package renamed to the project's.
-        const source = path.join(workloadsDir, template);
-        const shippedPkg = `${template}_lib`;
+        // The shipped workload's files, its package renamed to the project's (mlops-stacks: the
+        // churn model's library and sample data, under notebooks of mlops-stacks' jobs).
+        const shipped = template === "mlops-stacks" ? "churn" : template;
+        const source = path.join(workloadsDir, shipped);
+        const shippedPkg = `${shipped}_lib`;
+        const skip = new Set<string>(template === "mlops-stacks" ? Object.values(WORKLOAD_ENTRY_POINTS) : []);
         const walk = (rel: string) => {
             for (const entry of fs.readdirSync(path.join(source, rel), { withFileTypes: true })) {
                 const child = path.join(rel, entry.name);
                 if (entry.isDirectory()) {
                     if (entry.name !== "__pycache__") walk(child);
-                } else if (entry.name.endsWith(".py")) {
+                } else if (entry.name.endsWith(".py") && !skip.has(child)) {
                     const text = fs.readFileSync(path.join(source, child), "utf8").replaceAll(shippedPkg, pkg);
                     files.set(
                         child
@@ -125,6 +137,7 @@ export function workloadFiles(
             }
         };
         walk("");
+        if (template === "mlops-stacks") for (const [f, text] of mlopsStacksNotebooks(pkg)) files.set(f, text);
     }
     files.set(`tests/test_${pkg}.py`, workloadTest(name, pkg, template));
     return files;
@@ -165,11 +178,11 @@ def describe_task(task: str, catalog: str, schema: str) -> str:
 
 /**
  * The project's own pytest test: every notebook and module of the folder is valid Python, the
- * four entry points are there, and (blank) the library does what it says. It needs pytest alone
+ * entry points its jobs run are there, and (blank) the library does what it says. It needs pytest alone
  * (it parses the churn and regression modules rather than importing their pandas and sklearn).
  */
 function workloadTest(name: string, pkg: string, template: Template): string {
-    const entryPoints = Object.values(WORKLOAD_ENTRY_POINTS)
+    const entryPoints = templateEntryPoints(template)
         .map((f) => `"${f}"`)
         .join(", ");
     const blank =
@@ -289,7 +302,7 @@ async function main(argv: string[]): Promise<number> {
             "",
             "Edit next:",
             `  ${SHARED_FILE}, project ${name}: schema, modelName, experimentPath, the inference cron, the monitor's columns`,
-            `  workloads/${name}/: the four entry points the jobs run (${Object.values(WORKLOAD_ENTRY_POINTS).join(", ")}) and ${packageName(name)}/, with its test in tests/`,
+            `  workloads/${name}/: the entry points the jobs run (${templateEntryPoints(opts.workload).join(", ")}) and ${packageName(name)}/, with its test in tests/`,
             `  Pulumi.<stack>.yaml: databricks-mlops:projectOverrides.${name} for what a stack changes (names, served versions)`,
             "Then review what each stack would create:",
             "  npm run plan -- --stack dev",

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BundleError, glob, LOCAL, loadBundle } from "../bundle/load";
-import { resolveTarget } from "../bundle/resolve";
+import { REFERENCE, resolveTarget } from "../bundle/resolve";
 
 /** The bundle reader: what the Databricks CLI's loader and its target and variable mutators do. */
 
@@ -146,5 +146,46 @@ describe("targets and variables", () => {
         expect(() => resolve(missing, "dev")).toThrow(/no value assigned to required variable x/);
         const undeclared = { "databricks.yml": "bundle: {name: b}\ntargets: {dev: {variables: {y: 1}}}\n" };
         expect(() => resolve(undeclared, "dev")).toThrow(/targets.dev.variables.y: expected a variable declared/);
+    });
+});
+
+describe("bounded resolution", () => {
+    it.each([
+        ["${a.b}", ["a.b"]],
+        ["${resources.volumes.landing.volume_path}/in/x", ["resources.volumes.landing.volume_path"]],
+        ["${var.my-var_2} and ${bundle.target}", ["var.my-var_2", "bundle.target"]],
+        ["${a.b[0].c}", ["a.b[0].c"]],
+        ["${a.-b} ${a_} ${1a} ${a..b}", []],
+    ])("%s: the references the CLI's pattern matches, %j", (text, refs) => {
+        expect([...text.matchAll(REFERENCE)].map((m) => m[1])).toEqual(refs);
+    });
+
+    it("matches in linear time where the pattern's nested repetition backtracked without end", () => {
+        // 26 letters and a trailing '_': the old pattern tried 2^26 ways to split them (seconds).
+        const long = `\${${"a".repeat(26)}_}`;
+        const t0 = performance.now();
+        expect([...long.matchAll(REFERENCE)]).toEqual([]);
+        expect(performance.now() - t0).toBeLessThan(1000);
+    });
+
+    it("stops a variable that grows with each round, saying so, and ends on one that goes round", () => {
+        const grows = resolve(
+            {
+                "databricks.yml":
+                    'bundle: {name: b}\nvariables: {a: {default: "x${var.a}${var.a}"}}\nresources: {experiments: {e: {name: "/Shared/${var.a}"}}}\n',
+            },
+            "dev",
+        );
+        expect(grows.warnings.map((w) => w.message).join("\n")).toMatch(/includes itself/);
+        const cycle = resolve(
+            {
+                "databricks.yml":
+                    'bundle: {name: b}\nvariables: {a: {default: "${var.b}"}, b: {default: "${var.a}"}}\nresources: {experiments: {e: {name: "/Shared/${var.a}"}}}\n',
+            },
+            "dev",
+        );
+        // The CLI refuses the cycle; the import ends and leaves the reference for the report.
+        expect((cycle.config.resources as any).experiments.e.name).toMatch(/^\/Shared\/\$\{var\.[ab]\}$/);
+        expect(cycle.unresolved.map((u) => u.path)).toContain("resources.experiments.e.name");
     });
 });

@@ -11,6 +11,8 @@ import {
     RegisteredModel,
     ServingEndpoint,
     TrainingJob,
+    defaultTrainingTasks,
+    jobStart,
     type VersionLookup,
 } from "../components";
 import { installMocks, Recorder, runProgram, UNKNOWN } from "../plan/mocks";
@@ -278,10 +280,17 @@ describe("TrainingJob", () => {
                 failureEmails: ["a@example.com"],
                 tags: {},
                 permissions: [],
-                notebooks: { features: "/f", train: "/t", evaluate: "/e" },
-                parameters: { features: {}, train: {}, evaluate: {} },
-                fileArrivalUrl: "/Volumes/c/s/input/training_data/",
-                pauseStatus: "PAUSED",
+                definition: {
+                    tasks: defaultTrainingTasks({
+                        notebooks: { features: "/f", train: "/t", evaluate: "/e" },
+                        parameters: { features: {}, train: {}, evaluate: {} },
+                    }),
+                    ...jobStart(
+                        {},
+                        { start: { fileArrival: { url: "/Volumes/c/s/input/training_data/" } }, modelName: "c.s.m" },
+                        () => "PAUSED",
+                    ),
+                },
             });
             return {};
         }, recorder);

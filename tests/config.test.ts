@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatKey, parseSettings } from "../config/load";
+import { principalDeployerProblem } from "../config/deployChecks";
 import { productionModeIssues, unknownVariables } from "../config/schema";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -52,14 +53,14 @@ describe("bad stack configuration is rejected before any resource, with file, ke
             `Pulumi.prod.yaml: ${NS}:projects[0].serving.routes: expected traffic percentages that sum to 100, found a sum of 120`,
         ],
         [
-            "production without a service principal",
-            (c: any) => delete c[`${NS}:runAs`],
-            `Pulumi.prod.yaml: ${NS}:runAs: expected runAs.servicePrincipalName in production mode (jobs must not run as the deploying user), found nothing (the key is missing)`,
+            "a runAs with neither the application id nor the display name",
+            (c: any) => (c[`${NS}:runAs`] = {}),
+            `Pulumi.prod.yaml: ${NS}:runAs: expected servicePrincipalName (the application id) or displayName, found neither`,
         ],
         [
             "production with a user path",
             (c: any) => (c[`${NS}:projects`][0].experimentPath = "/Users/jane@example.com/ml-project"),
-            `Pulumi.prod.yaml: ${NS}:projects[0].experimentPath: expected a shared path in production mode (not under /Users/ and without the current user), found "/Users/jane@example.com/ml-project"`,
+            `Pulumi.prod.yaml: ${NS}:projects[0].experimentPath: expected a shared path in production mode, or the runAs principal's own home (9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c) such as /Workspace/Users/9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c/... (not another user's folder), found "/Users/jane@example.com/ml-project"`,
         ],
         [
             "an unknown path variable",
@@ -74,7 +75,7 @@ describe("bad stack configuration is rejected before any resource, with file, ke
         [
             "a service principal's display name instead of its application id",
             (c: any) => (c[`${NS}:runAs`].servicePrincipalName = "sp-ml-prod"),
-            `Pulumi.prod.yaml: ${NS}:runAs.servicePrincipalName: expected the service principal's application id (a GUID), not its display name, found "sp-ml-prod"`,
+            `Pulumi.prod.yaml: ${NS}:runAs.servicePrincipalName: expected the service principal's application id (a GUID), not its display name (set that as runAs.displayName), found "sp-ml-prod"`,
         ],
         [
             "a job cluster without workers",
@@ -254,7 +255,7 @@ describe("bad stack configuration is rejected before any resource, with file, ke
     it("reports every problem at once", () => {
         const raw = { ...(prodWithParsed() as object), catalog: 5, mode: "staging" };
         expect(() => parseSettings(NS, raw, () => "Pulumi.x.yaml")).toThrow(
-            /2 problems\):\n {2}Pulumi\.x\.yaml: databricks-mlops:mode: expected one of "development", "production", found "staging"\n {2}Pulumi\.x\.yaml: databricks-mlops:catalog: expected string, found 5/,
+            /2 problems\):\n {2}Pulumi\.x\.yaml: databricks-mlops:mode: expected one of "development", "production", "none", found "staging"\n {2}Pulumi\.x\.yaml: databricks-mlops:catalog: expected string, found 5/,
         );
     });
 });
@@ -288,6 +289,61 @@ describe("config helpers", () => {
         ]);
     });
 
+    it.each([
+        ["the runAs principal's home", { servicePrincipalName: "sp" }, undefined, "/Users/sp/x", true],
+        ["another user's home", { servicePrincipalName: "sp" }, undefined, "/Users/jane@example.com/x", false],
+        [
+            "the deploying principal's home, without runAs",
+            undefined,
+            undefined,
+            "/Users/${workspace.current_user.userName}/x",
+            true,
+        ],
+        [
+            "the current user's home, runAs owning the models (the deployer must be it)",
+            { servicePrincipalName: "sp" },
+            undefined,
+            "/Workspace/Users/${workspace.current_user.userName}/x",
+            true,
+        ],
+        [
+            "the current user's home, a group owning the models (anyone of it deploys)",
+            { servicePrincipalName: "sp" },
+            { group: "ml" },
+            "/Users/${workspace.current_user.userName}/x",
+            false,
+        ],
+    ] as const)("production mode: an experiment in %s (accepted: $4)", (_, runAs, modelOwner, experimentPath, ok) => {
+        const issues = productionModeIssues({
+            runAs,
+            modelOwner,
+            projects: [{ experimentPath, monitor: {} }],
+        });
+        expect(issues.map((i) => i.path)).toEqual(ok ? [] : [["projects", 0, "experimentPath"]]);
+    });
+
+    it("production mode without runAs: the deploying identity must be a service principal", () => {
+        const s = { ...parseSettings(NS, prodWithParsed(), () => "Pulumi.prod.yaml"), runAs: undefined };
+        expect(principalDeployerProblem(s, "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c")).toBeUndefined();
+        expect(principalDeployerProblem(s, "jane.doe@example.com")?.message).toBe(
+            "expected runAs (the service principal the jobs run as) in production mode, or the stack deployed by a service principal, found the user jane.doe@example.com deploying without runAs: the jobs would run as jane.doe@example.com",
+        );
+        expect(principalDeployerProblem({ ...s, mode: "none" }, "jane.doe@example.com")).toBeUndefined();
+    });
+
+    it("mode none: no mode checks, as a bundle target without mode", () => {
+        const raw: Record<string, unknown> = {
+            ...prodWithParsed(),
+            mode: "none",
+            environment: "prod",
+            workspaceRootPath: "/Shared/x",
+        };
+        delete raw.runAs;
+        delete raw.modelOwner;
+        const s = parseSettings(NS, raw, () => "Pulumi.prod.yaml");
+        expect([s.mode, s.runAs]).toEqual(["none", undefined]);
+    });
+
     it("accepts a production stack with a service principal and shared paths", () => {
         expect(
             productionModeIssues({
@@ -300,7 +356,7 @@ describe("config helpers", () => {
     it("parses the example prod stack", () => {
         const s = parseSettings(NS, prodWithParsed(), () => "Pulumi.prod.yaml");
         expect(s.mode).toBe("production");
-        expect(s.projects[0].training).toEqual({ trigger: {}, minAccuracy: 0.85, minF1: 0.8, minImprovement: 0 });
+        expect(s.projects[0].training).toEqual({ minAccuracy: 0.85, minF1: 0.8, minImprovement: 0 });
         expect(s.projects[0].serving.routes).toEqual([{ alias: "champion", trafficPercentage: 100 }]);
     });
 });

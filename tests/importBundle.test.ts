@@ -13,6 +13,7 @@ import { emptyPlan } from "../plan/base";
 import { renderDiff, renderTree } from "../plan/render";
 import { program } from "../program";
 import { PROJECT_DIR } from "./harness";
+import { sharedPath } from "./shared";
 
 /**
  * `npm run import-bundle`: the example bundle imported plans as the stacks it was rendered into
@@ -23,8 +24,9 @@ import { PROJECT_DIR } from "./harness";
 const EXAMPLE = path.join(PROJECT_DIR, "examples", "ml-project-bundle");
 const SHIPPED = path.join(PROJECT_DIR, "tests", "fixtures", "import", "shipped");
 const STATES = path.join(PROJECT_DIR, "tests", "fixtures", "import", "state");
-const BUNDLES = path.join(PROJECT_DIR, "tests", "fixtures", "bundles");
+const BUNDLES = sharedPath("bundles");
 const USER = "jane.doe@example.com";
+const SP = "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
 
 function tmp(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), "mlops-import-test-"));
@@ -195,51 +197,189 @@ describe("adoption", () => {
     });
 });
 
-describe("real bundles", () => {
-    it.each([
-        ["default-python", 2, ["resources.pipelines.default_python_pipeline", "resources.jobs.default_python_job"]],
-        ["pydabs", 2, ["python.resources[0]"]],
-        ["app-with-job", 2, ["resources.apps.job_manager", "resources.jobs.my_job"]],
-        [
-            "mlops-stacks",
-            0,
+describe.skipIf(!fs.existsSync(BUNDLES))(
+    `real bundles of ../shared/bundles${fs.existsSync(BUNDLES) ? "" : ": skipped, no ../shared/bundles beside this checkout"}`,
+    () => {
+        it.each([
             [
-                "resources.jobs.model_training_job",
-                "resources.jobs.batch_inference_job",
-                "resources.registered_models.model",
-                "resources.experiments.experiment",
+                "bundle-examples__default_python",
+                2,
+                ["resources.pipelines.default_python_etl", "resources.jobs.sample_job"],
             ],
-        ],
-    ])("%s: exits %i and names every resource", async (name, code, resources) => {
-        const outcome = await importBundle({ bundleDir: path.join(BUNDLES, name), out: tmp(), states: {}, user: USER });
-        expect(outcome.exitCode).toBe(code);
-        const named = new Set(outcome.entries.map((e) => e.path));
-        for (const r of resources) expect(named.has(r), r).toBe(true);
-        expect(outcome.report).not.toMatch(/at .*\.ts:\d+/);
-    });
-
-    it("mlops-stacks: every target is a stack, its unmapped settings named by key path", async () => {
-        const out = tmp();
-        const outcome = await importBundle({
-            bundleDir: path.join(BUNDLES, "mlops-stacks"),
-            out,
-            states: {},
-            user: USER,
+            ["bundle-examples__pydabs", 2, []],
+            [
+                "mlops-stacks__azure-github-uc",
+                0,
+                [
+                    "resources.jobs.model_training_job",
+                    "resources.jobs.batch_inference_job",
+                    "resources.registered_models.model",
+                    "resources.experiments.experiment",
+                ],
+            ],
+        ])("%s: exits %i and names every resource", async (name, code, resources) => {
+            const outcome = await importBundle({
+                bundleDir: path.join(BUNDLES, name),
+                out: tmp(),
+                states: {},
+                user: USER,
+            });
+            expect(outcome.exitCode).toBe(code);
+            const named = new Set(outcome.entries.map((e) => e.path));
+            for (const r of resources) expect(named.has(r), r).toBe(true);
+            expect(outcome.report).not.toMatch(/at .*\.ts:\d+/);
         });
-        expect([...(outcome.result?.stacks.keys() ?? [])].sort()).toEqual(["dev", "prod", "staging", "test"]);
-        expect(outcome.entries).toContainEqual(
-            expect.objectContaining({ kind: "unmapped", path: "resources.jobs.model_training_job.schedule" }),
+
+        it("mlops-stacks: every target a stack, no mode deployed as written, the jobs with their own tasks and roles", async () => {
+            const out = tmp();
+            const outcome = await importBundle({
+                bundleDir: path.join(BUNDLES, "mlops-stacks__azure-github-uc"),
+                out,
+                states: {},
+                user: USER,
+            });
+            const stacks = outcome.result?.stacks as Map<string, Record<string, unknown>>;
+            expect([...stacks.keys()].sort()).toEqual(["dev", "prod", "staging", "test"]);
+            expect([...stacks].map(([t, c]) => [t, c["databricks-mlops:mode"]])).toEqual([
+                ["dev", "development"],
+                ["staging", "none"],
+                ["prod", "none"],
+                ["test", "none"],
+            ]);
+            const project = (outcome.result?.shared.projects as Record<string, any>[])[0];
+            // The training job keeps its graph, its roles read from what each task runs, and its schedule.
+            expect(
+                project.training.tasks.map((t: any) => [t.taskKey, t.role, t.dependsOn?.[0]?.taskKey ?? null]),
+            ).toEqual([
+                ["Train", "registers", null],
+                ["ModelValidation", "validates", "Train"],
+                ["ModelDeployment", "deploys", "ModelValidation"],
+            ]);
+            expect(project.training.schedule).toEqual({ cron: "0 0 9 * * ?", timezone: "UTC" });
+            expect(project.training.trigger).toBeUndefined();
+            // The schema the model names and the bundle does not declare is the workspace's; the model keeps its name.
+            expect([project.schema, project.existing, project.modelName]).toEqual([
+                "churn_prediction",
+                ["schema"],
+                "churn-prediction-model",
+            ]);
+            for (const target of ["dev", "staging", "prod", "test"]) {
+                const doc = await plan(out, target);
+                expect(doc.steps.some((s) => s.newState.type === "databricks:index/schema:Schema")).toBe(false);
+            }
+        });
+    },
+);
+
+describe("deploy-time references", () => {
+    it("the deploying user's names reach the task parameters resolved, and a run-job task runs the project's job", async () => {
+        const dir = tmp();
+        fs.mkdirSync(path.join(dir, "src"));
+        fs.writeFileSync(path.join(dir, "src", "train.py"), "# Databricks notebook source\n");
+        fs.writeFileSync(path.join(dir, "src", "check.py"), "# Databricks notebook source\n");
+        fs.writeFileSync(
+            path.join(dir, "databricks.yml"),
+            `bundle: {name: refs}
+resources:
+  experiments: {e: {name: "/Users/\${workspace.current_user.userName}/refs"}}
+  registered_models: {m: {catalog_name: main, schema_name: refs, name: refs-model}}
+  jobs:
+    training_job:
+      name: refs-training
+      tasks:
+        - task_key: Train
+          notebook_task:
+            notebook_path: ./src/train.py
+            base_parameters:
+              owner: "\${workspace.current_user.userName}"
+              scratch: "/tmp/\${workspace.current_user.short_name}/\${bundle.target}"
+    retraining_job:
+      name: refs-retraining
+      schedule: {quartz_cron_expression: "0 0 18 * * ?", timezone_id: UTC}
+      tasks:
+        - task_key: check
+          notebook_task: {notebook_path: ./src/check.py}
+        - task_key: retrain
+          depends_on: [{task_key: check}]
+          run_job_task: {job_id: "\${resources.jobs.training_job.id}"}
+targets:
+  dev: {mode: development}
+`,
         );
+        const out = tmp();
+        const outcome = await importBundle({ bundleDir: dir, out, states: {}, user: USER });
+        expect(outcome.exitCode, outcome.error).toBe(0);
+        const doc = await plan(out, "dev");
+        const job = (urn: string) =>
+            doc.steps.find((s) => s.newState.type === "databricks:index/job:Job" && s.urn.endsWith(`::${urn}`))
+                ?.newState.inputs as any;
+        const train = job("refs-training").tasks.find((t: any) => t.taskKey === "Train");
+        expect(train.notebookTask.baseParameters).toEqual({
+            owner: "jane.doe@example.com",
+            scratch: "/tmp/jane_doe/dev",
+        });
+        const retrain = job("refs-retraining").tasks.find((t: any) => t.taskKey === "retrain");
+        // The training job's id, which the mocks give every job (plan/mocks.ts): the project's job, not a literal reference.
+        expect(String(retrain.runJobTask.jobId)).toMatch(/^[0-9]+$/);
+    });
+});
+
+describe("bundles of one resource", () => {
+    const write = (yml: string) => {
+        const dir = tmp();
+        fs.writeFileSync(path.join(dir, "databricks.yml"), yml);
+        return dir;
+    };
+
+    it("an endpoint alone: the model it serves is the workspace's, used as it is; the endpoint imported", async () => {
+        const dir = write(`bundle: {name: serve-only}
+resources:
+  model_serving_endpoints:
+    api:
+      name: serve-only-api-prod
+      config:
+        served_entities: [{entity_name: prod.fraud.fraud_model, entity_version: "3", workload_size: Small, scale_to_zero_enabled: false}]
+targets:
+  prod: {mode: production, run_as: {service_principal_name: ${SP}}}
+`);
+        const out = tmp();
+        const outcome = await importBundle({ bundleDir: dir, out, states: {}, user: USER });
+        expect(outcome.exitCode, outcome.error).toBe(0);
+        const project = (outcome.result?.shared.projects as Record<string, any>[])[0];
+        expect([project.schema, project.modelName, project.existing]).toEqual([
+            "fraud",
+            "fraud_model",
+            ["schema", "model"],
+        ]);
         expect(outcome.entries).toContainEqual(
-            expect.objectContaining({
-                kind: "unmapped",
-                path: "resources.jobs.model_training_job.tasks[1].notebook_task.base_parameters.git_source_info",
-            }),
+            expect.objectContaining({ kind: "imported", path: "resources.model_serving_endpoints.api" }),
         );
-        const dev = await plan(out, "dev");
-        expect(dev.steps.some((s) => s.newState.type === "databricks:index/job:Job")).toBe(true);
+        const doc = await buildPlan(program, { projectDir: out, stack: "prod", currentUser: SP, modelVersions: ["3"] });
+        const types = doc.steps.map((s) => s.newState.type);
+        expect(types).not.toContain("databricks:index/registeredModel:RegisteredModel");
+        expect(types).not.toContain("databricks:index/schema:Schema");
+        const endpoint = doc.steps.find((s) => s.newState.type === "databricks:index/modelServing:ModelServing");
+        expect((endpoint?.newState.inputs as any).config.servedEntities[0]).toMatchObject({
+            entityName: "prod.fraud.fraud_model",
+            entityVersion: "3",
+        });
     });
 
+    it("a monitor alone: nothing a project can hold, reported by key (exit 2)", async () => {
+        const dir = write(`bundle: {name: monitor-only}
+resources:
+  quality_monitors:
+    m: {table_name: main.s.t, output_schema_name: main.s, assets_dir: /Shared/m, snapshot: {}}
+`);
+        const outcome = await importBundle({ bundleDir: dir, out: tmp(), states: {}, user: USER });
+        expect(outcome.exitCode).toBe(2);
+        expect(outcome.entries).toContainEqual(
+            expect.objectContaining({ kind: "not-imported", path: "resources.quality_monitors.m" }),
+        );
+    });
+});
+
+describe("bundles that cannot import whole", () => {
     it.each([
         ["not a bundle", (dir: string) => fs.writeFileSync(path.join(dir, "README.md"), "x"), /not a bundle/],
         [

@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importBundle } from "../bundle/cli";
 import { buildPlan } from "../plan/plan";
 import { program } from "../program";
+import { groups } from "./dabCompare";
+import { cliPresent, cliRequired, FixtureWorkspace, USERS as ROLES } from "./dabValidate";
 import { PROJECT_DIR } from "./harness";
 
 /**
@@ -23,70 +22,25 @@ import { PROJECT_DIR } from "./harness";
  * development mode, its permissions (`/api/2.0/permissions/directories/<id>`).
  */
 
-const CLI = path.join(PROJECT_DIR, ".tools", "bin", "databricks");
-const present = fs.existsSync(CLI);
-const required = process.env.MLOPS_REQUIRE_DATABRICKS_CLI === "1";
+const present = cliPresent;
+const required = cliRequired;
 const EXAMPLE = path.join(PROJECT_DIR, "examples", "ml-project-bundle");
 
 const USERS = {
-    dev: { id: "1", userName: "jane.doe@example.com", displayName: "Jane Doe", active: true },
+    dev: ROLES.developer,
     // Production deploys as the jobs' service principal (bundles refuse an endpoint or a monitor
     // whose run_as is not the deploying identity).
-    prod: { id: "2", userName: "9f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c", displayName: "sp-ml-prod", active: true },
+    prod: ROLES.ci,
 };
 
-let server: http.Server;
-let url = "";
-let user: (typeof USERS)["dev"] = USERS.dev;
-const calls: string[] = [];
-
-beforeAll(async () => {
-    server = http.createServer((req, res) => {
-        const route = (req.url ?? "").split("?")[0];
-        calls.push(`${req.method} ${route}`);
-        const json = (body: unknown, status = 200) => {
-            res.writeHead(status, { "content-type": "application/json" });
-            res.end(JSON.stringify(body));
-        };
-        if (route === "/.well-known/databricks-config")
-            return json({ workspace_id: "1234567890123456", oidc_endpoint: `${url}/oidc` });
-        if (route === "/api/2.0/preview/scim/v2/Me") return json(user);
-        if (route === "/api/2.0/workspace/get-status") {
-            return json({
-                object_type: "DIRECTORY",
-                object_id: 1,
-                path: new URL(req.url ?? "", url).searchParams.get("path"),
-            });
-        }
-        if (route.startsWith("/api/2.0/permissions/directories/"))
-            return json({ object_id: "directories/1", access_control_list: [] });
-        return json({ error_code: "NOT_FOUND", message: `the fixture does not answer ${route}` }, 404);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const workspace = new FixtureWorkspace();
+beforeAll(() => workspace.start());
+afterAll(() => workspace.stop());
+const calls = workspace.calls;
 
 /** `databricks bundle validate -o json -t <target>` of the example, its hosts pointed at the fixture. */
-async function validate(target: "dev" | "prod"): Promise<Record<string, any>> {
-    user = USERS[target];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-dab-"));
-    fs.cpSync(EXAMPLE, dir, { recursive: true });
-    const root = path.join(dir, "databricks.yml");
-    fs.writeFileSync(root, fs.readFileSync(root, "utf8").replace(/https:\/\/adb-[0-9.]+azuredatabricks\.net/g, url));
-    // Asynchronously: the fixture server answers in this process.
-    const child = spawn(CLI, ["bundle", "validate", "-o", "json", "-t", target], {
-        cwd: dir,
-        env: { PATH: process.env.PATH, HOME: dir, DATABRICKS_HOST: url, DATABRICKS_TOKEN: "dapi-fixture" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    if (code !== 0) throw new Error(`databricks bundle validate -t ${target} failed:\n${stderr}`);
-    return JSON.parse(stdout) as Record<string, any>;
+function validate(target: "dev" | "prod"): Promise<Record<string, any>> {
+    return workspace.validate(EXAMPLE, target, USERS[target]);
 }
 
 async function importedPlan(target: string, userName: string) {
@@ -100,16 +54,6 @@ async function importedPlan(target: string, userName: string) {
         return s.newState.inputs as Record<string, any>;
     };
     return { named, doc };
-}
-
-/** The group entries of an access control list, as `group level` lines. */
-function groups(
-    list: { group_name?: string; groupName?: string; level?: string; permissionLevel?: string }[],
-): string[] {
-    return list
-        .filter((e) => (e.group_name ?? e.groupName) !== undefined)
-        .map((e) => `${e.group_name ?? e.groupName} ${e.level ?? e.permissionLevel}`)
-        .sort();
 }
 
 const noWorkspace = (p: string) => p.replace(/^\/Workspace(?=\/)/, "");

@@ -13,9 +13,11 @@ import {
     packageName,
     projectDefinition,
     TEMPLATES,
+    templateEntryPoints,
     workloadFiles,
 } from "../scripts/new-project";
-import { freshPlan, PROJECT_DIR } from "./harness";
+import { evaluatePolicies, loadPolicyPack, readPolicyConfig } from "../plan/policy";
+import { fixtureCopy, freshPlan, PROJECT_DIR } from "./harness";
 
 /** `npm run new-project`: a project that plans in every stack, with its workload and its test. */
 
@@ -59,7 +61,7 @@ describe.each(TEMPLATES)("the %s template", (template) => {
     const pkg = packageName("fraud-scoring");
 
     it("has the entry points the jobs run, the project's package and a pytest test", () => {
-        for (const f of Object.values(WORKLOAD_ENTRY_POINTS)) expect(files.has(f)).toBe(true);
+        for (const f of templateEntryPoints(template)) expect(files.has(f)).toBe(true);
         expect(files.has(`${pkg}/__init__.py`)).toBe(true);
         expect([...files.keys()].filter((f) => /^tests\/test_[a-z0-9_]+\.py$/.test(f))).toEqual([
             `tests/test_${pkg}.py`,
@@ -68,7 +70,73 @@ describe.each(TEMPLATES)("the %s template", (template) => {
 
     it("imports the project's package, never the shipped workload's", () => {
         for (const [file, text] of files) expect(text, file).not.toMatch(/\b(churn|regression)_lib\b/);
-        expect(files.get("train.py")).toContain(`from ${pkg}.`);
+        expect(files.get(template === "mlops-stacks" ? "Train.py" : "train.py")).toContain(`from ${pkg}.`);
+    });
+});
+
+describe("the mlops-stacks template", () => {
+    const name = "fraud-scoring";
+    const files = workloadFiles(name, "mlops-stacks");
+
+    it("shapes the jobs as mlops-stacks does, on serverless compute but the feature-table job", () => {
+        const p = projectDefinition(name, "mlops-stacks") as Record<string, any>;
+        expect(p.training.tasks.map((t: any) => [t.taskKey, t.role, t.dependsOn?.[0]?.taskKey])).toEqual([
+            ["Train", "registers", undefined],
+            ["ModelValidation", "validates", "Train"],
+            ["ModelDeployment", "deploys", "ModelValidation"],
+        ]);
+        expect(p.training.schedule).toEqual({ cron: "0 0 9 * * ?", timezone: "UTC" });
+        expect([p.training.compute, p.inference.compute, p.retraining.compute, p.featureTable.compute]).toEqual([
+            "serverless",
+            "serverless",
+            "serverless",
+            undefined,
+        ]);
+        expect(p.retraining.tasks.at(-1)).toEqual({
+            taskKey: "trigger_retraining",
+            dependsOn: [{ taskKey: "is_metric_violated", outcome: "true" }],
+            runJobTask: { job: "training" },
+        });
+        // Every file a task runs or installs is in the workload folder; none of the default entry points.
+        const named = [p.featureTable, p.training, p.inference, p.retraining].flatMap((j) => [
+            ...j.tasks.flatMap((t: any) => (t.notebookTask ? [t.notebookTask.notebookPath] : [])),
+            ...(j.environments ?? []).flatMap((e: any) =>
+                e.spec.dependencies.map((d: string) => d.replace(/^-r /, "")),
+            ),
+        ]);
+        for (const f of named) expect(files.has(f), f).toBe(true);
+        for (const f of Object.values(WORKLOAD_ENTRY_POINTS)) expect(files.has(f), f).toBe(false);
+    });
+
+    it("plans in the dev and prod stacks and passes the policy pack", { timeout: 300_000 }, async () => {
+        const dir = fixtureCopy();
+        const doc = parseDocument(fs.readFileSync(path.join(dir, "shared.yaml"), "utf8"));
+        addToSharedFile(doc, projectDefinition(name, "mlops-stacks"), "mlops-stacks");
+        fs.writeFileSync(path.join(dir, "shared.yaml"), doc.toString());
+        for (const [rel, text] of files) {
+            const file = path.join(dir, "workloads", name, rel);
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, text);
+        }
+        const pack = await loadPolicyPack(path.join(PROJECT_DIR, "policy"));
+        for (const stack of ["dev", "prod"]) {
+            const plan = await freshPlan(dir, stack);
+            const jobs = plan.steps
+                .map((s) => s.newState)
+                .filter((s) => s.type === "databricks:index/job:Job" && s.urn.includes(`::${name}-`))
+                .map((s) => s.urn.split("::").at(-1));
+            expect(jobs.sort()).toEqual(
+                [
+                    `${name}-feature-table`,
+                    `${name}-inference`,
+                    `${name}-monitor-processing`,
+                    `${name}-retraining`,
+                    `${name}-training`,
+                ].sort(),
+            );
+            const config = readPolicyConfig(path.join(PROJECT_DIR, "policy", `config.${stack}.json`), pack);
+            expect(await evaluatePolicies(plan, pack, config)).toEqual([]);
+        }
     });
 });
 

@@ -101,7 +101,7 @@ describe("npm run plan, as a process", { timeout: PROCESS_TEST_TIMEOUT }, () => 
         const { code, stderr } = await spawnCli("plan/cli.ts", ["--stack", "dev", "--project-dir", dir]);
         expect(code).toBe(2);
         expect(stderr).toBe(
-            'error: invalid stack configuration (1 problem):\n  Pulumi.dev.yaml: databricks-mlops:mode: expected one of "development", "production", found "staging"\n',
+            'error: invalid stack configuration (1 problem):\n  Pulumi.dev.yaml: databricks-mlops:mode: expected one of "development", "production", "none", found "staging"\n',
         );
     });
 });

@@ -57,6 +57,7 @@ describe("the policy pack", () => {
         expect(pack.policies.map((p) => p.name)).toEqual([
             "prod-jobs-run-as-service-principal",
             "job-clusters-governed",
+            "serverless-environments-pinned",
             "no-all-purpose-clusters",
             "serving-inference-tables",
             "prod-serving-no-scale-to-zero",
@@ -332,7 +333,7 @@ describe("npm run plan --policy-pack", () => {
         expect(section).toContain(
             [
                 "    [mandatory]  mlops-guardrails v0.1.0  cost-tags  (databricks:index/job:Job: ml-project-inference)",
-                "    Cost tags on every Azure resource that takes tags (environment, project, owner, cost-center) and on job clusters (environment, project, cost-center).",
+                "    Cost tags on every Azure resource that takes tags (environment, project, owner, cost-center), on job clusters and on jobs that run on serverless compute (environment, project, cost-center).",
                 "    Job ml-project-inference: job cluster ml_cluster lacks the custom tags cost-center.",
             ].join("\n"),
         );

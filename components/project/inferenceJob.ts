@@ -1,27 +1,33 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PauseStatus } from "../../config/schema";
 import { type CommonJobArgs, commonJobInputs, declareJob } from "./jobCommon";
+import type { JobDefinition, JobTaskDef } from "./jobGraph";
 import { ML_CLUSTER_KEY } from "./mlCluster";
 
 export interface InferenceJobArgs extends CommonJobArgs {
     /** Job description. */
     description?: string;
-    /** Workspace path of the batch inference notebook. */
-    notebook: pulumi.Input<string>;
-    /** Base parameters of the task. */
-    parameters: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** Quartz cron expression of the schedule, such as `0 0 * * * ?` (hourly). */
-    cron: string;
-    /** Java time zone id of the schedule. */
-    timezone: string;
-    /** Pause status of the schedule. */
-    pauseStatus: PauseStatus;
+    /** The job as data: its tasks, compute and schedule (`jobDefinition`, `defaultInferenceTasks`). */
+    definition: JobDefinition;
 }
 
-/** The task key of the batch inference job. */
+/** The task key of the default batch inference job. */
 export const INFERENCE_TASK = "run_inference";
 
-/** Batch inference on a Quartz cron schedule, on the shared ML job-cluster spec. */
+/** The default batch inference task: the workload's notebook on the ML job cluster. */
+export function defaultInferenceTasks(
+    notebook: pulumi.Input<string>,
+    parameters: pulumi.Input<Record<string, pulumi.Input<string>>>,
+): JobTaskDef[] {
+    return [
+        {
+            taskKey: INFERENCE_TASK,
+            jobClusterKey: ML_CLUSTER_KEY,
+            notebookTask: { notebookPath: notebook, baseParameters: parameters, source: "WORKSPACE" },
+        },
+    ];
+}
+
+/** Batch inference, by default on a Quartz cron schedule on the ML job cluster. */
 export class InferenceJob extends pulumi.ComponentResource {
     /** The job's id. */
     public readonly jobId: pulumi.Output<string>;
@@ -30,35 +36,14 @@ export class InferenceJob extends pulumi.ComponentResource {
 
     constructor(name: string, args: InferenceJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:InferenceJob", name, {}, opts);
-
         const job = declareJob(
             name,
-            {
-                ...commonJobInputs(args),
-                description: args.description,
-                tasks: [
-                    {
-                        taskKey: INFERENCE_TASK,
-                        jobClusterKey: ML_CLUSTER_KEY,
-                        notebookTask: {
-                            notebookPath: args.notebook,
-                            baseParameters: args.parameters,
-                            source: "WORKSPACE",
-                        },
-                    },
-                ],
-                schedule: {
-                    quartzCronExpression: args.cron,
-                    timezoneId: args.timezone,
-                    pauseStatus: args.pauseStatus,
-                },
-            },
+            { ...commonJobInputs(args), description: args.description, ...args.definition },
             args.permissions,
             this,
             {},
             args.adoptId,
         );
-
         this.jobId = job.id;
         this.jobName = job.name;
         this.registerOutputs({ jobId: this.jobId, jobName: this.jobName });

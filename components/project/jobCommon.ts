@@ -2,6 +2,7 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccessControl } from "../access";
 import { adoptOptions } from "./adopt";
+import type { JobTaskDef } from "./jobGraph";
 
 /** What the project's jobs have in common. */
 export interface CommonJobArgs {
@@ -39,10 +40,7 @@ export function commonJobInputs(args: CommonJobArgs): databricks.JobArgs {
 }
 
 /** A job task with a plain key and plain dependencies, as the components build them. */
-type PlainTask = Omit<databricks.types.input.JobTask, "taskKey" | "dependsOns"> & {
-    taskKey: string;
-    dependsOns?: { taskKey: string; outcome?: pulumi.Input<string> }[];
-};
+type PlainTask = JobTaskDef;
 
 /** Go's `cmp.Compare` on strings: byte order, which is not the locale order of `localeCompare`. */
 function byteOrder(a: string, b: string): number {
@@ -63,7 +61,10 @@ export function canonicalTasks<T extends PlainTask>(tasks: T[]): T[] {
         );
 }
 
-/** Declares the job (its tasks in canonical order) and its access control list; returns the job. */
+/**
+ * Declares the job (its tasks in canonical order, their lifecycle roles left out: the API has no
+ * such field) and its access control list; returns the job.
+ */
 export function declareJob(
     name: string,
     inputs: Omit<databricks.JobArgs, "tasks"> & { tasks: PlainTask[] },
@@ -74,7 +75,7 @@ export function declareJob(
 ): databricks.Job {
     const job = new databricks.Job(
         name,
-        { ...inputs, tasks: canonicalTasks(inputs.tasks) },
+        { ...inputs, tasks: canonicalTasks(inputs.tasks).map(({ role: _role, ...task }) => task) },
         pulumi.mergeOptions({ ...opts, parent }, adoptOptions(adoptId, inputs, "databricks:index/job:Job")),
     );
     new databricks.Permissions(`${name}-perms`, { jobId: job.id, accessControls: permissions }, { parent });

@@ -14,15 +14,17 @@ import {
 import { AbAnalysis } from "./abAnalysis";
 import { Experiment } from "./experiment";
 import { PromotionJob } from "./promotionJob";
-import { RetrainingJob } from "./retrainingJob";
-import { InferenceJob } from "./inferenceJob";
+import { defaultRetrainingTasks, RetrainingJob } from "./retrainingJob";
+import { defaultInferenceTasks, InferenceJob } from "./inferenceJob";
+import { FeatureTableJob } from "./featureTableJob";
+import { type CodePath, jobDefinition, type ProjectJobContext, taskFiles } from "./jobGraph";
 import type { Presets } from "../presets";
 import { type ClusterSettings, mlJobCluster } from "./mlCluster";
 import { QualityMonitor } from "./qualityMonitor";
 import { RegisteredModel } from "./registeredModel";
 import { type ServedRoute, ServingEndpoint } from "./servingEndpoint";
-import { TrainingJob } from "./trainingJob";
-import { type NotebookKey, WorkloadCode } from "./workloadCode";
+import { defaultTrainingTasks, TrainingJob } from "./trainingJob";
+import { type NotebookKey, taskPathKey, WorkloadCode } from "./workloadCode";
 
 export interface MlProjectArgs {
     /** The project's settings from the stack configuration. */
@@ -37,6 +39,8 @@ export interface MlProjectArgs {
     cluster: ClusterSettings;
     /** The workspace's cluster policy the job clusters are created under. */
     clusterPolicyId: pulumi.Input<string>;
+    /** The serverless environment version of job environments that name none; omitted: they name theirs. */
+    serverlessEnvironmentVersion?: string;
     /** Who manages, runs and views the project's resources; the jobs' service principal. */
     access: AccessGroups;
     /** Emails told when a job run fails. */
@@ -80,6 +84,30 @@ export interface MlProjectArgs {
  */
 export function joinUrl(url: pulumi.Input<string>, ...segments: pulumi.Input<string>[]): pulumi.Output<string> {
     return pulumi.all([url, ...segments]).apply(([u, ...rest]) => [u.replace(/\/+$/, ""), ...rest].join("/"));
+}
+
+/**
+ * The workload code a project's jobs run: the entry points of the program's default tasks (each
+ * job with configured tasks runs those instead) and the notebooks and files the configured tasks
+ * name.
+ */
+export function projectCode(p: ProjectSettings): {
+    entryPoints: ("features" | "train" | "evaluate" | "batchInference")[];
+    taskNotebooks: string[];
+    taskFiles: string[];
+} {
+    const configured = [p.featureTable, p.training, p.inference, p.retraining].map((j) =>
+        taskFiles(j?.tasks, j?.environments),
+    );
+    const sorted = (lists: string[][]) => [...new Set(lists.flat())].sort();
+    return {
+        entryPoints: [
+            ...(p.training.tasks ? [] : (["features", "train", "evaluate"] as const)),
+            ...(p.inference.tasks ? [] : (["batchInference"] as const)),
+        ],
+        taskNotebooks: sorted(configured.map((c) => c.notebooks)),
+        taskFiles: sorted(configured.map((c) => c.files)),
+    };
 }
 
 /** The name of the volume the file-arrival trigger watches (inside the project's schema). */
@@ -126,7 +154,7 @@ export class MlProject extends pulumi.ComponentResource {
                 platformNotebooks: [
                     "processInferenceLogs",
                     ...(promotes ? (["promoteModel"] as const) : []),
-                    ...(retrains ? (["checkDrift"] as const) : []),
+                    ...(retrains && !p.retraining.tasks ? (["checkDrift"] as const) : []),
                 ],
                 // Where the stack's principal deploys, its code lives in a folder others cannot
                 // read (by default its own home), yet the drift check's refresh reads the
@@ -135,20 +163,25 @@ export class MlProject extends pulumi.ComponentResource {
                     args.access.deployingPrincipal && !isUnderShared(args.workspaceRootPath)
                         ? codeFolderPermissions(args.access)
                         : undefined,
+                ...projectCode(p),
             },
             child,
         );
         const notebook = (key: NotebookKey) => code.paths[key] as pulumi.Output<string>;
+        const codePath: CodePath = (file, as) => code.taskPaths[taskPathKey(file, as)];
 
         // In development mode the schema and the model carry the user prefix (`dev_<short_name>_`),
         // as bundles do: two developers never share them, nor the volume and tables inside.
-        const schemaName = presets.ucName(p.schema);
+        // A schema or model the workspace has (`existing`) keeps its name as written.
+        const existing = { schema: p.existing.includes("schema"), model: p.existing.includes("model") };
+        const schemaName = existing.schema ? pulumi.output(p.schema) : presets.ucName(p.schema);
         const uc = new RegisteredModel(
             `${name}-model`,
             {
                 catalog,
                 schema: schemaName,
-                modelName: presets.ucName(p.modelName),
+                modelName: existing.model ? pulumi.output(p.modelName) : presets.ucName(p.modelName),
+                existing,
                 comment: p.modelComment ?? `Model of ${p.name} (${env}), trained by the ${p.name} training job.`,
                 volumeName: INPUT_VOLUME,
                 owner: args.modelOwner,
@@ -193,76 +226,136 @@ export class MlProject extends pulumi.ComponentResource {
         const trainingDataPath = pulumi.interpolate`${uc.volumePath}/${TRAINING_DATA_DIR}/`;
 
         const extra = p.workload.parameters;
+        const jobIds: ProjectJobContext["jobIds"] = {};
+        const jobs: ProjectJobContext = {
+            code: codePath,
+            variables: {
+                "${bundle.target}": env,
+                "${project.name}": p.name,
+                "${project.catalog}": catalog,
+                "${project.schema}": schemaName,
+                "${project.model}": uc.fullName,
+                "${project.experiment}": experiment.path,
+                "${project.features_table}": featuresTable,
+                "${project.predictions_table}": p.inference.outputTable ?? table("predictions"),
+                "${project.training_data}": trainingDataPath,
+                "${workspace.current_user.userName}": presets.user.userName,
+                "${workspace.current_user.short_name}": presets.user.shortName,
+            },
+            jobIds,
+            jobCluster: common.jobCluster,
+            serverlessEnvironmentVersion: args.serverlessEnvironmentVersion,
+            modelName: uc.fullName,
+            pauseStatus: (s) => presets.pauseStatus(s),
+        };
+
+        // The feature-table job runs ahead of training, on its own schedule (mlops-stacks' shape).
+        const featureTable = p.featureTable
+            ? new FeatureTableJob(
+                  `${name}-feature-table`,
+                  {
+                      ...common,
+                      jobName: presets.displayName(p.featureTable?.name ?? `${p.name}-feature-table-${env}`),
+                      description: "Writes the project's feature tables.",
+                      definition: jobDefinition(p.featureTable, { tasks: () => [], start: "none" }, jobs),
+                  },
+                  child,
+              )
+            : undefined;
+        if (featureTable) jobIds.featureTable = featureTable.jobId;
+
         const training = promotes
             ? undefined
             : new TrainingJob(
                   `${name}-training`,
                   {
                       ...common,
-                      jobName: presets.displayName(`${p.name}-training-${env}`),
+                      jobName: presets.displayName(p.training.name ?? `${p.name}-training-${env}`),
                       description: "ML training pipeline: feature engineering, training, evaluation.",
-                      notebooks: {
-                          features: notebook("features"),
-                          train: notebook("train"),
-                          evaluate: notebook("evaluate"),
-                      },
-                      parameters: {
-                          features: {
-                              catalog,
-                              schema: schemaName,
-                              training_data_path: trainingDataPath,
-                              features_table: featuresTable,
-                              ...extra.features,
+                      definition: jobDefinition(
+                          p.training,
+                          {
+                              tasks: () =>
+                                  defaultTrainingTasks({
+                                      notebooks: {
+                                          features: notebook("features"),
+                                          train: notebook("train"),
+                                          evaluate: notebook("evaluate"),
+                                      },
+                                      parameters: {
+                                          features: {
+                                              catalog,
+                                              schema: schemaName,
+                                              training_data_path: trainingDataPath,
+                                              features_table: featuresTable,
+                                              ...extra.features,
+                                          },
+                                          train: {
+                                              catalog,
+                                              schema: schemaName,
+                                              experiment_path: experiment.path,
+                                              model_name: uc.fullName,
+                                              features_table: featuresTable,
+                                              ...extra.train,
+                                          },
+                                          evaluate: {
+                                              model_name: uc.fullName,
+                                              features_table: featuresTable,
+                                              min_accuracy: String(p.training.minAccuracy),
+                                              min_f1: String(p.training.minF1),
+                                              min_improvement: String(p.training.minImprovement),
+                                              ...extra.evaluate,
+                                          },
+                                      },
+                                      timeoutSeconds: p.training.timeoutSeconds,
+                                  }),
+                              start: { fileArrival: { url: trainingDataPath } },
+                              fileArrivalUrl: trainingDataPath,
                           },
-                          train: {
-                              catalog,
-                              schema: schemaName,
-                              experiment_path: experiment.path,
-                              model_name: uc.fullName,
-                              features_table: featuresTable,
-                              ...extra.train,
-                          },
-                          evaluate: {
-                              model_name: uc.fullName,
-                              features_table: featuresTable,
-                              min_accuracy: String(p.training.minAccuracy),
-                              min_f1: String(p.training.minF1),
-                              min_improvement: String(p.training.minImprovement),
-                              ...extra.evaluate,
-                          },
-                      },
-                      fileArrivalUrl: trainingDataPath,
-                      pauseStatus: presets.pauseStatus(p.training.trigger.pauseStatus),
-                      minTimeBetweenTriggersSeconds: p.training.trigger.minTimeBetweenTriggersSeconds,
-                      waitAfterLastChangeSeconds: p.training.trigger.waitAfterLastChangeSeconds,
-                      timeoutSeconds: p.training.timeoutSeconds,
+                          jobs,
+                      ),
                       adoptId: p.adopt?.trainingJob,
                   },
                   child,
               );
+        if (training) jobIds.training = training.jobId;
 
         const inference = new InferenceJob(
             `${name}-inference`,
             {
                 ...common,
-                jobName: presets.displayName(`${p.name}-inference-${env}`),
+                jobName: presets.displayName(p.inference.name ?? `${p.name}-inference-${env}`),
                 description: "Batch inference with the champion model.",
-                notebook: notebook("batchInference"),
-                parameters: {
-                    catalog,
-                    schema: schemaName,
-                    model_name: uc.fullName,
-                    input_table: p.inference.inputTable ?? featuresTable,
-                    output_table: p.inference.outputTable ?? table("predictions"),
-                    ...extra.batchInference,
-                },
-                cron: p.inference.cron,
-                timezone: p.inference.timezone,
-                pauseStatus: presets.pauseStatus(p.inference.pauseStatus),
+                definition: jobDefinition(
+                    p.inference,
+                    {
+                        tasks: () =>
+                            defaultInferenceTasks(notebook("batchInference"), {
+                                catalog,
+                                schema: schemaName,
+                                model_name: uc.fullName,
+                                input_table: p.inference.inputTable ?? featuresTable,
+                                output_table: p.inference.outputTable ?? table("predictions"),
+                                ...extra.batchInference,
+                            }),
+                        start:
+                            p.inference.cron === undefined
+                                ? "none"
+                                : {
+                                      schedule: {
+                                          cron: p.inference.cron,
+                                          timezone: p.inference.timezone,
+                                          pauseStatus: p.inference.pauseStatus,
+                                      },
+                                  },
+                    },
+                    jobs,
+                ),
                 adoptId: p.adopt?.inferenceJob,
             },
             child,
         );
+        jobIds.inference = inference.jobId;
 
         if (promotes) {
             const promotion = p.promotion as NonNullable<ProjectSettings["promotion"]>;
@@ -287,6 +380,44 @@ export class MlProject extends pulumi.ComponentResource {
                 child,
             );
         }
+
+        // Retraining: by default a drift check on the endpoint's monitor (declared with it); a
+        // retraining job of configured tasks reads what it names, so it does not wait for the endpoint.
+        const declareRetraining = (trainingJob: TrainingJob, driftTable?: pulumi.Output<string>) => {
+            const r = p.retraining;
+            return new RetrainingJob(
+                `${name}-retraining`,
+                {
+                    ...common,
+                    jobName: presets.displayName(p.retraining.name ?? `${p.name}-retraining-${env}`),
+                    description: r.tasks ? "Retrains the model when the monitored metrics degrade." : undefined,
+                    definition: jobDefinition(
+                        r,
+                        {
+                            tasks: () =>
+                                defaultRetrainingTasks({
+                                    notebook: notebook("checkDrift"),
+                                    driftTable: driftTable as pulumi.Output<string>,
+                                    // Drift of the model's inputs and its prediction, never of the served model's id alone.
+                                    columns:
+                                        r.columns.length > 0
+                                            ? r.columns
+                                            : [...p.monitor.inputColumns, p.monitor.predictionCol],
+                                    metric: r.metric,
+                                    threshold: r.threshold,
+                                    windows: { evaluation: r.evaluationWindows, violation: r.violationWindows },
+                                    modelIdCol: p.monitor.modelIdCol,
+                                    trainingJobId: trainingJob.jobId,
+                                }),
+                            start: { schedule: { cron: r.cron, timezone: r.timezone, pauseStatus: r.pauseStatus } },
+                        },
+                        jobs,
+                    ),
+                },
+                child,
+            );
+        };
+        if (!promotes && p.retraining.enabled && p.retraining.tasks && training) declareRetraining(training);
 
         let endpointName: pulumi.Output<string | undefined> = pulumi.output(undefined);
         if (args.servedRoutes) {
@@ -344,30 +475,9 @@ export class MlProject extends pulumi.ComponentResource {
             );
             endpointName = endpoint.endpointName;
 
-            if (retrains && training) {
-                const r = p.retraining;
-                new RetrainingJob(
-                    `${name}-retraining`,
-                    {
-                        ...common,
-                        jobName: presets.displayName(`${p.name}-retraining-${env}`),
-                        notebook: notebook("checkDrift"),
-                        // Lakehouse Monitoring writes `<monitored table>_drift_metrics` to the output schema.
-                        driftTable: pulumi.interpolate`${monitor.tableName}_drift_metrics`,
-                        // Drift of the model's inputs and its prediction, never of the served model's id alone.
-                        columns:
-                            r.columns.length > 0 ? r.columns : [...p.monitor.inputColumns, p.monitor.predictionCol],
-                        metric: r.metric,
-                        threshold: r.threshold,
-                        windows: { evaluation: r.evaluationWindows, violation: r.violationWindows },
-                        modelIdCol: p.monitor.modelIdCol,
-                        trainingJobId: training.jobId,
-                        cron: r.cron,
-                        timezone: r.timezone,
-                        pauseStatus: presets.pauseStatus(r.pauseStatus),
-                    },
-                    child,
-                );
+            if (retrains && training && !p.retraining.tasks) {
+                // Lakehouse Monitoring writes `<monitored table>_drift_metrics` to the output schema.
+                declareRetraining(training, pulumi.interpolate`${monitor.tableName}_drift_metrics`);
             }
 
             if (args.servedRoutes.length > 1) {

@@ -42,6 +42,12 @@ export interface RegisteredModelArgs {
     retainOnDelete?: boolean;
     /** Ids of deployed objects to adopt (Pulumi `import`) instead of creating them; omitted: created. */
     adopt?: { schema?: string; model?: string; volume?: string };
+    /**
+     * Objects the workspace has and the stack only uses (a bundle that names a schema or a model it
+     * does not declare): neither declared nor granted on, since grants are authoritative and these
+     * belong to others. Their names are used as given. Default: both are created.
+     */
+    existing?: { schema?: boolean; model?: boolean };
 }
 
 /**
@@ -65,47 +71,12 @@ export class RegisteredModel extends pulumi.ComponentResource {
             );
         }
         const stateful = { parent: this, protect: args.protect, retainOnDelete: args.retainOnDelete ?? args.protect };
-
-        const schemaInputs: databricks.SchemaArgs = {
-            catalogName: args.catalog,
-            name: args.schema,
-            comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
-            // Left out unless set, so that production schemas show no change.
-            forceDestroy: args.forceDestroy ? true : undefined,
-        };
-        const schema = new databricks.Schema(
-            `${name}-schema`,
-            schemaInputs,
-            // Unity Catalog adds system-managed keys to a schema's properties after it is created,
-            // and the provider reads them back (catalog/resource_schema.go Read): without this every
-            // preview would remove them. The program sets no schema properties of its own.
-            pulumi.mergeOptions(
-                { ...stateful, ignoreChanges: ["properties"] },
-                adoptOptions(args.adopt?.schema, schemaInputs, "databricks:index/schema:Schema"),
-            ),
-        );
-        new databricks.Grants(
-            `${name}-schema-grants`,
-            { schema: schema.id, grants: args.grants.schema },
-            { parent: this },
-        );
-
-        const modelInputs: databricks.RegisteredModelArgs = {
-            catalogName: schema.catalogName,
-            schemaName: schema.name,
-            name: args.modelName,
-            comment: args.comment,
-            owner: args.owner,
-        };
-        const model = new databricks.RegisteredModel(
-            name,
-            modelInputs,
-            pulumi.mergeOptions(
-                stateful,
-                adoptOptions(args.adopt?.model, modelInputs, "databricks:index/registeredModel:RegisteredModel"),
-            ),
-        );
-        new databricks.Grants(`${name}-grants`, { model: model.id, grants: args.grants.model }, { parent: this });
+        const schema = args.existing?.schema
+            ? { catalogName: pulumi.output(args.catalog), name: pulumi.output(args.schema) }
+            : this.declareSchema(name, args, stateful);
+        const model = args.existing?.model
+            ? { name: pulumi.output(args.modelName) }
+            : this.declareModel(name, args, schema, stateful);
 
         const volumeInputs: databricks.VolumeArgs = {
             catalogName: schema.catalogName,
@@ -137,5 +108,61 @@ export class RegisteredModel extends pulumi.ComponentResource {
             schemaName: this.schemaName,
             volumePath: this.volumePath,
         });
+    }
+
+    private declareSchema(
+        name: string,
+        args: RegisteredModelArgs,
+        stateful: pulumi.CustomResourceOptions,
+    ): databricks.Schema {
+        const schemaInputs: databricks.SchemaArgs = {
+            catalogName: args.catalog,
+            name: args.schema,
+            comment: "ML project data: features, predictions, inference tables, models. Managed by Pulumi.",
+            // Left out unless set, so that production schemas show no change.
+            forceDestroy: args.forceDestroy ? true : undefined,
+        };
+        const schema = new databricks.Schema(
+            `${name}-schema`,
+            schemaInputs,
+            // Unity Catalog adds system-managed keys to a schema's properties after it is created,
+            // and the provider reads them back (catalog/resource_schema.go Read): without this every
+            // preview would remove them. The program sets no schema properties of its own.
+            pulumi.mergeOptions(
+                { ...stateful, ignoreChanges: ["properties"] },
+                adoptOptions(args.adopt?.schema, schemaInputs, "databricks:index/schema:Schema"),
+            ),
+        );
+        new databricks.Grants(
+            `${name}-schema-grants`,
+            { schema: schema.id, grants: args.grants.schema },
+            { parent: this },
+        );
+        return schema;
+    }
+
+    private declareModel(
+        name: string,
+        args: RegisteredModelArgs,
+        schema: { catalogName: pulumi.Output<string>; name: pulumi.Output<string> },
+        stateful: pulumi.CustomResourceOptions,
+    ): databricks.RegisteredModel {
+        const modelInputs: databricks.RegisteredModelArgs = {
+            catalogName: schema.catalogName,
+            schemaName: schema.name,
+            name: args.modelName,
+            comment: args.comment,
+            owner: args.owner,
+        };
+        const model = new databricks.RegisteredModel(
+            name,
+            modelInputs,
+            pulumi.mergeOptions(
+                stateful,
+                adoptOptions(args.adopt?.model, modelInputs, "databricks:index/registeredModel:RegisteredModel"),
+            ),
+        );
+        new databricks.Grants(`${name}-grants`, { model: model.id, grants: args.grants.model }, { parent: this });
+        return model;
     }
 }

@@ -41,6 +41,22 @@ export interface WorkloadCodeArgs {
      * workspace objects); omitted: the folder keeps what it inherits from its parent.
      */
     folderPermissions?: AccessControl[];
+    /** The entry points the program's default tasks run; omitted: all four. */
+    entryPoints?: (keyof typeof WORKLOAD_ENTRY_POINTS)[];
+    /** Further notebooks of the workload folder the configured tasks run (relative paths). */
+    taskNotebooks?: string[];
+    /** Further files of the workload folder the configured tasks run or install (Python files, requirements). */
+    taskFiles?: string[];
+}
+
+/** The key of a task's file in `WorkloadCode.taskPaths`. */
+export function taskPathKey(rel: string, as: "notebook" | "file"): string {
+    return `${as}:${rel}`;
+}
+
+/** A resource name part for a workload file: its path with `/` as `.` and without `.py`. */
+export function resourceKey(rel: string): string {
+    return rel.replace(/\.py$/, "").replace(/[/\\]/g, ".");
 }
 
 /**
@@ -70,16 +86,21 @@ export function libraryFiles(dir: string): string[] {
 export class WorkloadCode extends pulumi.ComponentResource {
     /** Workspace path of each uploaded notebook. */
     public readonly paths: Partial<Record<NotebookKey, pulumi.Output<string>>>;
+    /** Workspace path of each workload file the configured tasks name, by relative path and kind. */
+    public readonly taskPaths: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: WorkloadCodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:databricks:WorkloadCode", name, {}, opts);
         const commonDir = args.commonDir ?? path.join(WORKLOADS_DIR, "common");
         const folder = pulumi.interpolate`${args.rootPath}/files/notebooks`;
 
+        const entryPoints =
+            args.entryPoints ?? (Object.keys(WORKLOAD_ENTRY_POINTS) as (keyof typeof WORKLOAD_ENTRY_POINTS)[]);
         const notebooks: [NotebookKey, string][] = [
-            ...(Object.entries(WORKLOAD_ENTRY_POINTS) as [NotebookKey, string][]).map(
-                ([key, file]): [NotebookKey, string] => [key, path.join(args.workloadDir, file)],
-            ),
+            ...entryPoints.map((key): [NotebookKey, string] => [
+                key,
+                path.join(args.workloadDir, WORKLOAD_ENTRY_POINTS[key]),
+            ]),
             ...args.platformNotebooks.map((key): [NotebookKey, string] => [
                 key,
                 path.join(commonDir, PLATFORM_NOTEBOOKS[key]),
@@ -102,6 +123,39 @@ export class WorkloadCode extends pulumi.ComponentResource {
             );
             paths[key] = notebook.path;
             uploads.push(notebook);
+        }
+
+        // The configured tasks' code, in the folders it has in the workload (a notebook that is
+        // also an entry point is uploaded once).
+        const taskPaths: Record<string, pulumi.Output<string>> = {};
+        for (const rel of args.taskNotebooks ?? []) {
+            const entry = entryPoints.find((k) => WORKLOAD_ENTRY_POINTS[k] === rel);
+            taskPaths[taskPathKey(rel, "notebook")] =
+                entry !== undefined
+                    ? (paths[entry] as pulumi.Output<string>)
+                    : new databricks.Notebook(
+                          `${name}-task-${resourceKey(rel)}`,
+                          {
+                              path: pulumi.interpolate`${folder}/${rel.replace(/\.py$/, "")}`,
+                              language: "PYTHON",
+                              format: "SOURCE",
+                              contentBase64: fs.readFileSync(path.join(args.workloadDir, rel)).toString("base64"),
+                          },
+                          { parent: this },
+                      ).path;
+        }
+        const libraries = new Set(libraryFiles(args.workloadDir));
+        for (const rel of args.taskFiles ?? []) {
+            taskPaths[taskPathKey(rel, "file")] = libraries.has(rel)
+                ? pulumi.interpolate`${folder}/${rel}`
+                : new databricks.WorkspaceFile(
+                      `${name}-task-${resourceKey(rel)}`,
+                      {
+                          path: pulumi.interpolate`${folder}/${rel}`,
+                          contentBase64: fs.readFileSync(path.join(args.workloadDir, rel)).toString("base64"),
+                      },
+                      { parent: this },
+                  ).path;
         }
 
         // The modules the notebooks import (`from mlops_lib import gating`): workspace files in
@@ -131,6 +185,7 @@ export class WorkloadCode extends pulumi.ComponentResource {
             );
         }
         this.paths = paths;
-        this.registerOutputs({ paths: this.paths });
+        this.taskPaths = taskPaths;
+        this.registerOutputs({ paths: this.paths, taskPaths: this.taskPaths });
     }
 }

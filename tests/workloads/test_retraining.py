@@ -40,7 +40,7 @@ def test_stable_traffic_starts_no_retraining(env: Env, watched: dict) -> None:
     traffic(env, watched, shifted=False)
     run = env.run(watched, "retraining")
     assert run.task_values["check_drift"]["drift_detected"] == "false"
-    assert [(t.task, t.status) for t in run.tasks] == [("check_drift", "SUCCESS"), ("drift_detected", "SUCCESS"), ("retrain", "SKIPPED")]
+    assert [(t.task, t.status) for t in run.tasks] == [("check_drift", "SUCCESS"), ("drift_detected", "SUCCESS"), ("retrain", "EXCLUDED")]
 
 
 def test_shifted_traffic_retrains_on_the_new_data_only(env: Env, watched: dict, client) -> None:
