@@ -96,7 +96,7 @@ describe("the diff of two plans", () => {
                 reason: "replaced: name changed; it is protected, so `pulumi up` stops until protection is lifted on purpose",
             },
         ]);
-        expect(diff.changeSummary).toEqual({ same: 47, update: 3, replace: 2, create: 3 });
+        expect(diff.changeSummary).toEqual({ same: 50, update: 3, replace: 2, create: 3 });
     });
 
     it("shows a resource whose URN changed as delete + create, names the pair and flags lost state", () => {
@@ -154,7 +154,7 @@ describe("npm run plan -- --base", () => {
         expect(text.stdout).toContain("+ config.trafficConfig.routes[1].trafficPercentage: 20");
         expect(text.stdout).toContain('~ schedule.quartzCronExpression: "0 0 * * * ?" => "0 30 * * * ?"');
         expect(text.stdout).toContain("Destructive changes");
-        expect(text.stdout).toMatch(/8 changes\. 47 unchanged\n$/);
+        expect(text.stdout).toMatch(/8 changes\. 50 unchanged\n$/);
 
         const json = await planCli([...args, "--json"]);
         expect(JSON.parse(json.stdout).destructive).toHaveLength(1);
