@@ -120,6 +120,15 @@ const trainingSchema = z
             .max(1)
             .default(0.8)
             .meta(promotable("Minimum F1 score a new version needs to become `challenger`.")),
+        windowDays: z
+            .number()
+            .min(0)
+            .default(90)
+            .meta(
+                promotable(
+                    "Training reads the rows whose file landed within this many days of the newest file (0: every file), so that a retraining learns from the new data and old data ages out.",
+                ),
+            ),
         minImprovement: z
             .number()
             .min(0)
@@ -603,7 +612,7 @@ const projectSchema = z
             })
             .describe("Retraining when the monitored inputs drift."),
         training: trainingSchema
-            .default({ minAccuracy: 0.85, minF1: 0.8, minImprovement: 0 })
+            .default({ minAccuracy: 0.85, minF1: 0.8, windowDays: 90, minImprovement: 0 })
             .describe("The training job: its trigger, timeout and the quality gate a new version must pass."),
         inference: inferenceSchema.describe("The batch inference job: its schedule and tables."),
         featureTable: featureTableJobSchema

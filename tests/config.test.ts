@@ -356,7 +356,7 @@ describe("config helpers", () => {
     it("parses the example prod stack", () => {
         const s = parseSettings(NS, prodWithParsed(), () => "Pulumi.prod.yaml");
         expect(s.mode).toBe("production");
-        expect(s.projects[0].training).toEqual({ minAccuracy: 0.85, minF1: 0.8, minImprovement: 0 });
+        expect(s.projects[0].training).toEqual({ minAccuracy: 0.85, minF1: 0.8, windowDays: 90, minImprovement: 0 });
         expect(s.projects[0].serving.routes).toEqual([{ alias: "champion", trafficPercentage: 100 }]);
     });
 });

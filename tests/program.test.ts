@@ -52,7 +52,7 @@ const PROJECT_COUNTS: Record<string, number> = {
     [T.grants]: 3,
     [T.notebook]: 6,
     // The library modules the notebooks import (workloads/common/mlops_lib, workloads/churn/churn_lib).
-    "databricks:index/workspaceFile:WorkspaceFile": 9,
+    "databricks:index/workspaceFile:WorkspaceFile": 12,
 };
 const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     // The dev stack references the workspace's policy and warehouse by id (non-admin developers).
@@ -83,7 +83,7 @@ describe.each(["dev", "prod"] as const)("the example %s stack", (stack) => {
 
     it("declares exactly the bundle's resources", () => {
         expect(counts(run)).toEqual(EXPECTED_COUNTS[stack]);
-        expect(run.doc.changeSummary).toEqual({ create: stack === "dev" ? 46 : 53 });
+        expect(run.doc.changeSummary).toEqual({ create: stack === "dev" ? 49 : 56 });
     });
 
     it("runs the training tasks in order on the shared ML job cluster", () => {
@@ -174,6 +174,7 @@ describe.each(["dev", "prod"] as const)("the example %s stack", (stack) => {
             "model_version string",
             "prediction int",
             "label int",
+            "record_index bigint",
         ]);
         const processing = run.named(T.job, "ml-project-monitor-processing");
         const params = (processing.inputs as any).tasks[0].notebookTask.baseParameters;
@@ -182,6 +183,8 @@ describe.each(["dev", "prod"] as const)("the example %s stack", (stack) => {
             processed_table: `${schema}.inference_logs_processed`,
             prediction_col: "prediction",
             label_col: "label",
+            // The inference table's commits, each once: the checkpoint lives beside the training data's folder.
+            checkpoint_location: `/Volumes/${schema.replaceAll(".", "/")}/input/checkpoints/process_inference_logs/`,
         });
         expect(processing.dependencies.some((d) => d.endsWith("ModelServing::ml-project-endpoint"))).toBe(true);
     });

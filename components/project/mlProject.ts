@@ -296,6 +296,7 @@ export class MlProject extends pulumi.ComponentResource {
                                               experiment_path: experiment.path,
                                               model_name: uc.fullName,
                                               features_table: featuresTable,
+                                              window_days: String(p.training.windowDays),
                                               ...extra.train,
                                           },
                                           evaluate: {
