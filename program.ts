@@ -51,14 +51,7 @@ import {
 } from "./config/deployChecks";
 import { ConfigError, configProblem, formatKey, type Locate, loadConfig, stackFileSource } from "./config/load";
 import { serverlessEnvironmentVersionOf } from "./config/jobs";
-import {
-    baseEndpointName,
-    ENDPOINT_NAME_MAX,
-    modelOwnerOf,
-    principalHomes,
-    projectEndpointName,
-    type Settings,
-} from "./config/schema";
+import { ENDPOINT_NAME_MAX, modelOwnerOf, principalHomes, projectEndpointName, type Settings } from "./config/schema";
 
 /** This program's folder: a workload folder the project folder does not hold is relative to it. */
 const PROGRAM_DIR = __dirname;
