@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { quartzCronProblem } from "./quartz";
+import { RUNTIME_IDS, unsupportedRuntimeMessage } from "./runtimes";
 
 /**
  * The stack configuration, as one zod schema. Every object is strict: an unknown key (a typo)
@@ -701,11 +702,15 @@ export const settingsSchema = z
         catalog: ucName.meta(environment("The environment's Unity Catalog catalog (it must exist).")),
         sparkVersion: z
             .string()
-            .regex(
-                /^\d+\.\d+\.x-(cpu-|gpu-)?ml-(gpu-)?scala\d+\.\d+$/,
-                "expected an ML runtime such as '15.4.x-ml-scala2.12'",
-            )
-            .meta(promotable("Databricks ML runtime of the job clusters.")),
+            .superRefine((v, ctx) => {
+                const problem = unsupportedRuntimeMessage(v);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .meta(
+                promotable(
+                    `Databricks ML runtime of the job clusters; one with a tested local environment: ${RUNTIME_IDS.map((r) => `\`${r}\``).join(", ")}.`,
+                ),
+            ),
         nodeTypes: z
             .array(
                 z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "expected an Azure node type such as 'Standard_DS4_v2'"),
