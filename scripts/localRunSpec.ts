@@ -1,5 +1,6 @@
 import type { PlanDocument, PlanStep } from "../plan/plan";
 import { mockedId } from "../plan/mocks";
+import { jobRuntimes } from "./localRunRuntime";
 
 /**
  * What `npm run local-run` needs of one project, read from the program's plan: the code the
@@ -48,6 +49,8 @@ export interface LocalRunJob {
     /** The plan's `tasks`, unchanged. */
     tasks: Record<string, unknown>[];
     trigger?: Record<string, unknown>;
+    /** The runtimes the job declares (`jobRuntimes`): the local run's environment is theirs. */
+    runtimes: string[];
 }
 
 const ROLES: Record<string, JobRole> = {
@@ -117,6 +120,7 @@ export function localRunTarget(doc: PlanDocument, project: string, stack: string
                 resource: nameOf(s),
                 role,
                 tasks: i.tasks as Record<string, unknown>[],
+                runtimes: jobRuntimes(i),
                 ...(i.trigger ? { trigger: i.trigger as Record<string, unknown> } : {}),
             },
         ];
