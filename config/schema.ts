@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { quartzCronProblem } from "./quartz";
-import { RUNTIME_IDS, unsupportedRuntimeMessage } from "./runtimes";
+import { CLUSTER_RUNTIME_IDS, unsupportedRuntimeMessage } from "./runtimes";
 
 /**
  * The stack configuration, as one zod schema. Every object is strict: an unknown key (a typo)
@@ -708,7 +708,7 @@ export const settingsSchema = z
             })
             .meta(
                 promotable(
-                    `Databricks ML runtime of the job clusters; one with a tested local environment: ${RUNTIME_IDS.map((r) => `\`${r}\``).join(", ")}.`,
+                    `Databricks ML runtime of the job clusters; one with a tested local environment: ${CLUSTER_RUNTIME_IDS.map((r) => `\`${r}\``).join(", ")}.`,
                 ),
             ),
         nodeTypes: z

@@ -186,10 +186,10 @@ def _translate_names() -> None:
 
 
 def runtime_id() -> str:
-    """The Databricks runtime whose local environment this interpreter is.
+    """The environment this interpreter is (`envs/<environment>/`, named after a runtime).
 
     `MLOPS_RUNTIME` when set (`npm run local-run` and `npm run test:workloads` set it), else the
-    `envs/<runtime>/` folder whose `.venv` runs this interpreter.
+    `envs/<environment>/` folder whose `.venv` runs this interpreter.
     """
     named = os.environ.get("MLOPS_RUNTIME")
     if named:
@@ -205,8 +205,8 @@ def runtime_id() -> str:
 
 
 def runtime_problems(runtime: Mapping[str, Any]) -> list:
-    """How this interpreter's libraries differ from a runtime's (`{"sparkVersion", "libraries",
-    "delta"}`, as config/runtimes.ts gives them in the run spec); empty when they agree."""
+    """How this interpreter's libraries differ from a runtime's (the run spec's `runtime`, as
+    config/runtimes.ts gives it: `libraries`, `delta`); empty when they agree."""
     from importlib.metadata import PackageNotFoundError, version
 
     expected = {**runtime["libraries"], "delta-spark": runtime["delta"]}
@@ -222,12 +222,12 @@ def runtime_problems(runtime: Mapping[str, Any]) -> list:
 
 
 def check_runtime(runtime: Mapping[str, Any]) -> None:
-    """Fails unless this interpreter is the declared runtime's environment."""
+    """Fails unless this interpreter has the libraries of the runtime the jobs declare."""
     problems = runtime_problems(runtime)
     if problems:
         raise RuntimeError(
-            f"the jobs declare {runtime['sparkVersion']}, but {sys.executable} has " + "; ".join(problems)
-            + f": run them in envs/{runtime['sparkVersion']}/.venv (`npm run setup:python`)"
+            f"the jobs declare {', '.join(runtime['runtimes'])}, but {sys.executable} has " + "; ".join(problems)
+            + f": run them in envs/{runtime['environment']}/.venv (`npm run setup:python`)"
         )
 
 

@@ -201,7 +201,8 @@ class Scenario:
             "status": "SUCCESS" if status == 0 else "FAILED",
             "seconds": round(seconds, 1),
             "runtime": {
-                "sparkVersion": self.spec["runtime"]["sparkVersion"],
+                "runtimes": self.spec["runtime"]["runtimes"],
+                "environment": self.spec["runtime"]["environment"],
                 "name": self.spec["runtime"]["name"],
                 "python": platform.python_version(),
             },

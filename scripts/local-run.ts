@@ -6,7 +6,7 @@ import { settingsFromConfig } from "../config/load";
 import { buildPlan, type PlanDocument } from "../plan/plan";
 import { PlanInputError, readStackConfig } from "../plan/stackConfig";
 import { program } from "../program";
-import { RunSpecRuntime, RuntimeChoiceError, runSpecRuntime, runtimePython } from "./localRunRuntime";
+import { environmentPython, type RunSpecRuntime, RuntimeChoiceError, runSpecRuntime } from "./localRunRuntime";
 import { type LocalRunTarget, localRunTarget, plannedProjects, taskParameter } from "./localRunSpec";
 
 /**
@@ -91,11 +91,11 @@ async function target(opts: Options, stack: string): Promise<LocalRunTarget> {
 
 /** The interpreter of the runtime's environment (MLOPS_PYTHON names another; the run checks its libraries). */
 function python(runtime: RunSpecRuntime): string {
-    const candidate = process.env.MLOPS_PYTHON ?? runtimePython(ROOT, runtime.sparkVersion);
+    const candidate = process.env.MLOPS_PYTHON ?? environmentPython(ROOT, runtime.environment);
     if (!candidate || !fs.existsSync(candidate)) {
         throw new UsageError(
-            `no Python environment for ${runtime.sparkVersion} at ${candidate ?? path.join(ROOT, "envs", runtime.sparkVersion, ".venv")}: ` +
-                `run \`npm run setup:python -- ${runtime.sparkVersion}\` first`,
+            `no Python environment for ${runtime.runtimes.join(", ")} at ${candidate ?? path.join(ROOT, "envs", runtime.environment, ".venv")}: ` +
+                `run \`npm run setup:python -- ${runtime.environment}\` first`,
         );
     }
     return candidate;
@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
     const run = spawnSync(interpreter, ["-m", "localrun.scenario", specFile], {
         cwd: ROOT,
         stdio: ["ignore", process.stderr, process.stderr],
-        env: { ...process.env, PYTHONPATH: ROOT, PYTHONDONTWRITEBYTECODE: "1", MLOPS_RUNTIME: runtime.sparkVersion },
+        env: { ...process.env, PYTHONPATH: ROOT, PYTHONDONTWRITEBYTECODE: "1", MLOPS_RUNTIME: runtime.environment },
     });
     if (run.error) throw new Error(`could not run ${interpreter}: ${run.error.message}`);
     const summaryFile = path.join(out, "summary.json");
@@ -183,7 +183,7 @@ interface Summary {
     out: string;
     status: string;
     seconds: number;
-    runtime: { sparkVersion: string; name: string; python: string };
+    runtime: { runtimes: string[]; environment: string; name: string; python: string };
     mlflow: { trackingUri: string };
     jobs: { job: string; role: string; status: string; tasks: { task: string; status: string; seconds: number }[] }[];
     runs: { experiment: string; run_id: string; metrics: Record<string, number> }[];
@@ -198,7 +198,7 @@ interface Summary {
 function render(s: Summary): string {
     const lines = [
         `local run of ${s.project} (${s.stack}) in ${s.out}: ${s.status} in ${s.seconds} s`,
-        `runtime: ${s.runtime.sparkVersion} (${s.runtime.name}; local Python ${s.runtime.python})`,
+        `runtime: ${s.runtime.runtimes.join(", ")} (${s.runtime.name}), in envs/${s.runtime.environment} on Python ${s.runtime.python}`,
         "jobs:",
     ];
     for (const j of s.jobs) {

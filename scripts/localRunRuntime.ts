@@ -2,12 +2,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import {
     environmentDir,
-    isSupportedRuntime,
     RUNTIMES,
     type Runtime,
     type RuntimeId,
     serverlessRuntimeId,
-    unsupportedRuntimeMessage,
+    unsupportedDeclaredRuntimeMessage,
 } from "../config/runtimes";
 
 /**
@@ -38,7 +37,10 @@ export function jobRuntimes(inputs: Json): string[] {
 
 /** What the Python side checks its interpreter against (localrun/runtime.py `check_runtime`). */
 export interface RunSpecRuntime {
-    sparkVersion: RuntimeId;
+    /** The runtimes the jobs declare (one, or several that share an environment). */
+    runtimes: RuntimeId[];
+    /** The environment they run in: `envs/<environment>/`, `.spark-jars/<environment>/`. */
+    environment: string;
     name: string;
     python: string;
     localPython: string;
@@ -49,27 +51,32 @@ export interface RunSpecRuntime {
 export class RuntimeChoiceError extends Error {}
 
 /**
- * The one supported runtime that jobs declare, for the run spec. `where` names them in errors
- * (`ml-project (dev)`).
+ * The environment of the runtimes jobs declare, for the run spec: every runtime supported, and
+ * all in one environment. `where` names the jobs in errors (`ml-project (dev)`).
  */
 export function runSpecRuntime(declared: string[], where: string): RunSpecRuntime {
-    const runtimes = [...new Set(declared)].sort();
-    if (runtimes.length === 0) {
+    const ids = [...new Set(declared)].sort();
+    if (ids.length === 0) {
         throw new RuntimeChoiceError(
             `the jobs of ${where} declare no runtime (no job cluster, no serverless environment)`,
         );
     }
-    if (runtimes.length > 1) {
+    for (const id of ids) {
+        const problem = unsupportedDeclaredRuntimeMessage(id);
+        if (problem) throw new RuntimeChoiceError(`the jobs of ${where}: ${problem}`);
+    }
+    const runtimes = ids as RuntimeId[];
+    const environments = [...new Set(runtimes.map((id) => RUNTIMES[id].environment))];
+    if (environments.length > 1) {
         throw new RuntimeChoiceError(
-            `the jobs of ${where} declare ${runtimes.length} runtimes (${runtimes.join(", ")}); a local run runs on one environment`,
+            `the jobs of ${where} declare runtimes of ${environments.length} environments (${runtimes.join(", ")}); a local run runs in one`,
         );
     }
-    const [id] = runtimes;
-    if (!isSupportedRuntime(id)) throw new RuntimeChoiceError(`the jobs of ${where}: ${unsupportedRuntimeMessage(id)}`);
-    const r = RUNTIMES[id];
+    const r: Runtime = RUNTIMES[runtimes[0]];
     return {
-        sparkVersion: id,
-        name: r.name,
+        runtimes,
+        environment: r.environment,
+        name: runtimes.map((id) => RUNTIMES[id].name).join("; "),
         python: r.python,
         localPython: r.localPython,
         libraries: r.libraries,
@@ -77,8 +84,8 @@ export function runSpecRuntime(declared: string[], where: string): RunSpecRuntim
     };
 }
 
-/** The interpreter of a runtime's environment, `npm run setup:python` having installed it. */
-export function runtimePython(root: string, runtime: RuntimeId): string | undefined {
-    const candidate = path.join(root, environmentDir(runtime), ".venv", "bin", "python");
+/** The interpreter of an environment, `npm run setup:python` having installed it. */
+export function environmentPython(root: string, environment: string): string | undefined {
+    const candidate = path.join(root, environmentDir(environment), ".venv", "bin", "python");
     return fs.existsSync(candidate) ? candidate : undefined;
 }

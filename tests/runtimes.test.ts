@@ -4,14 +4,17 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
     DEFAULT_RUNTIME,
+    ENVIRONMENTS,
     environmentDir,
     isSupportedRuntime,
     PINNED_LIBRARIES,
     type Runtime,
     RUNTIME_IDS,
     RUNTIMES,
+    type RuntimeId,
     serverlessRuntimeId,
     unsupportedRuntimeMessage,
+    unsupportedServerlessMessage,
 } from "../config/runtimes";
 import { jobRuntimes, RuntimeChoiceError, runSpecRuntime } from "../scripts/localRunRuntime";
 import { checkEnvironment, environmentProblems, lockedVersions, pyprojectPins } from "../scripts/runtimeEnvironments";
@@ -30,12 +33,14 @@ describe("each supported runtime has its locked environment, with the runtime's 
             .filter((e) => e.isDirectory())
             .map((e) => e.name)
             .sort();
-        expect(dirs).toEqual([...RUNTIME_IDS].sort());
-        expect(RUNTIME_IDS.map(environmentDir)).toEqual(RUNTIME_IDS.map((id) => `envs/${id}`));
+        expect(dirs).toEqual([...ENVIRONMENTS].sort());
+        // Each environment is named after the cluster runtime it was made for.
+        for (const e of ENVIRONMENTS) expect(RUNTIMES[e as RuntimeId]?.environment, e).toBe(e);
+        expect(environmentDir("serverless-v5")).toBe("envs/18.x-cpu-ml-scala2.13");
     });
 
     it("pins every library the table names, in the pyproject and in the lock", () => {
-        for (const id of RUNTIME_IDS) {
+        for (const id of ENVIRONMENTS) {
             const dir = path.join(ROOT, environmentDir(id));
             const pins = pyprojectPins(fs.readFileSync(path.join(dir, "pyproject.toml"), "utf8"));
             const locked = lockedVersions(fs.readFileSync(path.join(dir, "uv.lock"), "utf8"));
@@ -56,7 +61,10 @@ describe("each supported runtime has its locked environment, with the runtime's 
     it("a cluster runtime is an ML runtime key; its Spark is the major and minor its Delta is built on", () => {
         for (const id of RUNTIME_IDS) {
             const r: Runtime = RUNTIMES[id];
-            if (r.kind !== "cluster") continue;
+            if (r.kind !== "cluster") {
+                expect(id).toMatch(/^serverless-v\d+$/);
+                continue;
+            }
             expect(id).toMatch(/^\d+(\.\d+)?\.x-cpu-ml-scala\d+\.\d+$/);
             expect(id.endsWith(`scala${r.scala}`), id).toBe(true);
             // Delta 4.0 is built on Spark 4.0, Delta 4.1 on Spark 4.1 (their poms' spark-core).
@@ -71,6 +79,7 @@ describe("environmentProblems: a runtime and an environment that disagree", () =
     const runtime154: Runtime = {
         name: "Databricks Runtime 15.4 LTS for Machine Learning",
         kind: "cluster",
+        environment: "15.4.x-cpu-ml-scala2.12",
         python: "3.11",
         localPython: "3.11",
         libraries: {
@@ -159,15 +168,20 @@ describe("the runtime a project's jobs declare", () => {
         expect(serverlessRuntimeId(4)).toBe("serverless-v4");
     });
 
-    it("gives the run spec the one supported runtime, with its versions", () => {
-        const r = runSpecRuntime(["18.x-cpu-ml-scala2.13", "18.x-cpu-ml-scala2.13"], "p (dev)");
-        expect(r).toEqual({
-            sparkVersion: "18.x-cpu-ml-scala2.13",
+    it("gives the run spec the environment of the runtimes, with their versions", () => {
+        expect(runSpecRuntime(["18.x-cpu-ml-scala2.13", "18.x-cpu-ml-scala2.13"], "p (dev)")).toEqual({
+            runtimes: ["18.x-cpu-ml-scala2.13"],
+            environment: "18.x-cpu-ml-scala2.13",
             name: "Databricks Runtime 18 LTS for Machine Learning",
             python: "3.12",
             localPython: "3.11",
             libraries: RUNTIMES["18.x-cpu-ml-scala2.13"].libraries,
             delta: "4.1.0",
+        });
+        // Serverless environment version 5 ships 18 LTS ML's versions: one environment runs both.
+        expect(runSpecRuntime(["serverless-v5", "18.x-cpu-ml-scala2.13"], "p (dev)")).toMatchObject({
+            runtimes: ["18.x-cpu-ml-scala2.13", "serverless-v5"],
+            environment: "18.x-cpu-ml-scala2.13",
         });
     });
 
@@ -175,35 +189,42 @@ describe("the runtime a project's jobs declare", () => {
         [[], "the jobs of p (dev) declare no runtime (no job cluster, no serverless environment)"],
         [
             ["18.x-cpu-ml-scala2.13", "17.3.x-cpu-ml-scala2.13"],
-            "the jobs of p (dev) declare 2 runtimes (17.3.x-cpu-ml-scala2.13, 18.x-cpu-ml-scala2.13); a local run runs on one environment",
+            "the jobs of p (dev) declare runtimes of 2 environments (17.3.x-cpu-ml-scala2.13, 18.x-cpu-ml-scala2.13); a local run runs in one",
         ],
         [["15.4.x-ml-scala2.12"], `the jobs of p (dev): ${unsupportedRuntimeMessage("15.4.x-ml-scala2.12")}`],
-        [["serverless-v4"], `the jobs of p (dev): ${unsupportedRuntimeMessage("serverless-v4")}`],
+        [["serverless-v4"], `the jobs of p (dev): ${unsupportedServerlessMessage("4")}`],
     ])("refuses %j", (declared, message) => {
         expect(() => runSpecRuntime(declared, "p (dev)")).toThrow(new RuntimeChoiceError(message));
     });
 
     it("says which runtimes have an environment and where adding one is described", () => {
         expect(unsupportedRuntimeMessage("18.x-cpu-ml-scala2.13")).toBeUndefined();
+        // A serverless environment is no sparkVersion.
+        expect(unsupportedRuntimeMessage("serverless-v5")).toContain('found "serverless-v5"');
+        expect(unsupportedServerlessMessage("5")).toBeUndefined();
+        expect(unsupportedServerlessMessage("4")).toBe(
+            'expected a serverless environment version this project has a tested local environment for (5; docs/workloads.md says how to add one), found "4"',
+        );
         expect(unsupportedRuntimeMessage("16.4.x-cpu-ml-scala2.12")).toBe(
             'expected a Databricks ML runtime this project has a tested local environment for (18.x-cpu-ml-scala2.13, 17.3.x-cpu-ml-scala2.13; docs/workloads.md says how to add one), found "16.4.x-cpu-ml-scala2.12"',
         );
     });
 });
 
-describe("npm run test:workloads: which runtimes", () => {
+describe("npm run test:workloads: which environments", () => {
     it.each([
-        [[], undefined, [DEFAULT_RUNTIME], []],
-        [["--runtime", "all"], undefined, RUNTIME_IDS, []],
+        [[], undefined, ["18.x-cpu-ml-scala2.13"], []],
+        [["--runtime", "all"], undefined, ["18.x-cpu-ml-scala2.13", "17.3.x-cpu-ml-scala2.13"], []],
         [[], "17.3.x-cpu-ml-scala2.13", ["17.3.x-cpu-ml-scala2.13"], []],
+        [["--runtime", "serverless-v5,18.x-cpu-ml-scala2.13"], undefined, ["18.x-cpu-ml-scala2.13"], []],
         [["--runtime=18.x-cpu-ml-scala2.13", "-k", "training"], "all", ["18.x-cpu-ml-scala2.13"], ["-k", "training"]],
-    ])("%j with MLOPS_RUNTIME=%s", (argv, env, runtimes, pytest) => {
-        expect(parseWorkloadArgs(argv, env)).toEqual({ runtimes, pytest });
+    ])("%j with MLOPS_RUNTIME=%s", (argv, env, environments, pytest) => {
+        expect(parseWorkloadArgs(argv, env)).toEqual({ environments, pytest });
     });
 
     it("refuses a runtime without an environment", () => {
         expect(() => parseWorkloadArgs(["--runtime", "15.4.x-ml-scala2.12"], undefined)).toThrow(
-            '--runtime: expected all or a supported runtime (18.x-cpu-ml-scala2.13, 17.3.x-cpu-ml-scala2.13), found "15.4.x-ml-scala2.12"',
+            '--runtime: expected all or a supported runtime (18.x-cpu-ml-scala2.13, 17.3.x-cpu-ml-scala2.13, serverless-v5), found "15.4.x-ml-scala2.12"',
         );
     });
 });
