@@ -73,6 +73,30 @@ describe("each supported runtime has its locked environment, with the runtime's 
     });
 });
 
+describe("docs/workloads.md's table of supported runtimes", () => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "workloads.md"), "utf8").split("\n");
+    it.each(RUNTIME_IDS)("%s: its row gives the table's versions", (id) => {
+        const r: Runtime = RUNTIMES[id];
+        const key =
+            r.kind === "cluster"
+                ? `\`${id}\``
+                : `serverless environment version \`${id.slice("serverless-v".length)}\``;
+        const rows = doc.filter((l) => l.startsWith(`| ${key}`));
+        expect(rows, id).toHaveLength(1);
+        const cells = rows[0].split("|").map((c) => c.trim());
+        // | key | name | Spark | MLflow | scikit-learn | pandas | numpy | pyarrow | Delta |
+        expect(cells[3].startsWith(r.libraries.pyspark.split(".").slice(0, 2).join(".")), id).toBe(true);
+        expect(cells.slice(4, 10), id).toEqual([
+            r.libraries.mlflow,
+            r.libraries["scikit-learn"],
+            r.libraries.pandas,
+            r.libraries.numpy,
+            r.libraries.pyarrow,
+            r.delta,
+        ]);
+    });
+});
+
 describe("environmentProblems: a runtime and an environment that disagree", () => {
     // Databricks Runtime 15.4 LTS ML (MLflow 2.13.1, Spark 3.5.0) beside the lock this project
     // had for it: mlflow 3.8.1 with pyspark 3.5.5, a pair no runtime ships.
