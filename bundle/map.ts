@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AdoptKey } from "../config/schema";
+import { CLUSTER_RUNTIME_IDS, unsupportedRuntimeMessage } from "../config/runtimes";
 import { isRecord, LOCAL, type LoadedBundle } from "./load";
 import type { EntryKind, ReportEntry } from "./report";
 import { INFERENCE_TASK } from "../components/project/inferenceJob";
@@ -786,13 +787,13 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
     };
     const clusterSettings = (nc: Record<string, unknown>, nBase: string) => {
         const sv = str(tr.take(nc, nBase, "spark_version"));
-        if (sv && /^\d+\.\d+\.x-(cpu-|gpu-)?ml-(gpu-)?scala\d+\.\d+$/.test(sv)) {
+        if (sv && !unsupportedRuntimeMessage(sv)) {
             if (sv !== defaults.sparkVersion) stack.sparkVersion = sv;
         } else if (sv)
             tr.add(
                 "unmapped",
                 `${nBase}.spark_version`,
-                `"${sv}": expected an ML runtime such as 15.4.x-ml-scala2.12; the default ${String(defaults.sparkVersion)} is kept`,
+                `"${sv}": expected a runtime with a tested local environment (${CLUSTER_RUNTIME_IDS.join(", ")}); the default ${String(defaults.sparkVersion)} is kept`,
             );
         const nt = str(tr.take(nc, nBase, "node_type_id"));
         if (nt && /^Standard_[A-Za-z0-9_]+$/.test(nt)) {

@@ -13,6 +13,7 @@ import {
 import { environment, PAUSE_STATUSES, type PauseStatus, promotable, quartzCron, type Scope, timezone } from "./fields";
 
 export { PAUSE_STATUSES, type PauseStatus, quartzCron, type Scope };
+import { CLUSTER_RUNTIME_IDS, unsupportedRuntimeMessage } from "./runtimes";
 
 /**
  * The stack configuration, as one zod schema. Every object is strict: an unknown key (a typo)
@@ -835,11 +836,15 @@ export const settingsSchema = z
         catalog: ucName.meta(environment("The environment's Unity Catalog catalog (it must exist).")),
         sparkVersion: z
             .string()
-            .regex(
-                /^\d+\.\d+\.x-(cpu-|gpu-)?ml-(gpu-)?scala\d+\.\d+$/,
-                "expected an ML runtime such as '15.4.x-ml-scala2.12'",
-            )
-            .meta(promotable("Databricks ML runtime of the job clusters.")),
+            .superRefine((v, ctx) => {
+                const problem = unsupportedRuntimeMessage(v);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .meta(
+                promotable(
+                    `Databricks ML runtime of the job clusters; one with a tested local environment: ${CLUSTER_RUNTIME_IDS.map((r) => `\`${r}\``).join(", ")}.`,
+                ),
+            ),
         serverlessEnvironmentVersion: z
             .string()
             .regex(/^[1-9][0-9]*$/, "expected a serverless environment version such as '4'")

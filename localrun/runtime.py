@@ -27,6 +27,9 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional
 
 REPO = Path(__file__).resolve().parents[1]
 JARS_DIR = REPO / ".spark-jars"
+"""The Delta jars, one folder per runtime (`.spark-jars/<sparkVersion>/`)."""
+ENVS_DIR = REPO / "envs"
+"""The runtimes' locked environments (`envs/<sparkVersion>/`)."""
 UC_SEPARATOR = "__"
 """Joins a Unity Catalog catalog and schema into one local database name."""
 
@@ -197,11 +200,58 @@ def _translate_names() -> None:
 # ------------------------------------------------------------------------------------- Spark
 
 
+def runtime_id() -> str:
+    """The environment this interpreter is (`envs/<environment>/`, named after a runtime).
+
+    `MLOPS_RUNTIME` when set (`npm run local-run` and `npm run test:workloads` set it), else the
+    `envs/<environment>/` folder whose `.venv` runs this interpreter.
+    """
+    named = os.environ.get("MLOPS_RUNTIME")
+    if named:
+        return named
+    envs = ENVS_DIR.resolve()
+    for folder in Path(sys.prefix).resolve().parents:
+        if folder.parent == envs:
+            return folder.name
+    raise RuntimeError(
+        f"{sys.executable} is not a runtime's environment (envs/<runtime>/.venv) and MLOPS_RUNTIME is not set: "
+        "run `npm run setup:python`, then the workloads through `npm run local-run` or `npm run test:workloads`"
+    )
+
+
+def runtime_problems(runtime: Mapping[str, Any]) -> list:
+    """How this interpreter's libraries differ from a runtime's (the run spec's `runtime`, as
+    config/runtimes.ts gives it: `libraries`, `delta`); empty when they agree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    expected = {**runtime["libraries"], "delta-spark": runtime["delta"]}
+    problems = []
+    for package, wanted in sorted(expected.items()):
+        try:
+            found = version(package)
+        except PackageNotFoundError:
+            found = "not installed"
+        if found != wanted:
+            problems.append(f"{package} {found} (the runtime's is {wanted})")
+    return problems
+
+
+def check_runtime(runtime: Mapping[str, Any]) -> None:
+    """Fails unless this interpreter has the libraries of the runtime the jobs declare."""
+    problems = runtime_problems(runtime)
+    if problems:
+        raise RuntimeError(
+            f"the jobs declare {', '.join(runtime['runtimes'])}, but {sys.executable} has " + "; ".join(problems)
+            + f": run them in envs/{runtime['environment']}/.venv (`npm run setup:python`)"
+        )
+
+
 def spark_jars() -> list:
-    """The Delta jars `npm run setup:python` fetched through Maven."""
-    jars = sorted(glob.glob(str(JARS_DIR / "*.jar")))
+    """The Delta jars of this runtime, which `npm run setup:python` fetched through Maven."""
+    folder = JARS_DIR / runtime_id()
+    jars = sorted(glob.glob(str(folder / "*.jar")))
     if not any("delta-spark" in Path(j).name for j in jars):
-        raise RuntimeError(f"no Delta jars in {JARS_DIR}: run `npm run setup:python` first")
+        raise RuntimeError(f"no Delta jars in {folder}: run `npm run setup:python` first")
     return jars
 
 

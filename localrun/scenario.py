@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import platform
 import sys
 import time
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 from localrun.jobs import JobFailed, TaskRun, Workspace
-from localrun.runtime import local_spark, uc_schema_to_local, use_local_mlflow
+from localrun.runtime import check_runtime, local_spark, uc_schema_to_local, use_local_mlflow
 from localrun.workspace import deploy, refresh_monitor, serve, served_entities, utc_now
 
 
@@ -236,6 +237,12 @@ class Scenario:
             "out": str(self.out),
             "status": "SUCCESS" if status == 0 else "FAILED",
             "seconds": round(seconds, 1),
+            "runtime": {
+                "runtimes": self.spec["runtime"]["runtimes"],
+                "environment": self.spec["runtime"]["environment"],
+                "name": self.spec["runtime"]["name"],
+                "python": platform.python_version(),
+            },
             "mlflow": {"trackingUri": self.tracking_uri, "registryUri": self.tracking_uri},
             "jobs": [r.as_dict() for r in self.ws.runs],
             "runs": runs,
@@ -252,6 +259,11 @@ def main(argv: List[str]) -> int:
         print("usage: python -m localrun.scenario <spec.json>", file=sys.stderr)
         return 2
     spec = json.loads(Path(argv[0]).read_text())
+    try:
+        check_runtime(spec["runtime"])
+    except RuntimeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return Scenario(spec).run()
 
 

@@ -6,6 +6,7 @@ import { settingsFromConfig } from "../config/load";
 import { buildPlan, type PlanDocument } from "../plan/plan";
 import { PlanInputError, readStackConfig } from "../plan/stackConfig";
 import { program } from "../program";
+import { environmentPython, type RunSpecRuntime, RuntimeChoiceError, runSpecRuntime } from "./localRunRuntime";
 import { type LocalRunTarget, localRunTarget, plannedProjects, taskParameter } from "./localRunSpec";
 
 /**
@@ -88,12 +89,27 @@ async function target(opts: Options, stack: string): Promise<LocalRunTarget> {
     return t;
 }
 
-function python(): string {
-    const candidate = process.env.MLOPS_PYTHON ?? path.join(ROOT, ".venv", "bin", "python");
-    if (!fs.existsSync(candidate)) {
-        throw new UsageError(`no Python environment at ${candidate}: run \`npm run setup:python\` first`);
+/** The interpreter of the runtime's environment (MLOPS_PYTHON names another; the run checks its libraries). */
+function python(runtime: RunSpecRuntime): string {
+    const candidate = process.env.MLOPS_PYTHON ?? environmentPython(ROOT, runtime.environment);
+    if (!candidate || !fs.existsSync(candidate)) {
+        throw new UsageError(
+            `no Python environment for ${runtime.runtimes.join(", ")} at ${candidate ?? path.join(ROOT, "envs", runtime.environment, ".venv")}: ` +
+                `run \`npm run setup:python -- ${runtime.environment}\` first`,
+        );
     }
     return candidate;
+}
+
+/** The runtime the targets' jobs declare: one, with a tested environment. */
+function declaredRuntime(targets: LocalRunTarget[], opts: Options): RunSpecRuntime {
+    const declared = targets.flatMap((t) => t.jobs.flatMap((j) => j.runtimes));
+    try {
+        return runSpecRuntime(declared, `${opts.project} (${targets.map((t) => t.stack).join(", ")})`);
+    } catch (err) {
+        if (err instanceof RuntimeChoiceError) throw new UsageError(err.message);
+        throw err;
+    }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -106,7 +122,6 @@ async function main(argv: string[]): Promise<number> {
     }
     const out = path.resolve(opts.out);
     if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is not a folder`);
-    const interpreter = opts.dryRun ? "" : python();
 
     const main = await target(opts, opts.stack);
     const targets: LocalRunTarget[] = [main];
@@ -126,6 +141,8 @@ async function main(argv: string[]): Promise<number> {
         targets.unshift({ ...source, trainingOnly: true });
     }
 
+    const runtime = declaredRuntime(targets, opts);
+    const interpreter = opts.dryRun ? "" : python(runtime);
     fs.mkdirSync(out, { recursive: true });
     const specFile = path.join(out, "local-run-spec.json");
     const spec = {
@@ -134,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
         out,
         workloadDir: workloadDir(opts, opts.stack),
         shift: opts.shift ?? false,
+        runtime,
         targets,
     };
     fs.writeFileSync(specFile, `${JSON.stringify(spec, null, 2)}\n`);
@@ -146,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
     const run = spawnSync(interpreter, ["-m", "localrun.scenario", specFile], {
         cwd: ROOT,
         stdio: ["ignore", process.stderr, process.stderr],
-        env: { ...process.env, PYTHONPATH: ROOT, PYTHONDONTWRITEBYTECODE: "1" },
+        env: { ...process.env, PYTHONPATH: ROOT, PYTHONDONTWRITEBYTECODE: "1", MLOPS_RUNTIME: runtime.environment },
     });
     if (run.error) throw new Error(`could not run ${interpreter}: ${run.error.message}`);
     const summaryFile = path.join(out, "summary.json");
@@ -165,6 +183,7 @@ interface Summary {
     out: string;
     status: string;
     seconds: number;
+    runtime: { runtimes: string[]; environment: string; name: string; python: string };
     mlflow: { trackingUri: string };
     jobs: {
         job: string;
@@ -182,7 +201,11 @@ interface Summary {
 
 /** The summary for people. */
 function render(s: Summary): string {
-    const lines = [`local run of ${s.project} (${s.stack}) in ${s.out}: ${s.status} in ${s.seconds} s`, "jobs:"];
+    const lines = [
+        `local run of ${s.project} (${s.stack}) in ${s.out}: ${s.status} in ${s.seconds} s`,
+        `runtime: ${s.runtime.runtimes.join(", ")} (${s.runtime.name}), in envs/${s.runtime.environment} on Python ${s.runtime.python}`,
+        "jobs:",
+    ];
     for (const j of s.jobs) {
         lines.push(`  ${j.job} (${j.role}): ${j.status}`);
         for (const t of j.tasks)

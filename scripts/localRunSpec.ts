@@ -1,6 +1,7 @@
 import type { PlanDocument, PlanStep } from "../plan/plan";
 import { identityNames } from "../plan/identity";
 import { mockedId } from "../plan/mocks";
+import { jobRuntimes } from "./localRunRuntime";
 
 /**
  * What `npm run local-run` needs of one project, read from the program's plan: the code the
@@ -51,6 +52,8 @@ export interface LocalRunJob {
     trigger?: Record<string, unknown>;
     /** The job's serverless environments, for the tasks that name one. */
     environments?: Record<string, unknown>[];
+    /** The runtimes the job declares (`jobRuntimes`): the local run's environment is theirs. */
+    runtimes: string[];
 }
 
 const ROLES: Record<string, JobRole> = {
@@ -123,6 +126,7 @@ export function localRunTarget(doc: PlanDocument, project: string, stack: string
                 resource: nameOf(s),
                 role,
                 tasks: i.tasks as Record<string, unknown>[],
+                runtimes: jobRuntimes(i),
                 ...(i.trigger ? { trigger: i.trigger as Record<string, unknown> } : {}),
                 ...(i.environments ? { environments: i.environments as Record<string, unknown>[] } : {}),
             },

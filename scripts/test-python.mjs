@@ -16,10 +16,17 @@ const required = process.env.MLOPS_REQUIRE_PYTHON_TESTS === "1";
 const modules = ["pytest", "pandas", "sklearn"];
 const install = "npm run setup:python";
 
-// MLOPS_PYTHON names an interpreter to use; else the project's environment (.venv), then
-// `python3` on the PATH and the system's /usr/bin/python3.
-const venv = path.join(root, ".venv", "bin", "python");
-const candidates = [...new Set([process.env.MLOPS_PYTHON, venv, "python3", "/usr/bin/python3"].filter(Boolean))];
+// MLOPS_PYTHON names an interpreter to use; else a runtime's environment (envs/<runtime>/.venv,
+// the newest runtime first), then `python3` on the PATH and the system's /usr/bin/python3.
+const envs = path.join(root, "envs");
+const venvs = fs.existsSync(envs)
+    ? fs
+          .readdirSync(envs)
+          .sort((a, b) => b.localeCompare(a, "en", { numeric: true }))
+          .map((e) => path.join(envs, e, ".venv", "bin", "python"))
+          .filter((p) => fs.existsSync(p))
+    : [];
+const candidates = [...new Set([process.env.MLOPS_PYTHON, ...venvs, "python3", "/usr/bin/python3"].filter(Boolean))];
 
 /** What `python` lacks of the modules, or null when it cannot be run at all. */
 function missingModules(python) {

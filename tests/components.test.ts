@@ -29,7 +29,7 @@ describe("MlClusterPolicy and the ML job cluster", () => {
             const policy = new MlClusterPolicy("c", {
                 policyName: "p",
                 definition: {
-                    sparkVersion: "15.4.x-ml-scala2.12",
+                    sparkVersion: "18.x-cpu-ml-scala2.13",
                     nodeTypes: ["Standard_DS3_v2", "Standard_DS4_v2"],
                     nodeType: "Standard_DS4_v2",
                     numWorkers: 2,
@@ -40,7 +40,7 @@ describe("MlClusterPolicy and the ML job cluster", () => {
                 permissions: [{ groupName: "g", permissionLevel: "CAN_USE" }],
             });
             const cluster = {
-                sparkVersion: "15.4.x-ml-scala2.12",
+                sparkVersion: "18.x-cpu-ml-scala2.13",
                 nodeTypes: ["Standard_DS3_v2", "Standard_DS4_v2"],
                 nodeType: "Standard_DS4_v2",
                 numWorkers: 2,
@@ -55,7 +55,7 @@ describe("MlClusterPolicy and the ML job cluster", () => {
         }, recorder);
         const [policy] = recorder.ofType("databricks:index/clusterPolicy:ClusterPolicy");
         expect(JSON.parse(policy.inputs.definition as string)).toEqual({
-            spark_version: { type: "fixed", value: "15.4.x-ml-scala2.12" },
+            spark_version: { type: "fixed", value: "18.x-cpu-ml-scala2.13" },
             node_type_id: {
                 type: "allowlist",
                 values: ["Standard_DS3_v2", "Standard_DS4_v2"],
@@ -78,7 +78,7 @@ describe("MlClusterPolicy and the ML job cluster", () => {
         expect(spec.newCluster).toMatchObject({
             policyId: outputs.policyId,
             dataSecurityMode: "SINGLE_USER",
-            sparkVersion: "15.4.x-ml-scala2.12",
+            sparkVersion: "18.x-cpu-ml-scala2.13",
             customTags: { team: "ml", project: "x" },
         });
         expect(perms.parent).toBe(recorder.ofType("mlops:databricks:MlClusterPolicy")[0].urn);

@@ -232,9 +232,14 @@ describe("bad stack configuration is rejected before any resource, with file, ke
             `Pulumi.prod.yaml: ${NS}:workspace.landingContainer: expected no landingContainer with an existing workspace`,
         ],
         [
+            "a runtime without a tested local environment (15.4 LTS ML ships MLflow 2.13)",
+            (c: any) => (c[`${NS}:sparkVersion`] = "15.4.x-ml-scala2.12"),
+            `Pulumi.prod.yaml: ${NS}:sparkVersion: expected a Databricks ML runtime this project has a tested local environment for (18.x-cpu-ml-scala2.13, 17.3.x-cpu-ml-scala2.13; docs/workloads.md says how to add one), found "15.4.x-ml-scala2.12"`,
+        ],
+        [
             "a non-ML runtime",
-            (c: any) => (c[`${NS}:sparkVersion`] = "15.4.x-scala2.12"),
-            `Pulumi.prod.yaml: ${NS}:sparkVersion: expected an ML runtime such as '15.4.x-ml-scala2.12', found "15.4.x-scala2.12"`,
+            (c: any) => (c[`${NS}:sparkVersion`] = "18.x-scala2.13"),
+            `Pulumi.prod.yaml: ${NS}:sparkVersion: expected a Databricks ML runtime this project has a tested local environment for (18.x-cpu-ml-scala2.13, 17.3.x-cpu-ml-scala2.13; docs/workloads.md says how to add one), found "18.x-scala2.13"`,
         ],
     ])("%s", async (_what, change, message) => {
         const err = await planError("prod", prodWith(change));
@@ -263,7 +268,7 @@ describe("bad stack configuration is rejected before any resource, with file, ke
 /** The prod stack's raw settings (namespace stripped, defaults added). */
 function prodWithParsed(): Record<string, unknown> {
     const out: Record<string, unknown> = {
-        sparkVersion: "15.4.x-ml-scala2.12",
+        sparkVersion: "18.x-cpu-ml-scala2.13",
         nodeTypes: ["Standard_DS3_v2"],
         nodeType: "Standard_DS3_v2",
         numWorkers: 1,

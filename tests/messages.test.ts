@@ -109,7 +109,7 @@ describe("did you mean", () => {
             },
             stacks: {
                 dev: (c) => {
-                    c[`${NS}:sparkVersoin`] = "15.4.x-ml-scala2.12";
+                    c[`${NS}:sparkVersoin`] = "18.x-cpu-ml-scala2.13";
                 },
             },
         });
@@ -202,7 +202,7 @@ describe.concurrent("the commands", { timeout: PROCESS_TIMEOUT }, () => {
     });
 
     it("promote --write | head -1: the file written, no EPIPE, exit 0", () => {
-        const dir = scratch({ stacks: { dev: (c) => void (c[`${NS}:sparkVersion`] = "16.4.x-ml-scala2.12") } });
+        const dir = scratch({ stacks: { dev: (c) => void (c[`${NS}:sparkVersion`] = "17.3.x-cpu-ml-scala2.13") } });
         const before = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
         const r = spawnSync(
             "bash",
@@ -234,9 +234,9 @@ describe("the output", () => {
                 "custom_tags.team": { type: "fixed", value: "ml" },
                 node_type_id: { type: "allowlist", values: ["a", "b"] },
             });
-        const before = policy("15.4.x-ml-scala2.12");
+        const before = policy("18.x-cpu-ml-scala2.13");
         const after = JSON.stringify({
-            ...JSON.parse(policy("16.4.x-ml-scala2.12")),
+            ...JSON.parse(policy("17.3.x-cpu-ml-scala2.13")),
             node_type_id: { type: "allowlist", values: ["a"] },
         });
         expect(jsonDocumentChanges(before, after)).toEqual([
@@ -244,8 +244,8 @@ describe("the output", () => {
             {
                 path: "spark_version.value",
                 kind: "update",
-                before: "15.4.x-ml-scala2.12",
-                after: "16.4.x-ml-scala2.12",
+                before: "18.x-cpu-ml-scala2.13",
+                after: "17.3.x-cpu-ml-scala2.13",
             },
         ]);
         expect(jsonDocumentChanges("not json", after)).toBeUndefined();
@@ -274,7 +274,7 @@ describe("the output", () => {
             [
                 "      ~ definition: a JSON document; its changed keys:",
                 '          - node_type_id.values[1]: "b"',
-                '          ~ spark_version.value: "15.4.x-ml-scala2.12" => "16.4.x-ml-scala2.12"',
+                '          ~ spark_version.value: "18.x-cpu-ml-scala2.13" => "17.3.x-cpu-ml-scala2.13"',
             ].join("\n"),
         );
     });

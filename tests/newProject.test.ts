@@ -145,7 +145,11 @@ function checkoutCopy(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-new-project-test-"));
     fs.cpSync(PROJECT_DIR, dir, {
         recursive: true,
-        filter: (src) => !/^(node_modules|\.git|\.venv)$/.test(path.relative(PROJECT_DIR, src).split(path.sep)[0]),
+        // Not the installed environments (envs/<runtime>/.venv, .spark-jars): large, and not the project's.
+        filter: (src) => {
+            const parts = path.relative(PROJECT_DIR, src).split(path.sep);
+            return !/^(node_modules|\.git|\.venv|\.spark-jars)$/.test(parts[0]) && !parts.includes(".venv");
+        },
     });
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
     return dir;

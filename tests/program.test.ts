@@ -96,7 +96,7 @@ describe.each(["dev", "prod"] as const)("the example %s stack", (stack) => {
         ]);
         expect(inputs.jobClusters).toHaveLength(1);
         const cluster = inputs.jobClusters[0].newCluster;
-        expect(cluster.sparkVersion).toBe("15.4.x-ml-scala2.12");
+        expect(cluster.sparkVersion).toBe("18.x-cpu-ml-scala2.13");
         expect(cluster.dataSecurityMode).toBe("SINGLE_USER");
         expect(cluster.numWorkers).toBe(4);
         expect(cluster.sparkConf).toEqual({ "spark.databricks.delta.preview.enabled": "true" });

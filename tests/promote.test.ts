@@ -34,7 +34,7 @@ const devChange = (text: string) =>
             "      modelComment: Development model for ml-project\n",
             "      modelComment: Development model for ml-project\n      inference:\n        cron: 0 30 * * * ?\n",
         ) +
-    "  databricks-mlops:sparkVersion: 16.4.x-ml-scala2.12\n" +
+    "  databricks-mlops:sparkVersion: 17.3.x-cpu-ml-scala2.13\n" +
     "  databricks-mlops:runAs:\n    servicePrincipalName: 00000000-1111-2222-3333-444444444444\n";
 
 describe("settings are marked promotable or environment-scoped", () => {
@@ -79,7 +79,7 @@ describe("npm run promote", () => {
         const listed = await promote(["--from", "dev", "--to", "prod", "--project-dir", dir]);
         expect(listed.code).toBe(0);
         expect(listed.stdout.split("\n").filter((l) => l.startsWith("  ~"))).toEqual([
-            '  ~ sparkVersion: "15.4.x-ml-scala2.12" => "16.4.x-ml-scala2.12"',
+            '  ~ sparkVersion: "18.x-cpu-ml-scala2.13" => "17.3.x-cpu-ml-scala2.13"',
             '  ~ ml-project inference.cron: "0 0 * * * ?" => "0 30 * * * ?"',
         ]);
         const before = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
@@ -88,7 +88,7 @@ describe("npm run promote", () => {
         // The prod plan diff shows the promoted values where they land.
         expect(written.stdout).toContain('~ schedule.quartzCronExpression: "0 0 * * * ?" => "0 30 * * * ?"');
         expect(written.stdout).toContain(
-            '~ jobClusters[0].newCluster.sparkVersion: "15.4.x-ml-scala2.12" => "16.4.x-ml-scala2.12"',
+            '~ jobClusters[0].newCluster.sparkVersion: "18.x-cpu-ml-scala2.13" => "17.3.x-cpu-ml-scala2.13"',
         );
         const after = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
         // Comments and every existing line kept; only the promoted keys added.
@@ -96,7 +96,7 @@ describe("npm run promote", () => {
             before.replace(
                 "            trafficPercentage: 100\n",
                 "            trafficPercentage: 100\n      inference:\n        cron: 0 30 * * * ?\n",
-            ) + "  databricks-mlops:sparkVersion: 16.4.x-ml-scala2.12\n",
+            ) + "  databricks-mlops:sparkVersion: 17.3.x-cpu-ml-scala2.13\n",
         );
         const config = (parse(after) as { config: Record<string, unknown> }).config;
         expect(config[`${NS}:catalog`]).toBe("prod_catalog");

@@ -6,7 +6,7 @@ export const ML_CLUSTER_KEY = "ml_cluster";
 
 /** The cluster settings shared by a stack's projects. */
 export interface ClusterSettings {
-    /** Databricks ML runtime, such as `15.4.x-ml-scala2.12`; the policy pins the same one. */
+    /** Databricks ML runtime, such as `18.x-cpu-ml-scala2.13`; the policy pins the same one. */
     sparkVersion: string;
     /** Azure node types the policy allows. */
     nodeTypes: string[];

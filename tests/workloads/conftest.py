@@ -24,7 +24,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from localrun.jobs import JobRun, Workspace  # noqa: E402
-from localrun.runtime import local_spark, use_local_mlflow  # noqa: E402
+from localrun.runtime import check_runtime, local_spark, runtime_id, use_local_mlflow  # noqa: E402
 from localrun.scenario import workload_module, write_table  # noqa: E402
 from localrun.workspace import deploy  # noqa: E402
 
@@ -37,11 +37,16 @@ if str(REPO / "workloads" / "common") not in sys.path:
 
 @pytest.fixture(scope="session")
 def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test project: the program's Pulumi.yaml with the test stacks beside it."""
+    """The test project: the program's Pulumi.yaml with the test stacks beside it, their jobs on
+    the runtime whose environment runs the suite (`npm run test:workloads -- --runtime <id>`)."""
     d = tmp_path_factory.mktemp("project")
     shutil.copy(REPO / "Pulumi.yaml", d)
     for f in PROJECT.iterdir():
         shutil.copy(f, d)
+    for stack in d.glob("Pulumi.*.yaml"):
+        text = stack.read_text()
+        assert text.startswith("config:\n"), stack
+        stack.write_text(f"config:\n  databricks-mlops:sparkVersion: {runtime_id()}\n" + text[len("config:\n") :])
     return d
 
 
@@ -69,7 +74,10 @@ class Env:
         if key not in self._specs:
             out = self.root / "specs" / f"{project}-{stack}-{user.split('@')[0]}"
             local_run("--project", project, "--stack", stack, "--user", user, "--project-dir", str(self.project_dir), "--out", str(out), "--dry-run")
-            self._specs[key] = json.loads((out / "local-run-spec.json").read_text())
+            spec = json.loads((out / "local-run-spec.json").read_text())
+            # The suite runs the notebooks in this interpreter: it must be the declared runtime's.
+            check_runtime(spec["runtime"])
+            self._specs[key] = spec
         return self._specs[key]
 
     def target(self, project: str, stack: str = "dev", user: str = "dev.user@example.com", index: int = -1) -> dict:

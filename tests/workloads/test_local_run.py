@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import local_run
+from conftest import REPO, local_run
+
+from localrun.runtime import runtime_id
 
 
 @pytest.mark.parametrize("project, extra", [("churn", ["--shift"]), ("prices", [])])
@@ -34,3 +38,24 @@ def test_bad_usage_exits_2(project_dir: Path, tmp_path: Path) -> None:
     assert 'stack dev has no project "nope"; its projects: churn, prices' in proc.stderr
     missing = local_run("--project", "churn", check=False)
     assert missing.returncode == 2 and "--out" in missing.stderr
+
+
+def test_the_jobs_refuse_another_runtimes_environment(project_dir: Path, tmp_path: Path) -> None:
+    """The test stacks' jobs declare this suite's runtime: an interpreter with another runtime's
+    libraries (MLOPS_PYTHON) is refused before any task runs, naming what differs."""
+    here = runtime_id()
+    others = sorted(p for p in (REPO / "envs").glob("*/.venv/bin/python") if p.parents[2].name != here)
+    if not others:
+        pytest.skip("only this runtime's environment is installed (`npm run setup:python` installs every one)")
+    other = others[0]
+    proc = subprocess.run(
+        ["npm", "run", "-s", "local-run", "--", "--project", "churn", "--project-dir", str(project_dir), "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MLOPS_PYTHON": str(other)},
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert f"error: the jobs declare {here}, but {other} has " in proc.stderr
+    assert "mlflow " in proc.stderr and f"run them in envs/{here}/.venv" in proc.stderr
+    assert not (tmp_path / "summary.json").exists()
