@@ -3,7 +3,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", "notebooks/", "coverage/", ".venv/", ".spark-jars/"] },
+    { ignores: ["node_modules/", "bin/", "notebooks/", "coverage/", ".venv/", "envs/*/.venv/", ".spark-jars/"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
