@@ -2,12 +2,12 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, type MockWorkspace, type RecordedResource, Recorder, runProgram, SECRET_MASK } from "./mocks";
 import { placeholderProblems, providerSettingsOf, setOfflinePlan, templateProblem } from "../config/deployChecks";
-import { configFromSource, settingsFromConfig } from "../config/load";
+import { configFromSource } from "../config/load";
 import { aliasUrn } from "./urns";
 import { shortUserName, ucNameFor } from "../components/presets";
 import { readStackConfig, type StackConfig } from "./stackConfig";
 import { adoptionUpdate, type AdoptionUpdate } from "./adoption";
-import { DEFAULT_ALIASES, defaultModelVersions } from "./versions";
+import { DEFAULT_ALIASES, defaultModelVersions, effectiveSettings } from "./versions";
 
 export { configuredVersions, DEFAULT_ALIASES, defaultModelVersions } from "./versions";
 
@@ -99,13 +99,7 @@ type Program = () => Promise<Record<string, unknown>>;
  */
 export function modelSchemas(stackConfig: StackConfig, projectDir: string, currentUser: string): string[] {
     try {
-        const settings = settingsFromConfig({
-            namespace: stackConfig.project,
-            stack: stackConfig.stack,
-            config: stackConfig.config,
-            isSecret: (k) => stackConfig.secretKeys.includes(k),
-            projectDir,
-        });
+        const settings = effectiveSettings(stackConfig, projectDir);
         const short = shortUserName(currentUser);
         return settings.projects.map((p) => `${settings.catalog}.${ucNameFor(settings.mode, short, p.schema)}`);
     } catch {

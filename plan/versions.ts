@@ -10,6 +10,17 @@ import type { StackConfig } from "./stackConfig";
 
 export { DEFAULT_ALIASES } from "./routeVersions";
 
+/** The stack's effective settings (shared file, stack config, overrides); throws where the program would refuse them. */
+export function effectiveSettings(stackConfig: StackConfig, projectDir: string): ReturnType<typeof settingsFromConfig> {
+    return settingsFromConfig({
+        namespace: stackConfig.project,
+        stack: stackConfig.stack,
+        config: stackConfig.config,
+        isSecret: (k) => stackConfig.secretKeys.includes(k),
+        projectDir,
+    });
+}
+
 /**
  * The versions the stack serves, so that by default the plan shows a deploy after training. Read
  * from the effective settings (shared file, stack config, overrides); config the program would
@@ -17,13 +28,7 @@ export { DEFAULT_ALIASES } from "./routeVersions";
  */
 export function configuredVersions(stackConfig: StackConfig, projectDir: string): string[] {
     try {
-        const settings = settingsFromConfig({
-            namespace: stackConfig.project,
-            stack: stackConfig.stack,
-            config: stackConfig.config,
-            isSecret: (k) => stackConfig.secretKeys.includes(k),
-            projectDir,
-        });
+        const settings = effectiveSettings(stackConfig, projectDir);
         const versions = settings.projects.flatMap((p) =>
             p.serving.routes.map((r) => r.version).filter((v): v is string => v !== undefined),
         );
