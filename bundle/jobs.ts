@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isRecord, LOCAL } from "./load";
 import type { EntryKind } from "./report";
+import { SERVERLESS_ENVIRONMENT_VERSIONS, unsupportedServerlessMessage } from "../config/runtimes";
 
 /**
  * A bundle's jobs as this program's task graphs (config/jobs.ts): each job of an ML shape becomes
@@ -290,7 +291,18 @@ export function mapEnvironments(
         const key = String(r.take(e, eBase, "environment_key") ?? "");
         const spec = isRecord(e.spec) ? e.spec : {};
         const sBase = `${eBase}.spec`;
-        const version = r.take(spec, sBase, "environment_version") ?? r.take(spec, sBase, "client");
+        const declared = r.take(spec, sBase, "environment_version") ?? r.take(spec, sBase, "client");
+        // A version without a tested local environment is refused by the config (config/runtimes.ts):
+        // the newest supported one stands in, reported.
+        const newest = SERVERLESS_ENVIRONMENT_VERSIONS[SERVERLESS_ENVIRONMENT_VERSIONS.length - 1];
+        const unsupported = declared !== undefined && unsupportedServerlessMessage(String(declared)) !== undefined;
+        if (unsupported)
+            r.add(
+                "unmapped",
+                `${sBase}.environment_version`,
+                `"${String(declared)}": expected a serverless environment version with a tested local environment (${SERVERLESS_ENVIRONMENT_VERSIONS.join(", ")}); version ${newest} is declared instead`,
+            );
+        const version = unsupported ? newest : declared;
         const deps = r.take(spec, sBase, "dependencies");
         const dependencies = (Array.isArray(deps) ? deps.map(String) : []).map((d) => {
             const m = /^-r\s+(\S+)$/.exec(d.trim());

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { unsupportedServerlessMessage } from "./runtimes";
 import { environment, PAUSE_STATUSES, promotable, quartzCron, timezone } from "./fields";
 
 /**
@@ -227,7 +228,7 @@ const environmentSchema = z
             .object({
                 environmentVersion: z
                     .string()
-                    .regex(/^[1-9][0-9]*$/, "expected a serverless environment version such as '4'")
+                    .regex(/^[1-9][0-9]*$/, "expected a serverless environment version such as '5'")
                     .optional()
                     .describe(
                         "The serverless environment version (its Python and libraries); omitted: the stack's `serverlessEnvironmentVersion`.",
@@ -250,6 +251,16 @@ const environmentSchema = z
     })
     .strict()
     .superRefine((e, ctx) => {
+        const version = e.spec.environmentVersion ?? e.spec.client;
+        const unsupported = version === undefined ? undefined : unsupportedServerlessMessage(version);
+        if (unsupported !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["spec", e.spec.environmentVersion !== undefined ? "environmentVersion" : "client"],
+                message: unsupported,
+                input: version,
+            });
+        }
         if (e.spec.environmentVersion !== undefined && e.spec.client !== undefined) {
             ctx.addIssue({
                 code: "custom",

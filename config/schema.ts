@@ -13,7 +13,7 @@ import {
 import { environment, PAUSE_STATUSES, type PauseStatus, promotable, quartzCron, type Scope, timezone } from "./fields";
 
 export { PAUSE_STATUSES, type PauseStatus, quartzCron, type Scope };
-import { CLUSTER_RUNTIME_IDS, unsupportedRuntimeMessage } from "./runtimes";
+import { CLUSTER_RUNTIME_IDS, unsupportedRuntimeMessage, unsupportedServerlessMessage } from "./runtimes";
 
 /**
  * The stack configuration, as one zod schema. Every object is strict: an unknown key (a typo)
@@ -847,7 +847,11 @@ export const settingsSchema = z
             ),
         serverlessEnvironmentVersion: z
             .string()
-            .regex(/^[1-9][0-9]*$/, "expected a serverless environment version such as '4'")
+            .regex(/^[1-9][0-9]*$/, "expected a serverless environment version such as '5'")
+            .superRefine((v, ctx) => {
+                const problem = unsupportedServerlessMessage(v);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
             .optional()
             .meta(
                 promotable(

@@ -33,7 +33,7 @@ export const MLOPS_FILES = [
 const serverless = {
     compute: "serverless",
     environments: [
-        { environmentKey: "default", spec: { environmentVersion: "4", dependencies: ["-r requirements.txt"] } },
+        { environmentKey: "default", spec: { environmentVersion: "5", dependencies: ["-r requirements.txt"] } },
     ],
 };
 
@@ -187,7 +187,7 @@ describe.each(["dev", "prod"] as const)("mlops-stacks' job shape in the %s stack
         expect(inputs.environments).toEqual([
             {
                 environmentKey: "default",
-                spec: { environmentVersion: "4", dependencies: [`-r ${requirements.path}`] },
+                spec: { environmentVersion: "5", dependencies: [`-r ${requirements.path}`] },
             },
         ]);
         if (stack === "prod") expect(inputs.runAs).toEqual({ servicePrincipalName: SP });

@@ -36,7 +36,7 @@ function errorOf(stack: string, change: (project: Record<string, any>, config: R
 export const MLOPS_STACKS_TRAINING = {
     compute: "serverless",
     environments: [
-        { environmentKey: "default", spec: { environmentVersion: "4", dependencies: ["-r requirements.txt"] } },
+        { environmentKey: "default", spec: { environmentVersion: "5", dependencies: ["-r requirements.txt"] } },
     ],
     schedule: { cron: "0 0 9 * * ?", timezone: "UTC" },
     tasks: [
@@ -82,7 +82,7 @@ describe("job task graphs in the config", () => {
         ]);
         expect(t.schedule).toEqual({ cron: "0 0 9 * * ?", timezone: "UTC" });
         expect(t.environments).toEqual([
-            { environmentKey: "default", spec: { environmentVersion: "4", dependencies: ["-r requirements.txt"] } },
+            { environmentKey: "default", spec: { environmentVersion: "5", dependencies: ["-r requirements.txt"] } },
         ]);
     });
 
@@ -214,6 +214,14 @@ describe("job task graphs in the config", () => {
             `${NS}:projects[0].training.environments[0].spec.environmentVersion: expected the serverless environment version of environment default (or the stack's serverlessEnvironmentVersion), found none`,
         ],
         [
+            "a serverless environment version without a tested local environment (4 ships MLflow 2)",
+            (p: any) => {
+                p.training = structuredClone(MLOPS_STACKS_TRAINING);
+                p.training.environments[0].spec.environmentVersion = "4";
+            },
+            `${NS}:projects[0].training.environments[0].spec.environmentVersion: expected a serverless environment version this project has a tested local environment for (5;`,
+        ],
+        [
             "a run-job task naming a job the project lacks",
             (p: any) => {
                 p.retraining = {
@@ -232,9 +240,9 @@ describe("job task graphs in the config", () => {
         const s = settingsWith("dev", (p, c) => {
             p.training = structuredClone(MLOPS_STACKS_TRAINING);
             delete p.training.environments;
-            c[`${NS}:serverlessEnvironmentVersion`] = "4";
+            c[`${NS}:serverlessEnvironmentVersion`] = "5";
         });
-        expect(s.serverlessEnvironmentVersion).toBe("4");
+        expect(s.serverlessEnvironmentVersion).toBe("5");
     });
 
     it("a production stack takes the same graph", () => {

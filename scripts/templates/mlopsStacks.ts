@@ -19,7 +19,7 @@ export const MLOPS_STACKS_NOTEBOOKS = {
 
 /** The serverless environment of the template's jobs: its version and the requirements file. */
 const ENVIRONMENTS = [
-    { environmentKey: "default", spec: { environmentVersion: "4", dependencies: ["-r requirements.txt"] } },
+    { environmentKey: "default", spec: { environmentVersion: "5", dependencies: ["-r requirements.txt"] } },
 ];
 
 /** The jobs of a project made from the template, as shared.yaml holds them. */
