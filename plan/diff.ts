@@ -162,16 +162,13 @@ function replaces(type: string, path: string, option: string[] = []): boolean {
         forcesReplacement(type, path) ||
         under(replaceRulesFor(type)?.replaceOnChanges ?? []) ||
         // The `replaceOnChanges` resource option: the engine replaces on a change at or below
-        // a listed path (`*` for any).
-        option.some((o) => o === "*" || path === o || path.startsWith(`${o}.`) || path.startsWith(`${o}[`)) ||
+        // a listed path, `*` for any (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+        // applyReplaceOnChanges). Paths here are without list indices (rulePath).
+        option.some((o) => o === "*" || path === o || path.startsWith(`${o}.`)) ||
         under(option)
     );
 }
 
-/**
- * Whether the `replaceOnChanges` option covers a changed path: the path itself, or one under it
- * (pulumi/pulumi `pkg/resource/deploy/step_generator.go`, applyReplaceOnChanges).
- */
 /** A provider reference without its id, which an offline plan does not know. */
 function providerUrn(ref: string | undefined): string {
     return ref ? ref.split("::").slice(0, -1).join("::") : "";

@@ -101,7 +101,11 @@ export function modelSchemas(stackConfig: StackConfig, projectDir: string, curre
     try {
         const settings = effectiveSettings(stackConfig, projectDir);
         const short = shortUserName(currentUser);
-        return settings.projects.map((p) => `${settings.catalog}.${ucNameFor(settings.mode, short, p.schema)}`);
+        // An existing schema keeps its name as written (program.ts looks it up so).
+        return settings.projects.map(
+            (p) =>
+                `${settings.catalog}.${ucNameFor(p.existing.includes("schema") ? "none" : settings.mode, short, p.schema)}`,
+        );
     } catch {
         return [];
     }

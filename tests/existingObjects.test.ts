@@ -43,6 +43,16 @@ describe("existing schema and model", () => {
         expect(modelParam).toBe("dev_catalog.churn_prediction.churn-prediction-model");
     });
 
+    it("dev: an existing schema with the model's versions serves them (the schema is listed by its name as written)", async () => {
+        const dir = stackWith("dev", (_, p) => {
+            p.schema = "churn_prediction";
+            p.existing = ["schema"];
+        });
+        const run = wrap(await freshPlan(dir, "dev", {}));
+        expect(run.ofType("databricks:index/modelServing:ModelServing")).toHaveLength(1);
+        expect(run.doc.diagnostics.map((d) => d.message).join("\n")).not.toContain("does not exist yet");
+    });
+
     it("an existing schema the workspace does not have is a warning in a plan, naming the key", async () => {
         const dir = stackWith("prod", (_, p) => {
             p.existing = ["schema"];
