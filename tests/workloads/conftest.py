@@ -10,6 +10,7 @@ development mode gives each user their own schema, model and volume.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,19 @@ PROJECT = Path(__file__).resolve().parent / "project"
 # The platform library, importable as the notebooks import it (the registry tests call it directly).
 if str(REPO / "workloads" / "common") not in sys.path:
     sys.path.insert(0, str(REPO / "workloads" / "common"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_cwd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite runs in a scratch folder: MLflow's sqlite store makes its default artifact root,
+    `./mlruns`, in the working folder when a client first uses it (the registry fixture's), and a
+    test run must leave nothing in the checkout. Paths here are absolute; processes name their cwd."""
+    before = Path.cwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,7 @@ def test_current_version_lets_other_errors_through(registry: MlflowClient, model
             raise PermissionError("no EXECUTE on the model")
 
     with pytest.raises(PermissionError):
-        current_version(Forbidden(tracking_uri=registry.tracking_uri), model_name, "champion", MISSING)
+        current_version(Forbidden(tracking_uri=registry.tracking_uri, registry_uri=registry._registry_uri), model_name, "champion", MISSING)
 
 
 def test_move_sets_each_alias(registry: MlflowClient, model_name: str) -> None:
