@@ -334,6 +334,12 @@ def use_local_mlflow(store: Path) -> str:
     set_registry_uri.__doc__ = original.__doc__
     for module in (mlflow, mlflow.tracking, registry_utils):
         module.set_registry_uri = set_registry_uri
+    # The sqlite store makes its default artifact root, `./mlruns`, in the working folder when it
+    # first opens (mlflow/tracking/_tracking_service/utils.py, _get_sqlalchemy_store): here it is
+    # the store's own folder, so a local run leaves nothing in the folder it was started from.
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    tracking_utils.DEFAULT_LOCAL_FILE_AND_ARTIFACT_PATH = artifact_root(store)
     mlflow.set_tracking_uri(uri)
     original(uri)
     return uri

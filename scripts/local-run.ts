@@ -161,8 +161,11 @@ async function main(argv: string[]): Promise<number> {
         return 0;
     }
 
+    // In the output folder: MLflow and Spark make their defaults (`./mlruns`, `spark-warehouse`)
+    // in the working folder of whichever process first opens them, Spark's Python workers included,
+    // and a local run leaves nothing in the checkout. The modules come from PYTHONPATH.
     const run = spawnSync(interpreter, ["-m", "localrun.scenario", specFile], {
-        cwd: ROOT,
+        cwd: out,
         stdio: ["ignore", process.stderr, process.stderr],
         env: { ...process.env, PYTHONPATH: ROOT, PYTHONDONTWRITEBYTECODE: "1", MLOPS_RUNTIME: runtime.environment },
     });
