@@ -190,8 +190,8 @@ function withoutCheckDefaults(value: unknown, type: string, at: string, out: Set
     return result;
 }
 
-/** The leaves of an input value, by path (`a.b[0].c`), with their values. */
-function leaves(value: unknown, at = "", out = new Map<string, unknown>()): Map<string, unknown> {
+/** The leaves of a value, by path (`a.b[0].c`; a map's keys may hold dots, as the records' do), with their values. */
+export function leaves(value: unknown, at = "", out = new Map<string, unknown>()): Map<string, unknown> {
     if (Array.isArray(value)) {
         if (value.length === 0) out.set(at, []);
         value.forEach((v, i) => leaves(v, `${at}[${i}]`, out));

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { readBack } from "../plan/secondUp";
-import { HAVE_RECORDS, RECORDED_STACKS, recordFile, SKIP_REASON } from "./engineRecords";
+import { HAVE_RECORDS, leaves, RECORDED_STACKS, recordFile, SKIP_REASON } from "./engineRecords";
 import { PROJECT_DIR } from "./harness";
 
 /**
@@ -42,18 +42,6 @@ function sent(value: unknown): unknown {
             .filter(([k]) => k !== "__defaults" && !defaults.includes(k))
             .map(([k, v]) => [k, sent(v)]),
     );
-}
-
-/** The leaves of a value by path; a map's keys may hold dots (`sparkConf.spark.x`), as the record's do. */
-function leaves(value: unknown, at = "", out = new Map<string, unknown>()): Map<string, unknown> {
-    if (Array.isArray(value)) {
-        if (value.length === 0) out.set(at, []);
-        value.forEach((v, i) => leaves(v, `${at}[${i}]`, out));
-    } else if (isObject(value)) {
-        if (Object.keys(value).length === 0) out.set(at, {});
-        for (const [k, v] of Object.entries(value)) leaves(v, at ? `${at}.${k}` : k, out);
-    } else out.set(at, value);
-    return out;
 }
 
 /** Every path the program set whose read-back value the rules do not predict, as `<type> <path>`. */
