@@ -32,6 +32,21 @@ export default tseslint.config(
         },
     },
     {
+        // The plan's launcher (plan/launch.cjs): plain CommonJS, run by Node before anything is compiled.
+        files: ["**/*.cjs"],
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: {
+                require: "readonly",
+                module: "writable",
+                process: "readonly",
+                __dirname: "readonly",
+                __filename: "readonly",
+            },
+        },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
         // Tests read deep JSON documents (plan steps); typing each level would only restate them.
         files: ["tests/**/*.ts"],
         rules: { "@typescript-eslint/no-explicit-any": "off" },

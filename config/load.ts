@@ -72,7 +72,7 @@ export function parseSettings(
     sourceOf: SourceOf,
     locate: Locate = (p) => `${sourceOf(p[0] === undefined ? "" : String(p[0]))}: ${formatKey(namespace, p)}`,
 ): Settings {
-    const result = settingsSchema.safeParse(raw, { reportInput: true });
+    const result = settingsSchema.safeParse(raw, { reportInput: true, jitless: true });
     if (result.success) return result.data;
     const problems = result.error.issues.flatMap((issue) => describeIssue(issue, locate));
     throw new ConfigError(
@@ -261,8 +261,55 @@ export function settingsFromConfig(src: ConfigSource): Settings {
     return configFromSource(src).settings;
 }
 
+/**
+ * Settings parsed earlier in this process, by everything they were parsed from: the config and
+ * which of its keys are secret, and the texts of the files read (the shared file, Pulumi.yaml).
+ * One plan parses the same stack's settings several times (the model versions the mocked
+ * workspace has, the schemas it lists, the program itself); the schema's parse is the dearest
+ * part. Frozen, so that no reader can change what the next one gets. Errors are not kept.
+ */
+const parsed = new Map<string, { settings: Settings; locate: Locate }>();
+const PARSED_KEPT = 8;
+
+function readText(file: string): string | null {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        return null;
+    }
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
+}
+
 /** The settings of a stack and where each key path was set; see `settingsFromConfig`. */
 export function configFromSource(src: ConfigSource): { settings: Settings; locate: Locate } {
+    const projectDir = path.resolve(src.projectDir);
+    const key = JSON.stringify([
+        src.namespace,
+        src.stack,
+        projectDir,
+        Object.keys(src.config)
+            .sort()
+            .map((k) => [k, src.config[k], src.isSecret(k)]),
+        readText(path.join(projectDir, SHARED_FILE)),
+        readText(path.join(projectDir, "Pulumi.yaml")),
+    ]);
+    const hit = parsed.get(key);
+    if (hit) return hit;
+    const result = parseConfigSource(src);
+    deepFreeze(result.settings);
+    parsed.set(key, result);
+    if (parsed.size > PARSED_KEPT) parsed.delete(parsed.keys().next().value as string);
+    return result;
+}
+
+function parseConfigSource(src: ConfigSource): { settings: Settings; locate: Locate } {
     const { namespace, stack, projectDir } = src;
     const raw: Record<string, unknown> = {};
     const problems: string[] = [];
@@ -297,8 +344,10 @@ export function configFromSource(src: ConfigSource): { settings: Settings; locat
     }
 
     const shared = readSharedFile(projectDir);
+    const projectKeys =
+        Object.keys(shared).length > 0 ? readConfigKeys(path.join(projectDir, "Pulumi.yaml"), namespace) : new Set();
     for (const key of Object.keys(shared)) {
-        if (readConfigKeys(path.join(projectDir, "Pulumi.yaml"), namespace).has(key)) {
+        if (projectKeys.has(key)) {
             problems.push(
                 `${SHARED_FILE}: ${key}: expected each shared setting in one place, found it in Pulumi.yaml too`,
             );

@@ -189,14 +189,17 @@ class BaseJob {
         const file = path.join(this.dir, "plan.json");
         const fd = fs.openSync(file, "w");
         try {
-            // The base's own CLI under tsx's loader, in one process (no tsx wrapper process to
-            // outlive it); its output to a file: a file takes it whole, whatever that CLI's age.
+            // The base's own CLI, in one process (no npm or tsx wrapper process to outlive it): its
+            // launcher where the base has one (plan/launch.cjs: a bundle kept per worktree path,
+            // which workFolder keeps stable), else its cli.ts under tsx's loader. Its output to a
+            // file: a file takes it whole, whatever that CLI's age.
+            const launcher = path.join(this.worktree, "plan", "launch.cjs");
             this.child = spawn(
                 process.execPath,
                 [
-                    "--import",
-                    "tsx",
-                    path.join(this.worktree, "plan", "cli.ts"),
+                    ...(fs.existsSync(launcher)
+                        ? [launcher]
+                        : ["--import", "tsx", path.join(this.worktree, "plan", "cli.ts")]),
                     ...["--stack", opts.stack, "--json", "--user", opts.user],
                     ...(opts.modelVersions.length > 0 ? ["--model-versions", opts.modelVersions.join(",")] : []),
                     ...(opts.aliases

@@ -244,11 +244,14 @@ function loadEntry(): Promise<Record<string, unknown>> {
     return program();
 }
 
-// Run as a command (`npm run plan`), not imported (the tests call `main`). Bad input (stack
-// config, files) is reported as a message, never as a stack trace. The status is set, never
-// `process.exit`ed (see plan/usage.ts): nothing the plan runs keeps the event loop alive (the
-// mocks open no connection), so the process ends once stdout has drained.
-if (require.main === module)
+/**
+ * The command with this process's arguments. Bad input (stack config, files) is reported as a
+ * message, never as a stack trace. The status is set, never `process.exit`ed (see
+ * plan/usage.ts): nothing the plan runs keeps the event loop alive (the mocks open no
+ * connection), so the process ends once stdout has drained. `npm run plan` runs it from the
+ * bundle plan/launch.cjs keeps; the tests call `main`.
+ */
+export function run(): void {
     runMain(
         () => main(process.argv),
         (err) =>
@@ -256,3 +259,7 @@ if (require.main === module)
             (err instanceof Error && (err.name === "ConfigError" || err.name === "RefusedByProvider")),
         "the plan failed unexpectedly",
     );
+}
+
+// Run from its source (`tsx plan/cli.ts`), as a base planned at an older commit is.
+if (require.main === module) run();

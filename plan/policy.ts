@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import type {
     EnforcementLevel,
     PolicyResource,
@@ -89,7 +88,16 @@ export async function loadPolicyPack(dir: string): Promise<LoadedPolicyPack> {
     const cwd = process.cwd();
     process.chdir(packDir);
     try {
-        await import(pathToFileURL(main).href);
+        if (/\.[cm]?ts$/.test(main)) {
+            // A TypeScript pack, loaded as CommonJS as `pulumi preview --policy-pack` loads it
+            // (with ts-node): compiled by tsx for this load alone, whether or not this process
+            // runs under tsx's loader (`npm run plan` runs a bundle with none: plan/launch.cjs).
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const tsx = require("tsx/cjs/api") as { require: (id: string, fromFile: string) => unknown };
+            tsx.require(main, __filename);
+        } else {
+            requireFromPack(main);
+        }
     } finally {
         process.chdir(cwd);
         server.serve = serve;

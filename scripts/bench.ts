@@ -101,7 +101,7 @@ let spawnChildrenCpuMs;
 let closeCpuMs;
 const spawn = cp.spawn;
 cp.spawn = function (command, args, options) {
-    if (!process.env.BENCH_BASE_CHILD && Array.isArray(args) && args.some((a) => String(a).endsWith("cli.ts"))) {
+    if (!process.env.BENCH_BASE_CHILD && Array.isArray(args) && args.some((a) => /(cli\\.ts|launch\\.cjs)$/.test(String(a)))) {
         spawnCpuMs = cpu();
         spawnChildrenCpuMs = children();
         const env = { ...(options?.env ?? process.env), BENCH_BASE_CHILD: "1" };
@@ -241,10 +241,10 @@ function generatedStack(count: number): string {
     return dir;
 }
 
-/** `npm run plan -- --stack dev --json --project-dir <dir>` as one process (tsx's loader in node). */
+/** `npm run plan -- --stack dev --json --project-dir <dir>` as one process (plan/launch.cjs: the plan's bundle in node). */
 function planProcess(dir: string): Promise<Run> {
     const out = path.join(dir, "plan.json");
-    return measure(["--import", "tsx", "plan/cli.ts", "--stack", "dev", "--json", "--project-dir", dir, "--out", out]);
+    return measure(["plan/launch.cjs", "--stack", "dev", "--json", "--project-dir", dir, "--out", out]);
 }
 
 /** Resources in a plan written by `planProcess`. */
@@ -265,9 +265,9 @@ function sdkMembers(doc: PlanDocument): string[] {
 }
 
 /**
- * The SDK-load floor: the same runtime (node with tsx's loader) loading only the SDK modules the
- * one-project plan uses: `@pulumi/pulumi`, and the `@pulumi/databricks` resource classes and
- * lookups it declares and calls.
+ * The SDK-load floor: the same runtime (node, no loader: `npm run plan` runs a bundle) loading
+ * only the SDK modules the one-project plan uses: `@pulumi/pulumi`, and the `@pulumi/databricks`
+ * resource classes and lookups it declares and calls.
  */
 function floorProcess(doc: PlanDocument): Promise<Run> {
     const members = sdkMembers(doc);
@@ -278,7 +278,7 @@ function floorProcess(doc: PlanDocument): Promise<Run> {
             `load("@pulumi/pulumi");\nconst d = load("@pulumi/databricks");\n` +
             `for (const m of ${JSON.stringify(members)}) if (d[m] === undefined) throw new Error(m);\n`,
     );
-    return measure(["--import", "tsx", script]);
+    return measure([script]);
 }
 
 /**
@@ -522,7 +522,7 @@ async function basePlan(): Promise<void> {
     console.log("\nplan --base HEAD (the base planned beside the head) against a plain plan, one project:");
     const dir = path.join(work, "projects-1");
     const out = path.join(dir, "diff.json");
-    const args = ["--import", "tsx", "plan/cli.ts", "--stack", "dev", "--json", "--project-dir", dir, "--out", out];
+    const args = ["plan/launch.cjs", "--stack", "dev", "--json", "--project-dir", dir, "--out", out];
     const turns = await inTurns(
         PAIRS,
         async () => {

@@ -51,7 +51,7 @@ const STACKS = ["dev", "prod", "azure-dev"];
 function declaredTypes(): string[] {
     const types = new Set<string>();
     for (const stack of STACKS) {
-        const out = execFileSync(process.execPath, ["--import", "tsx", "plan/cli.ts", "--stack", stack, "--json"], {
+        const out = execFileSync(process.execPath, ["plan/launch.cjs", "--stack", stack, "--json"], {
             cwd: ROOT,
             encoding: "utf8",
             maxBuffer: 256 * 1024 * 1024,

@@ -31,29 +31,37 @@ Module._load = function (request, ...rest) {
 };
 const spawn = cp.spawn;
 cp.spawn = function (command, args, ...rest) {
-    if (Array.isArray(args) && args.some((a) => String(a).endsWith("cli.ts"))) log("base");
+    if (Array.isArray(args) && args.some((a) => /(cli\\.ts|launch\\.cjs)$/.test(String(a)))) log("base");
     return spawn.call(this, command, args, ...rest);
 };
 `;
 
 describe("npm run plan -- --base <git ref>, as a process", { timeout: PROCESS_TEST_TIMEOUT }, () => {
-    it("starts the base's plan before it loads the SDK or the config schema, so the two plans overlap from the start", async () => {
-        const dir = tempDir("mlops-order-");
-        const hook = path.join(dir, "hook.cjs");
-        const order = path.join(dir, "order.log");
-        fs.writeFileSync(hook, HOOK);
-        const args = ["--stack", "dev", "--project-dir", FIXTURE_DIR, "--base", "HEAD", "--json"];
-        await run(
-            process.execPath,
-            ["--require", hook, "--import", "tsx", "plan/cli.ts", ...args, "--out", path.join(dir, "diff.json")],
-            { cwd: PROJECT_DIR, env: { ...process.env, ORDER_LOG: order, NO_COLOR: "1" } },
-        );
-        const events = fs.readFileSync(order, "utf8").split("\n").filter(Boolean);
-        expect(events[0]).toBe("base");
-        expect([...events].sort()).toEqual(["base", "sdk", "zod"]);
-        const diff = JSON.parse(fs.readFileSync(path.join(dir, "diff.json"), "utf8")) as { steps: unknown[] };
-        expect(diff.steps.length).toBeGreaterThan(30);
-    });
+    // As npm runs it (plan/launch.cjs: the bundle, where zod is inside and is not required), and
+    // from the sources (where it is).
+    it.each([
+        ["as npm runs it", {}, ["base", "sdk"]],
+        ["from its sources", { MLOPS_PLAN_FROM_SOURCE: "1" }, ["base", "sdk", "zod"]],
+    ])(
+        "%s: starts the base's plan before it loads the SDK or the config schema, so the two plans overlap from the start",
+        async (_, env, expected) => {
+            const dir = tempDir("mlops-order-");
+            const hook = path.join(dir, "hook.cjs");
+            const order = path.join(dir, "order.log");
+            fs.writeFileSync(hook, HOOK);
+            const args = ["--stack", "dev", "--project-dir", FIXTURE_DIR, "--base", "HEAD", "--json"];
+            await run(
+                process.execPath,
+                ["--require", hook, "plan/launch.cjs", ...args, "--out", path.join(dir, "diff.json")],
+                { cwd: PROJECT_DIR, env: { ...process.env, ...env, ORDER_LOG: order, NO_COLOR: "1" } },
+            );
+            const events = fs.readFileSync(order, "utf8").split("\n").filter(Boolean);
+            expect(events[0]).toBe("base");
+            expect([...events].sort()).toEqual(expected);
+            const diff = JSON.parse(fs.readFileSync(path.join(dir, "diff.json"), "utf8")) as { steps: unknown[] };
+            expect(diff.steps.length).toBeGreaterThan(30);
+        },
+    );
 });
 
 describe("a configuration error, defined without loading the SDK", () => {

@@ -211,8 +211,8 @@ describe("npm run plan", () => {
     it("plans a stack whose champion is not there yet, with the warning, and exits 0", async () => {
         // Exits 0: execFile rejects on any other status.
         const { stdout } = await promisify(execFile)(
-            path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"),
-            [path.join(PROJECT_DIR, "plan", "cli.ts"), "--stack", "prod", "--aliases", "challenger=2"],
+            process.execPath,
+            [path.join(PROJECT_DIR, "plan", "launch.cjs"), "--stack", "prod", "--aliases", "challenger=2"],
             { cwd: PROJECT_DIR, env: { ...process.env, NO_COLOR: "1" } },
         );
         expect(stdout).toContain(`warning: model ${PROD_MODEL} has no alias champion (it has challenger=2)`);

@@ -316,12 +316,16 @@ export const PROCESS_TEST_TIMEOUT = 180_000;
  * runs it: only for what a process shows (exit codes, pipes, what is left behind).
  */
 export async function spawnCli(script: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    // `npm run plan` runs plan/cli.ts through its launcher (a bundle of it, run by Node).
+    const [command, entry] =
+        script === "plan/cli.ts"
+            ? [process.execPath, path.join(PROJECT_DIR, "plan", "launch.cjs")]
+            : [path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"), path.join(PROJECT_DIR, script)];
     try {
-        const { stdout, stderr } = await run(
-            path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"),
-            [path.join(PROJECT_DIR, script), ...args],
-            { env: { ...process.env, NO_COLOR: "1", ...env }, maxBuffer: 64 * 1024 * 1024 },
-        );
+        const { stdout, stderr } = await run(command, [entry, ...args], {
+            env: { ...process.env, NO_COLOR: "1", ...env },
+            maxBuffer: 64 * 1024 * 1024,
+        });
         return { code: 0, stdout, stderr };
     } catch (err) {
         const e = err as { code: number; stdout: string; stderr: string };

@@ -106,10 +106,12 @@ describe("a project renamed in config", () => {
     it("plans with --base <plan.json> --fail-on-destroy and exit 0", { timeout: 180_000 }, async () => {
         const base = path.join(renamed([OLD_NAME]), "base.json");
         fs.writeFileSync(base, JSON.stringify((await planStack(STACK, { user: "dev.user@example.com" })).doc));
-        const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
         const dir = path.dirname(base);
-        const args = ["plan/cli.ts", "--stack", STACK, "--project-dir", dir, "--base", base, "--fail-on-destroy"];
-        const { stdout } = await run(tsx, args, { cwd: PROJECT_DIR, env: { ...process.env, NO_COLOR: "1" } });
+        const args = ["plan/launch.cjs", "--stack", STACK, "--project-dir", dir, "--base", base, "--fail-on-destroy"];
+        const { stdout } = await run(process.execPath, args, {
+            cwd: PROJECT_DIR,
+            env: { ...process.env, NO_COLOR: "1" },
+        });
         expect(stdout).not.toContain("Destructive changes");
         expect(stdout).not.toMatch(/to delete/);
     });
