@@ -109,7 +109,7 @@ export function startBase(base: string, opts: BaseOptions): StartedBase {
         beside: async (planHead) => {
             try {
                 const head = await planHead();
-                const out = await job.done;
+                const out = await job.result();
                 if (out.code !== 0) {
                     throw new PlanInputError(
                         `--base: the stack ${opts.stack} does not plan at ${label}:\n${out.stderr}`,
@@ -139,13 +139,58 @@ function workFolder(commit: string): string {
     }
 }
 
-/** The base's plan under way: its temporary folder, worktree and child process. */
+/**
+ * Whether the base's plan launcher (plan/launch.cjs at that commit) hands its CLI to a caller
+ * (`load()`), so that the base can be planned in this process; older bases plan in a process of
+ * their own.
+ */
+function loadsInProcess(commit: string): boolean {
+    const launcher = git(["show", `${commit}:plan/launch.cjs`]);
+    return launcher.ok && /module\.exports\s*=\s*\{[^}]*\bload\b/.test(launcher.stdout);
+}
+
+/** The part of plan/launch.cjs that plan/base.ts calls. */
+interface Launcher {
+    load(): Promise<{ main(argv: string[]): Promise<number> }>;
+}
+
+/**
+ * Run in a process of its own while the head is planned: checks the base out in a worktree
+ * (arguments: this checkout's root, the worktree's folder, the commit), links this checkout's
+ * node_modules into it and has the base's launcher build or check its bundle.
+ */
+const CHECKOUT = `
+const { execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+const [root, tree, commit] = process.argv.slice(1);
+execFileSync("git", ["-C", root, "worktree", "add", "--detach", "--quiet", tree, commit], { stdio: ["ignore", "ignore", "inherit"] });
+fs.symlinkSync(path.join(root, "node_modules"), path.join(tree, "node_modules"), "dir");
+require(path.join(tree, "plan", "launch.cjs")).prepare().catch((err) => {
+    process.stderr.write(String(err && err.stack ? err.stack : err) + "\\n");
+    process.exitCode = 1;
+});
+`;
+
+/**
+ * The base's plan under way: its temporary folder, worktree and child process.
+ *
+ * A base whose launcher hands over its CLI is planned in this process, once the head is planned:
+ * its checkout and its bundle are made meanwhile in a process of their own (on the other core),
+ * and its plan then loads no SDK (this process has them loaded) and takes about a fifth of a plan
+ * of its own. On two cores that is faster than two plans side by side, which slow each other by a
+ * quarter to a third (docs/scale-and-performance.md). An older base is planned by its own CLI in
+ * a process of its own, started at once, while the head is planned.
+ */
 class BaseJob {
     private readonly dir: string;
     private readonly worktree: string;
+    private readonly inProcess: boolean;
     private child: ChildProcess | undefined;
-    /** The base's plan: its CLI's exit status, what it printed to stderr, the file it wrote. */
-    readonly done: Promise<{ code: number | null; stderr: string; file: string }>;
+    /** The child's work: the checkout (in process), or the base's plan (its CLI's exit status, stderr). */
+    private readonly done: Promise<{ code: number | null; stderr: string }>;
+    /** Where the base's plan is written. */
+    private readonly file: string;
     /** Ctrl-C or a kill while the base is planned: clean up, then end as the signal would. */
     private readonly onSignal = (signal: NodeJS.Signals) => {
         this.child?.kill("SIGKILL");
@@ -156,13 +201,15 @@ class BaseJob {
     constructor(
         private readonly commit: string,
         private readonly ref: string,
-        opts: BaseOptions,
-        relativeProject: string | undefined,
+        private readonly opts: BaseOptions,
+        private readonly relativeProject: string | undefined,
     ) {
         this.dir = workFolder(commit);
         this.worktree = path.join(this.dir, "tree");
+        this.file = path.join(this.dir, "plan.json");
+        this.inProcess = loadsInProcess(commit);
         this.listen(true);
-        this.done = this.plan(opts, relativeProject);
+        this.done = this.inProcess ? this.checkOut() : this.planInChild();
         // Awaited after the head is planned; a failure meanwhile is not an unhandled rejection.
         this.done.catch(() => undefined);
     }
@@ -174,11 +221,36 @@ class BaseJob {
         }
     }
 
+    /** The base CLI's arguments, from after the script's name (`--out` is added by each way). */
+    private cliArgs(): string[] {
+        const opts = this.opts;
+        return [
+            ...["--stack", opts.stack, "--json", "--user", opts.user],
+            ...(opts.modelVersions.length > 0 ? ["--model-versions", opts.modelVersions.join(",")] : []),
+            ...(opts.aliases
+                ? [
+                      "--aliases",
+                      Object.entries(opts.aliases)
+                          .map(([a, v]) => `${a}=${v}`)
+                          .join(","),
+                  ]
+                : []),
+            "--project-dir",
+            this.relativeProject !== undefined ? path.join(this.worktree, this.relativeProject) : opts.projectDir,
+        ];
+    }
+
+    /** Checks the base out and prepares its bundle, in a process started before this returns. */
+    private async checkOut(): Promise<{ code: number | null; stderr: string }> {
+        this.child = spawn(process.execPath, ["-e", CHECKOUT, ROOT, this.worktree, this.commit], {
+            cwd: ROOT,
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+        return finished(this.child);
+    }
+
     /** Checks the commit out and plans the stack there with the base's own CLI, to a file. */
-    private async plan(
-        opts: BaseOptions,
-        relativeProject: string | undefined,
-    ): Promise<{ code: number | null; stderr: string; file: string }> {
+    private async planInChild(): Promise<{ code: number | null; stderr: string }> {
         // Checked out and started before this returns (the constructor's turn): the head's plan,
         // which starts next, loads the SDK without yielding to the event loop, so a checkout
         // awaited here would start the base only once the head has loaded it (a checkout takes
@@ -186,13 +258,11 @@ class BaseJob {
         const add = git(["worktree", "add", "--detach", "--quiet", this.worktree, this.commit]);
         if (!add.ok) throw new PlanInputError(`--base: cannot check out ${this.ref}: ${add.stderr}`);
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.worktree, "node_modules"), "dir");
-        const file = path.join(this.dir, "plan.json");
-        const fd = fs.openSync(file, "w");
+        const fd = fs.openSync(this.file, "w");
         try {
             // The base's own CLI, in one process (no npm or tsx wrapper process to outlive it): its
-            // launcher where the base has one (plan/launch.cjs: a bundle kept per worktree path,
-            // which workFolder keeps stable), else its cli.ts under tsx's loader. Its output to a
-            // file: a file takes it whole, whatever that CLI's age.
+            // launcher where it has one, else its cli.ts under tsx's loader. Its output to a file:
+            // a file takes it whole, whatever that CLI's age.
             const launcher = path.join(this.worktree, "plan", "launch.cjs");
             this.child = spawn(
                 process.execPath,
@@ -200,18 +270,7 @@ class BaseJob {
                     ...(fs.existsSync(launcher)
                         ? [launcher]
                         : ["--import", "tsx", path.join(this.worktree, "plan", "cli.ts")]),
-                    ...["--stack", opts.stack, "--json", "--user", opts.user],
-                    ...(opts.modelVersions.length > 0 ? ["--model-versions", opts.modelVersions.join(",")] : []),
-                    ...(opts.aliases
-                        ? [
-                              "--aliases",
-                              Object.entries(opts.aliases)
-                                  .map(([a, v]) => `${a}=${v}`)
-                                  .join(","),
-                          ]
-                        : []),
-                    "--project-dir",
-                    relativeProject !== undefined ? path.join(this.worktree, relativeProject) : opts.projectDir,
+                    ...this.cliArgs(),
                 ],
                 // From this checkout's root, where `tsx` resolves, as `npm run` starts the head.
                 { cwd: ROOT, stdio: ["ignore", fd, "pipe"], env: { ...process.env, NO_COLOR: "1" } },
@@ -219,8 +278,29 @@ class BaseJob {
         } finally {
             fs.closeSync(fd);
         }
-        const run = await finished(this.child);
-        return { code: run.code, stderr: run.stderr, file };
+        return finished(this.child);
+    }
+
+    /**
+     * The base's plan, once the head is planned: its exit status, what it reported, the file it
+     * wrote. In this process, the base's CLI plans from its checkout; an error it throws is what
+     * it would have printed.
+     */
+    async result(): Promise<{ code: number | null; stderr: string; file: string }> {
+        const run = await this.done;
+        if (!this.inProcess || run.code !== 0) {
+            const stderr = this.inProcess ? `cannot check out or prepare ${this.ref}:\n${run.stderr}` : run.stderr;
+            return { code: run.code, stderr, file: this.file };
+        }
+        const launcherFile = path.join(this.worktree, "plan", "launch.cjs");
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const cli = await (require(launcherFile) as Launcher).load();
+            const code = await cli.main([process.execPath, launcherFile, ...this.cliArgs(), "--out", this.file]);
+            return { code, stderr: "", file: this.file };
+        } catch (err) {
+            return { code: 1, stderr: `error: ${err instanceof Error ? err.message : String(err)}`, file: this.file };
+        }
     }
 
     /**

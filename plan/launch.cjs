@@ -156,6 +156,11 @@ async function build(key) {
         logLevel: "silent",
         plugins: [ownPaths(sources), englishOnly],
     });
+    // A package loaded with import() would fail when the bundle runs from V8's cache (loadBundle).
+    for (const [input, { imports }] of Object.entries(result.metafile.inputs)) {
+        const dynamic = imports.find((i) => i.kind === "dynamic-import" && i.external);
+        if (dynamic) throw new Error(`${input}: import("${dynamic.path}"): load it with require() (see loadBundle)`);
+    }
     // The sources by absolute path; packages' files are covered by the install's lock file.
     for (const input of Object.keys(result.metafile.inputs)) {
         const file = path.resolve(ROOT, input);
@@ -201,12 +206,14 @@ function prune() {
 
 /**
  * Loads the bundle as `require` would (a CommonJS module, its `require` resolving from its own
- * folder, `import()` through Node's own loader), but compiled with V8's cache of its code when
- * there is one, and runs the command. Without one, or when V8 refuses it (another V8, other
- * flags, another bundle), the cache is written as the process ends: after a plan, so that it holds
- * the functions the plan compiled, not only the bundle's top level.
+ * folder), compiled with V8's cache of its code when there is one, and returns its exports (plan/
+ * cli.ts's). Without a cache, or when V8 refuses it (another V8, other flags, another bundle), the
+ * cache is written as the process ends: after a plan, so that it holds the functions the plan
+ * compiled, not only the bundle's top level. Functions V8 restores from a cache cannot call
+ * `import()` (Node has no loader for them: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so build()
+ * refuses a bundle that would.
  */
-function runBundle() {
+function loadBundle() {
     const source = fs.readFileSync(BUNDLE, "utf8");
     let cachedData;
     try {
@@ -214,11 +221,7 @@ function runBundle() {
     } catch {
         cachedData = undefined;
     }
-    const script = new vm.Script(Module.wrap(source), {
-        filename: BUNDLE,
-        cachedData,
-        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
+    const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) {
         process.once("exit", () => {
             try {
@@ -235,7 +238,29 @@ function runBundle() {
     bundle.paths = Module._nodeModulePaths(CACHE);
     script.runInThisContext()(bundle.exports, Module.createRequire(BUNDLE), bundle, BUNDLE, CACHE);
     bundle.loaded = true;
-    bundle.exports.run();
+    return bundle.exports;
+}
+
+/** Builds the bundle unless it is up to date. */
+async function prepare() {
+    const key = toolchainKey();
+    if (upToDate(key)) {
+        // Used now: kept by prune() over bundles used less recently.
+        const now = new Date();
+        fs.utimesSync(MANIFEST, now, now);
+    } else {
+        await build(key);
+    }
+}
+
+/**
+ * The plan's CLI module (plan/cli.ts's exports: `main(argv)` resolves to the exit status), from
+ * the bundle, built first if needed. `plan --base` plans a base that has this launcher in its own
+ * process, after the head (plan/base.ts): the SDKs are loaded once.
+ */
+async function load() {
+    await prepare();
+    return loadBundle();
 }
 
 async function launch() {
@@ -246,19 +271,15 @@ async function launch() {
         require(ENTRY).run();
         return;
     }
-    const key = toolchainKey();
-    if (upToDate(key)) {
-        // Used now: kept by prune() over bundles used less recently.
-        const now = new Date();
-        fs.utimesSync(MANIFEST, now, now);
-    } else {
-        await build(key);
-    }
-    runBundle();
+    (await load()).run();
 }
 
-launch().catch((err) => {
-    // The bundle could not be built: a compile error in a source, or an unwritable cache.
-    process.stderr.write(`error: the plan could not be prepared:\n${err && err.stack ? err.stack : String(err)}\n`);
-    process.exitCode = 1;
-});
+module.exports = { load, prepare };
+
+if (require.main === module) {
+    launch().catch((err) => {
+        // The bundle could not be built: a compile error in a source, or an unwritable cache.
+        process.stderr.write(`error: the plan could not be prepared:\n${err && err.stack ? err.stack : String(err)}\n`);
+        process.exitCode = 1;
+    });
+}
