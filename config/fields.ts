@@ -36,7 +36,17 @@ export const quartzCron = z.string().superRefine((c, ctx) => {
 
 export const timezone = z.string().refine(isTimeZone, { message: "expected an IANA/Java time zone id such as 'UTC'" });
 
-function isTimeZone(tz: string): boolean {
+/**
+ * The canonical time zone ids ICU knows, and "UTC" (which Node's list leaves out): each resolves
+ * to itself, so it is a time zone id as written (tests/config.test.ts). Listing them costs a
+ * fraction of the first `Intl.DateTimeFormat` with a time zone, which loads the locale's calendar
+ * data; that one is made only for ids outside the list (aliases such as "Asia/Calcutta", errors).
+ */
+let canonicalZones: Set<string> | undefined;
+
+export function isTimeZone(tz: string): boolean {
+    canonicalZones ??= new Set([...Intl.supportedValuesOf("timeZone"), "UTC"]);
+    if (canonicalZones.has(tz)) return true;
     try {
         // Java time zone ids are case-sensitive; Intl is not: refuse an id it only knows in another case.
         const resolved = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;

@@ -125,14 +125,9 @@ export async function main(
 
     // Loaded once the arguments are good: a usage error answers at once, without the SDKs.
     const modules = await loadModules().catch(failEarly);
-    const [
-        { diffPlans },
-        { buildPlan, deployNotes },
-        policy,
-        render,
-        { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp },
-        { previewJson },
-    ] = modules;
+    const [{ buildPlan, deployNotes }, policy, render, { previewJson }] = modules;
+    // Comparing plans (--base, --second-up) needs the diff and the read-back rules; a plain plan does not.
+    const compare = () => Promise.all([import("./diff"), import("./secondUp")]);
     const { EXIT_POLICY_VIOLATION, evaluatePolicies, hasMandatory, loadPolicyPack, readPolicyConfig } = policy;
     const { renderPolicySummary, renderViolations } = policy;
     const { renderDiff, renderTree } = render;
@@ -180,6 +175,7 @@ export async function main(
         );
     };
     if (opts.secondUp && opts.base === undefined) {
+        const [, { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp }] = await compare();
         const doc = secondUp(await planHead());
         emit(opts.json ? `${JSON.stringify(doc, null, 2)}\n` : renderSecondUp(doc, opts.stack, color));
         return isQuiet(doc) ? 0 : EXIT_SECOND_UP_CHANGES;
@@ -199,6 +195,7 @@ export async function main(
 
     // The base is planned in a process of its own while this one plans the head.
     const { head, base } = await (started as StartedBase).beside(planHead);
+    const [{ diffPlans }, { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp }] = await compare();
     if (opts.secondUp) {
         // A second `up` right after the `up` that moves the stack from the base to the head.
         const doc = secondUp(head, base.doc);
@@ -218,16 +215,9 @@ export async function main(
     return opts.failOnDestroy && diff.destructive.length > 0 ? 3 : 0;
 }
 
-/** The modules that plan, diff, check and print: they load the SDKs. */
+/** The modules that plan, check and print: they load the SDKs. */
 function loadModules() {
-    return Promise.all([
-        import("./diff"),
-        import("./plan"),
-        import("./policy"),
-        import("./render"),
-        import("./secondUp"),
-        import("./adoption"),
-    ]);
+    return Promise.all([import("./plan"), import("./policy"), import("./render"), import("./adoption")]);
 }
 
 /**

@@ -360,6 +360,23 @@ interface Monitor {
 }
 
 /**
+ * The request's inputs converted from protobuf once: the mock monitor deserializes them for
+ * `newResource` and the recorder again (keeping unknowns), each with `deserializeProperties`,
+ * which starts with the Struct's `toJavaScript()` and then only reads its result (pulumi/pulumi
+ * sdk/nodejs/runtime/rpc.ts). Converting a Struct is the dearer half of that, and at the volume
+ * of a plan it is what keeps the optimizing compiler busy as the process ends; both reads now
+ * share one conversion, each deserializing it as before.
+ */
+function shareInputConversion(req: RegisterRequest): void {
+    const object = req.getObject() as { toJavaScript(): unknown } | undefined;
+    if (!object) return;
+    const convert = object.toJavaScript.bind(object);
+    let converted: { value: unknown } | undefined;
+    object.toJavaScript = () => (converted ??= { value: convert() }).value;
+    req.getObject = () => object;
+}
+
+/**
  * Installs the mocks for one run of the program. Calls to data sources this module does not
  * know fail loudly, so an unmocked lookup cannot pass unnoticed.
  */
@@ -549,6 +566,7 @@ export function installMocks(
             parent && parentIdentity !== undefined ? { name: urnName(parent), identity: parentIdentity } : undefined,
         );
         pending = { type: req.getType(), name: req.getName(), identity };
+        shareInputConversion(req);
         return register(req, (err, resp) => {
             if (resp) identities.set(resp.getUrn(), identity);
             if (!err && resp) {

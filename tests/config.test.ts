@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatKey, parseSettings } from "../config/load";
 import { principalDeployerProblem } from "../config/deployChecks";
+import { isTimeZone } from "../config/fields";
 import { productionModeIssues, unknownVariables } from "../config/schema";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -363,5 +364,35 @@ describe("config helpers", () => {
         expect(s.mode).toBe("production");
         expect(s.projects[0].training).toEqual({ minAccuracy: 0.85, minF1: 0.8, windowDays: 90, minImprovement: 0 });
         expect(s.projects[0].serving.routes).toEqual([{ alias: "champion", trafficPercentage: 100 }]);
+    });
+});
+
+describe("time zone ids", () => {
+    // The oracle: what Intl.DateTimeFormat resolves the id to (case kept, as Java's ZoneId does).
+    const byFormat = (tz: string) => {
+        try {
+            const resolved = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+            return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
+        } catch {
+            return false;
+        }
+    };
+
+    it("accepts exactly what Intl.DateTimeFormat resolves, the canonical list's short cut included", () => {
+        const ids = [
+            ...Intl.supportedValuesOf("timeZone"),
+            "UTC",
+            "Etc/UTC",
+            "GMT",
+            "Asia/Calcutta",
+            "US/Pacific",
+            "europe/london",
+            "utc",
+            "Mars/Olympus",
+            "",
+        ];
+        expect(ids.filter((tz) => isTimeZone(tz) !== byFormat(tz))).toEqual([]);
+        expect(isTimeZone("UTC")).toBe(true);
+        expect(isTimeZone("europe/london")).toBe(false);
     });
 });
