@@ -45,6 +45,34 @@ function git(args: string[]): { ok: boolean; stdout: string; stderr: string } {
     return { ok: r.status === 0, stdout: (r.stdout ?? "").trim(), stderr: (r.stderr ?? "").trim() };
 }
 
+/**
+ * Objects of this repository by name (`<rev>`, `<rev>:<path>`), in one `git cat-file --batch`:
+ * each one's id and contents, or undefined where there is none.
+ */
+function gitObjects(names: string[]): ({ id: string; type: string; content: Buffer } | undefined)[] {
+    const r = spawnSync("git", ["-C", ROOT, "cat-file", "--batch"], {
+        input: names.map((n) => `${n}\n`).join(""),
+        maxBuffer: 256 * 1024 * 1024,
+    });
+    if (r.status !== 0) return names.map(() => undefined);
+    const out = r.stdout;
+    const objects: ({ id: string; type: string; content: Buffer } | undefined)[] = [];
+    let at = 0;
+    for (let i = 0; i < names.length; i++) {
+        const end = out.indexOf(10, at);
+        const [id, type, size] = out.subarray(at, end).toString("utf8").split(" ");
+        if (size === undefined || !/^[0-9]+$/.test(size)) {
+            // "<name> missing" (or "ambiguous"): no contents follow.
+            objects.push(undefined);
+            at = end + 1;
+            continue;
+        }
+        objects.push({ id, type, content: out.subarray(end + 1, end + 1 + Number(size)) });
+        at = end + 1 + Number(size) + 1;
+    }
+    return objects;
+}
+
 /** Runs a process to its end: its exit status and what it wrote to stderr. */
 function finished(
     child: ChildProcess,
@@ -91,20 +119,26 @@ export function startBase(base: string, opts: BaseOptions): StartedBase {
         const saved = { doc: readPlanFile(base), label: base };
         return { beside: async (planHead) => ({ head: await planHead(), base: saved }) };
     }
-    const commit = git(["rev-parse", "--verify", "--quiet", `${base}^{commit}`]);
-    if (!commit.ok) {
-        throw new PlanInputError(`--base: "${base}" is neither a plan JSON file nor a git ref of this repository`);
-    }
-    const label = `${base} (${commit.stdout.slice(0, 12)})`;
     const relativeProject = path.relative(ROOT, opts.projectDir);
     const insideCheckout = !relativeProject.startsWith("..") && !path.isAbsolute(relativeProject);
     const stackFile = path.posix.join(relativeProject.split(path.sep).join("/"), `Pulumi.${opts.stack}.yaml`);
-    if (insideCheckout && !git(["cat-file", "-e", `${commit.stdout}:${stackFile}`]).ok) {
+    // The commit, its stack file and its plan launcher, in one call of git. A name git reads as
+    // an option is no ref (`rev-parse --verify` refused those before).
+    const rev = `${base}^{commit}`;
+    const [commit, stack, launcher] = base.startsWith("-")
+        ? [undefined, undefined, undefined]
+        : gitObjects([rev, `${rev}:${stackFile}`, `${rev}:plan/launch.cjs`]);
+    if (commit?.type !== "commit") {
+        throw new PlanInputError(`--base: "${base}" is neither a plan JSON file nor a git ref of this repository`);
+    }
+    const label = `${base} (${commit.id.slice(0, 12)})`;
+    if (insideCheckout && stack === undefined) {
         const empty = { doc: emptyPlan(), label: `${label}, where the stack did not exist` };
         return { beside: async (planHead) => ({ head: await planHead(), base: empty }) };
     }
 
-    const job = new BaseJob(commit.stdout, base, opts, insideCheckout ? relativeProject : undefined);
+    const inProcess = launcher !== undefined && handsOverCli(launcher.content.toString("utf8"));
+    const job = new BaseJob(commit.id, base, opts, insideCheckout ? relativeProject : undefined, inProcess);
     return {
         beside: async (planHead) => {
             try {
@@ -144,9 +178,8 @@ function workFolder(commit: string): string {
  * (`load()`), so that the base can be planned in this process; older bases plan in a process of
  * their own.
  */
-function loadsInProcess(commit: string): boolean {
-    const launcher = git(["show", `${commit}:plan/launch.cjs`]);
-    return launcher.ok && /module\.exports\s*=\s*\{[^}]*\bload\b/.test(launcher.stdout);
+function handsOverCli(launcher: string): boolean {
+    return /module\.exports\s*=\s*\{[^}]*\bload\b/.test(launcher);
 }
 
 /** The part of plan/launch.cjs that plan/base.ts calls. */
@@ -155,8 +188,9 @@ interface Launcher {
 }
 
 /**
- * Run in a process of its own while the head is planned: checks the base out in a worktree
- * (arguments: this checkout's root, the worktree's folder, the commit), links this checkout's
+ * Run in a process of its own while the head is planned (arguments: this checkout's root, the
+ * folder to check the base out in, the commit): writes the commit's files there from git's
+ * objects (no worktree: nothing for git to forget when the folder goes), links this checkout's
  * node_modules into it and has the base's launcher build or check its bundle.
  */
 const CHECKOUT = `
@@ -164,7 +198,22 @@ const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 const [root, tree, commit] = process.argv.slice(1);
-execFileSync("git", ["-C", root, "worktree", "add", "--detach", "--quiet", tree, commit], { stdio: ["ignore", "ignore", "inherit"] });
+const git = (args, input) => execFileSync("git", ["-C", root, ...args], { input, maxBuffer: 1 << 30 });
+const entries = git(["ls-tree", "-r", "-z", "--full-tree", commit]).toString("utf8").split("\\0").filter(Boolean)
+    .map((e) => { const tab = e.indexOf("\\t"); const [mode, type, id] = e.slice(0, tab).split(" "); return { mode, type, id, file: e.slice(tab + 1) }; })
+    .filter((e) => e.type === "blob");
+const out = git(["cat-file", "--batch"], entries.map((e) => e.id + "\\n").join(""));
+let at = 0;
+for (const e of entries) {
+    const end = out.indexOf(10, at);
+    const size = Number(out.subarray(at, end).toString("utf8").split(" ")[2]);
+    const content = out.subarray(end + 1, end + 1 + size);
+    at = end + 1 + size + 1;
+    const target = path.join(tree, e.file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (e.mode === "120000") fs.symlinkSync(content.toString("utf8"), target);
+    else fs.writeFileSync(target, content, { mode: e.mode === "100755" ? 0o755 : 0o644 });
+}
 fs.symlinkSync(path.join(root, "node_modules"), path.join(tree, "node_modules"), "dir");
 require(path.join(tree, "plan", "launch.cjs")).prepare().catch((err) => {
     process.stderr.write(String(err && err.stack ? err.stack : err) + "\\n");
@@ -203,11 +252,12 @@ class BaseJob {
         private readonly ref: string,
         private readonly opts: BaseOptions,
         private readonly relativeProject: string | undefined,
+        inProcess: boolean,
     ) {
         this.dir = workFolder(commit);
         this.worktree = path.join(this.dir, "tree");
         this.file = path.join(this.dir, "plan.json");
-        this.inProcess = loadsInProcess(commit);
+        this.inProcess = inProcess;
         this.listen(true);
         this.done = this.inProcess ? this.checkOut() : this.planInChild();
         // Awaited after the head is planned; a failure meanwhile is not an unhandled rejection.
@@ -315,7 +365,8 @@ class BaseJob {
     }
 
     private removeFiles(): void {
-        if (fs.existsSync(this.worktree)) git(["worktree", "remove", "--force", this.worktree]);
+        // A base planned in its own process had a git worktree; one planned here, plain files.
+        if (!this.inProcess && fs.existsSync(this.worktree)) git(["worktree", "remove", "--force", this.worktree]);
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }

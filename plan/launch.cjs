@@ -26,7 +26,18 @@ const vm = require("node:vm");
 
 const ROOT = path.resolve(__dirname, "..");
 const ENTRY = path.join(__dirname, "cli.ts");
-const CACHE = path.join(ROOT, "node_modules", ".cache", "mlops-plan");
+/**
+ * The packages' folder, its links resolved: a base's checkout links this checkout's (plan/
+ * base.ts), and the link goes with the checkout, while V8's cache is written as the process ends.
+ */
+const MODULES = (() => {
+    try {
+        return fs.realpathSync(path.join(ROOT, "node_modules"));
+    } catch {
+        return path.join(ROOT, "node_modules");
+    }
+})();
+const CACHE = path.join(MODULES, ".cache", "mlops-plan");
 const NAME = crypto.createHash("sha256").update(ENTRY).digest("hex").slice(0, 16);
 const BUNDLE = path.join(CACHE, `${NAME}.cjs`);
 const MANIFEST = path.join(CACHE, `${NAME}.json`);
@@ -50,7 +61,7 @@ function toolchainKey() {
     return hash(
         [
             hash(fs.readFileSync(__filename)),
-            hash(readOrEmpty(path.join(ROOT, "node_modules", ".package-lock.json"))),
+            hash(readOrEmpty(path.join(MODULES, ".package-lock.json"))),
             hash(readOrEmpty(path.join(ROOT, "tsconfig.json"))),
             require("esbuild/package.json").version,
             process.version,
