@@ -125,9 +125,9 @@ export function startBase(base: string, opts: BaseOptions): StartedBase {
     // The commit, its stack file and its plan launcher, in one call of git. A name git reads as
     // an option is no ref (`rev-parse --verify` refused those before).
     const rev = `${base}^{commit}`;
-    const [commit, stack, launcher] = base.startsWith("-")
+    const [commit, launcher, stack] = base.startsWith("-")
         ? [undefined, undefined, undefined]
-        : gitObjects([rev, `${rev}:${stackFile}`, `${rev}:plan/launch.cjs`]);
+        : gitObjects([rev, `${rev}:plan/launch.cjs`, ...(insideCheckout ? [`${rev}:${stackFile}`] : [])]);
     if (commit?.type !== "commit") {
         throw new PlanInputError(`--base: "${base}" is neither a plan JSON file nor a git ref of this repository`);
     }
