@@ -271,7 +271,15 @@ async function prepare() {
  */
 async function load() {
     await prepare();
-    return loadBundle();
+    try {
+        return loadBundle();
+    } catch (err) {
+        // Pruned by another plan between the check and the load (prune keeps the most recently
+        // used): build it again, once.
+        if (!err || err.code !== "ENOENT") throw err;
+        await build(toolchainKey());
+        return loadBundle();
+    }
 }
 
 async function launch() {

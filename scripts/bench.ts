@@ -525,11 +525,14 @@ async function oneOverFloor(): Promise<{ floor: { ms: number; rssMb: number }; r
 
 /**
  * `plan --base HEAD` against a plain plan of the same one-project stack (a folder outside the
- * checkout, so both sides plan it), in turns, three of each: the base is planned in a worktree by
- * a process of its own while the head is planned, so on two cores it costs little more than one.
+ * checkout, so both sides plan it), in turns: the base is checked out (and its bundle prepared) by
+ * a child process while the head is planned, then planned in the command's process, whose SDKs
+ * are loaded by then (plan/base.ts).
  */
 async function basePlan(): Promise<void> {
-    console.log("\nplan --base HEAD (the base planned beside the head) against a plain plan, one project:");
+    console.log(
+        "\nplan --base HEAD (the base planned after the head, in its process) against a plain plan, one project:",
+    );
     const dir = path.join(work, "projects-1");
     const out = path.join(dir, "diff.json");
     const args = ["plan/launch.cjs", "--stack", "dev", "--json", "--project-dir", dir, "--out", out];
@@ -548,14 +551,19 @@ async function basePlan(): Promise<void> {
     );
     const p = median(turns.a.map((r) => r.ms));
     const b = median(turns.b.map((r) => r.ms));
-    // What two free cores would give, from the CPU times: the command and the base's plan each on
-    // a core of its own, the base starting when the command (and the checkout) had used what they
-    // used before starting it, then the clean-up (git) after both. A shared machine's wall times
-    // cannot show it: Linux schedules a session's processes as one group (autogroup), so two
-    // processes of the command share one process's part of a busy machine.
+    // What two free cores would give, from the CPU times. A base planned in the command's own
+    // process (plan/base.ts: after the head, its checkout and bundle prepared in a child beside
+    // it): the command's CPU time against the plain plan's, the child's left out as it runs on the
+    // other core. A base planned by a child of its own (an older base): the command and the
+    // child each on a core of its own, the child starting when the command (and the checkout)
+    // had used what they used before starting it, then the clean-up (git) after both. A shared
+    // machine's wall times cannot show it: Linux schedules a session's processes as one group
+    // (autogroup), so two processes of the command share one process's part of a busy machine.
     const twoCores = median(
         turns.b.map((r, i) => {
-            const startOwn = r.spawnCpuMs ?? r.cpuMs;
+            const plain = turns.a[i].cpuMs + turns.a[i].childrenCpuMs;
+            if (r.spawnCpuMs === undefined) return r.cpuMs / plain;
+            const startOwn = r.spawnCpuMs;
             const checkout = r.spawnChildrenCpuMs ?? 0;
             const base = r.baseCpuMs ?? 0;
             // What the command did after the base's plan ended (read it, diff, print), and the
@@ -563,7 +571,7 @@ async function basePlan(): Promise<void> {
             const tail = r.cpuMs - (r.closeCpuMs ?? r.cpuMs);
             const cleanUp = Math.max(0, r.childrenCpuMs - checkout - base);
             const critical = checkout + Math.max(r.cpuMs - tail, startOwn + base) + tail + cleanUp;
-            return critical / (turns.a[i].cpuMs + turns.a[i].childrenCpuMs);
+            return critical / plain;
         }),
     );
     // On a quiet machine the wall times decide; on a busy one (more runnable work than cores at
@@ -573,7 +581,7 @@ async function basePlan(): Promise<void> {
     console.log(
         `  plain ${(p / 1000).toFixed(2)} s, --base HEAD ${(b / 1000).toFixed(2)} s (medians of ${PAIRS} runs each, ` +
             `in turns; ${os.availableParallelism()} cores): ${turns.ratio.toFixed(2)}x (median of the pairs' ratios); ` +
-            `on two free cores, from CPU times (the command's, the base plan's, and the command's when it started it): ` +
+            `on two free cores, from CPU times: ` +
             `${twoCores.toFixed(2)}x`,
     );
     console.log(

@@ -14,7 +14,7 @@ const run = promisify(execFile);
 
 /**
  * Preloaded into the command's process (not its children): writes `base` when the process starts
- * the base's plan CLI, `sdk` when it first loads `@pulumi/pulumi` and `zod` when it first loads
+ * the base's work (its checkout, or an older base's plan CLI), `sdk` when it first loads `@pulumi/pulumi` and `zod` when it first loads
  * the config schema's library, in the order they happen.
  */
 const HOOK = `
@@ -31,7 +31,8 @@ Module._load = function (request, ...rest) {
 };
 const spawn = cp.spawn;
 cp.spawn = function (command, args, ...rest) {
-    if (Array.isArray(args) && args.some((a) => /(cli\\.ts|launch\\.cjs)$/.test(String(a)))) log("base");
+    // The base's checkout (or, for an older base, its plan) starts in a Node process of its own.
+    if (command === process.execPath) log("base");
     return spawn.call(this, command, args, ...rest);
 };
 `;

@@ -219,19 +219,24 @@ describe("npm run plan -- --base <git ref>, when the head does not plan", { time
 });
 
 describe("npm run plan -- --base <git ref>, side by side", { timeout: PROCESS_TEST_TIMEOUT }, () => {
-    it("plans the base in a process of its own while this process plans the head", async () => {
+    it("checks the base out in a process of its own while this process plans the head, then plans the base here", async () => {
         const dir = tempProject("dev", stackFileConfig("dev"));
         const tmp = tempDir("mlops-tmpdir-");
         const saved = process.env.TMPDIR;
-        process.env.TMPDIR = tmp; // where the base's worktree goes (os.tmpdir)
+        process.env.TMPDIR = tmp; // where the base's checkout goes (os.tmpdir)
         const opts = { stack: "dev", user: "dev.user@example.com", modelVersions: ["1", "2"], projectDir: dir };
         let seen = false;
         try {
             const { head, base } = await planBeside("HEAD", opts, async () => {
-                // The head's plan waits (a minute at most) to see the base's CLI run from its worktree.
+                // The head's plan waits (a minute at most) to see the base's files checked out.
                 for (let i = 0; i < 600 && !seen; i++) {
-                    const { stdout } = await run("ps", ["-eo", "args"]);
-                    seen = stdout.split("\n").some((p) => p.includes(tmp) && p.includes("plan/cli.ts"));
+                    seen = fs
+                        .readdirSync(tmp)
+                        .some(
+                            (f) =>
+                                f.startsWith("mlops-base-") &&
+                                fs.existsSync(path.join(tmp, f, "tree", "plan", "launch.cjs")),
+                        );
                     if (!seen) await new Promise((resolve) => setTimeout(resolve, 100));
                 }
                 return (await planStack("dev", { projectDir: dir, user: opts.user, modelVersions: opts.modelVersions }))

@@ -1,0 +1,107 @@
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PROCESS_TEST_TIMEOUT, PROJECT_DIR, tempDir } from "./harness";
+
+const run = promisify(execFile);
+
+/**
+ * `plan --base <ref>` in a team's own repository: a copy of this checkout's files (as they are
+ * now, uncommitted changes included) in a repository of its own, with two earlier commits:
+ * `older`, whose plan launcher predates `load()` (none at all: its base plans in a process of its
+ * own, from its sources under tsx), and `broken`, whose dev stack does not plan (its base is planned
+ * in the command's process, and its error is reported as the base's).
+ */
+let repo: string;
+
+function git(...args: string[]): string {
+    return execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
+}
+
+function copyCheckout(to: string): void {
+    const files = execFileSync(
+        "git",
+        ["-C", PROJECT_DIR, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        {
+            encoding: "utf8",
+        },
+    )
+        .split("\0")
+        .filter((f) => f && fs.existsSync(path.join(PROJECT_DIR, f)));
+    for (const f of files) {
+        fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
+        fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(to, f));
+    }
+}
+
+function plan(...args: string[]) {
+    return run(process.execPath, [path.join(repo, "plan", "launch.cjs"), "--stack", "dev", ...args], {
+        cwd: repo,
+        env: { ...process.env, NO_COLOR: "1" },
+    }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (err: { code: number; stdout: string; stderr: string }) => ({
+            code: err.code,
+            stdout: err.stdout,
+            stderr: err.stderr,
+        }),
+    );
+}
+
+beforeAll(() => {
+    repo = tempDir("mlops-repo-");
+    copyCheckout(repo);
+    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(repo, "node_modules"), "dir");
+    execFileSync("git", ["init", "--quiet", repo]);
+    git("config", "user.email", "test@example.com");
+    git("config", "user.name", "test");
+    fs.writeFileSync(path.join(repo, ".gitignore"), "node_modules\n");
+    // `older`: the program as it is, without the launcher.
+    const launcher = fs.readFileSync(path.join(repo, "plan", "launch.cjs"));
+    fs.rmSync(path.join(repo, "plan", "launch.cjs"));
+    git("add", "-A");
+    git("commit", "--quiet", "-m", "older");
+    git("tag", "older");
+    fs.writeFileSync(path.join(repo, "plan", "launch.cjs"), launcher);
+    // `broken`: a dev stack the program refuses.
+    const stackFile = path.join(repo, "Pulumi.dev.yaml");
+    const good = fs.readFileSync(stackFile, "utf8");
+    fs.writeFileSync(stackFile, good.replace(/databricks-mlops:mode: \S+/, "databricks-mlops:mode: staging"));
+    git("add", "-A");
+    git("commit", "--quiet", "-m", "broken");
+    git("tag", "broken");
+    // The working tree: the good stack again.
+    fs.writeFileSync(stackFile, good);
+}, PROCESS_TEST_TIMEOUT);
+
+describe("npm run plan -- --base <ref>, in a repository of the team's own", { timeout: PROCESS_TEST_TIMEOUT }, () => {
+    it("plans a base whose launcher is older (from its sources, in a process of its own)", async () => {
+        const { code, stdout, stderr } = await plan("--base", "older", "--json");
+        expect(stderr).toBe("");
+        expect(code).toBe(0);
+        const diff = JSON.parse(stdout) as { steps: { op: string }[] };
+        expect(diff.steps.length).toBeGreaterThan(30);
+        expect(diff.steps.every((s) => s.op === "same")).toBe(true);
+    });
+
+    it("reports a base that does not plan as the base's error, exit 2, and leaves no checkout behind", async () => {
+        const tmp = tempDir("mlops-tmpdir-");
+        const result = await run(
+            process.execPath,
+            [path.join(repo, "plan", "launch.cjs"), "--stack", "dev", "--base", "broken"],
+            { cwd: repo, env: { ...process.env, NO_COLOR: "1", TMPDIR: tmp } },
+        ).then(
+            () => ({ code: 0, stderr: "" }),
+            (err: { code: number; stderr: string }) => err,
+        );
+        expect(result.code).toBe(2);
+        const commit = git("rev-parse", "broken").slice(0, 12);
+        expect(result.stderr).toContain(`error: --base: the stack dev does not plan at broken (${commit}):`);
+        expect(result.stderr).toContain("databricks-mlops:mode: expected one of");
+        expect(result.stderr).not.toMatch(/^\s+at /m);
+        expect(fs.readdirSync(tmp).filter((f) => f.startsWith("mlops-"))).toEqual([]);
+        expect(git("worktree", "list").split("\n")).toHaveLength(1);
+    });
+});
