@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROCESS_TEST_TIMEOUT, PROJECT_DIR, tempDir } from "./harness";
+import { copyCheckout, PROCESS_TEST_TIMEOUT, PROJECT_DIR, tempDir } from "./harness";
 
 const run = promisify(execFile);
 
@@ -18,22 +18,6 @@ let repo: string;
 
 function git(...args: string[]): string {
     return execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
-}
-
-function copyCheckout(to: string): void {
-    const files = execFileSync(
-        "git",
-        ["-C", PROJECT_DIR, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        {
-            encoding: "utf8",
-        },
-    )
-        .split("\0")
-        .filter((f) => f && fs.existsSync(path.join(PROJECT_DIR, f)));
-    for (const f of files) {
-        fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
-        fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(to, f));
-    }
 }
 
 function plan(...args: string[]) {
@@ -53,7 +37,6 @@ function plan(...args: string[]) {
 beforeAll(() => {
     repo = tempDir("mlops-repo-");
     copyCheckout(repo);
-    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(repo, "node_modules"), "dir");
     execFileSync("git", ["init", "--quiet", repo]);
     git("config", "user.email", "test@example.com");
     git("config", "user.name", "test");

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -331,4 +331,26 @@ export async function spawnCli(script: string, args: string[], env: Record<strin
         const e = err as { code: number; stdout: string; stderr: string };
         return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
+}
+
+/**
+ * Copies this checkout's files as they are now (tracked ones, uncommitted changes included, and
+ * new ones git does not ignore) into `to`, and links its node_modules there: the project as a team
+ * would have it in a repository of its own.
+ */
+export function copyCheckout(to: string): void {
+    const files = execFileSync(
+        "git",
+        ["-C", PROJECT_DIR, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        {
+            encoding: "utf8",
+        },
+    )
+        .split("\0")
+        .filter((f) => f && fs.existsSync(path.join(PROJECT_DIR, f)));
+    for (const f of files) {
+        fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
+        fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(to, f));
+    }
+    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(to, "node_modules"), "dir");
 }

@@ -1,0 +1,96 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { copyCheckout, PROCESS_TEST_TIMEOUT, tempDir } from "./harness";
+
+const run = promisify(execFile);
+
+/**
+ * plan/launch.cjs, as `npm run plan` runs it, in a copy of the checkout (so that its sources can
+ * change): the bundle it keeps in node_modules/.cache/mlops-plan must plan exactly what the
+ * sources plan, and must follow every change to them.
+ */
+let dir: string;
+
+function plan(args: string[], env: Record<string, string> = {}) {
+    return run(process.execPath, [path.join(dir, "plan", "launch.cjs"), ...args], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: "1", ...env },
+        maxBuffer: 64 * 1024 * 1024,
+    }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (err: { code: number; stdout: string; stderr: string }) => ({
+            code: err.code,
+            stdout: err.stdout,
+            stderr: err.stderr,
+        }),
+    );
+}
+
+/** The copy's bundle manifest: the sources it was built from, by the hash of their contents. */
+function manifest(): { sources: Record<string, string> } {
+    const cache = path.join(fs.realpathSync(path.join(dir, "node_modules")), ".cache", "mlops-plan");
+    const entry = path.join(dir, "plan", "cli.ts");
+    const found = fs
+        .readdirSync(cache)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => JSON.parse(fs.readFileSync(path.join(cache, f), "utf8")) as { sources: Record<string, string> })
+        .find((m) => entry in m.sources);
+    if (!found) throw new Error(`no bundle manifest for ${entry} in ${cache}`);
+    return found;
+}
+
+beforeAll(() => {
+    dir = tempDir("mlops-launcher-");
+    copyCheckout(dir);
+}, PROCESS_TEST_TIMEOUT);
+
+describe("npm run plan (plan/launch.cjs)", { timeout: PROCESS_TEST_TIMEOUT }, () => {
+    it.each(["dev", "prod"])("%s: the bundle plans byte for byte what the sources plan", async (stack) => {
+        const bundled = await plan(["--stack", stack, "--json"]);
+        const fromSource = await plan(["--stack", stack, "--json"], { MLOPS_PLAN_FROM_SOURCE: "1" });
+        expect(bundled.code).toBe(0);
+        expect(fromSource.code).toBe(0);
+        expect(bundled.stdout.length).toBeGreaterThan(10_000);
+        expect(bundled.stdout).toBe(fromSource.stdout);
+        // Run again: from the kept bundle (and V8's cache of it), the same.
+        expect((await plan(["--stack", stack, "--json"])).stdout).toBe(bundled.stdout);
+    });
+
+    it("builds the bundle again when a source changes, and plans the change", async () => {
+        await plan(["--stack", "dev", "--json"]);
+        const presets = path.join(dir, "components", "presets.ts");
+        const before = manifest().sources[presets];
+        expect(before).toMatch(/^[0-9a-f]{64}$/);
+        const source = fs.readFileSync(presets, "utf8");
+        // A change the plan shows: the development mode's name prefix.
+        expect(source).toContain("[dev ${");
+        fs.writeFileSync(presets, source.replace("[dev ${", "[devx ${"));
+        try {
+            const { code, stdout } = await plan(["--stack", "dev", "--json"]);
+            expect(code).toBe(0);
+            expect(stdout).toContain("[devx ");
+            expect(manifest().sources[presets]).not.toBe(before);
+        } finally {
+            fs.writeFileSync(presets, source);
+        }
+        const { stdout } = await plan(["--stack", "dev", "--json"]);
+        expect(stdout).not.toContain("[devx ");
+    });
+
+    it("refuses, with the file named, a source that loads a package with import()", async () => {
+        const render = path.join(dir, "plan", "render.ts");
+        const source = fs.readFileSync(render, "utf8");
+        fs.writeFileSync(render, `${source}\nexport const later = () => import("@pulumi/pulumi");\n`);
+        try {
+            const { code, stderr } = await plan(["--stack", "dev"]);
+            expect(code).toBe(1);
+            expect(stderr).toContain("error: the plan could not be prepared");
+            expect(stderr).toContain('plan/render.ts: import("@pulumi/pulumi"): load it with require()');
+        } finally {
+            fs.writeFileSync(render, source);
+        }
+    });
+});
