@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { copyCheckout, PROCESS_TEST_TIMEOUT, PROJECT_DIR, tempDir } from "./harness";
+import { copyCheckout, PROCESS_TEST_TIMEOUT, tempDir } from "./harness";
 
 const run = promisify(execFile);
 
