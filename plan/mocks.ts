@@ -350,13 +350,56 @@ interface RegisterRequest {
     getImportid(): string;
     getReplaceonchangesList(): string[];
 }
-type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
+/** The SDK's RegisterResourceResponse message (its generated protobuf class), as used here. */
+interface RegisterResponse {
+    getUrn(): string;
+    setUrn(urn: string): void;
+    setId(id: string): void;
+    getObject(): { toJavaScript(): unknown };
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { RegisterResourceResponse } = require("@pulumi/pulumi/proto/resource_pb") as {
+    RegisterResourceResponse: new () => RegisterResponse;
+};
+type Callback = (err: Error | null, resp?: RegisterResponse) => void;
 interface Monitor {
     registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
     registerResourceOutputs(req: { getUrn(): string }, cb: (err: Error | null, resp?: unknown) => void): void;
     newUrn(parent: string, type: string, name: string): string;
     /** The mock monitor's copy of every resource's serialized state, kept for `getResource` reads. */
-    resources: Map<string, { state: unknown }>;
+    resources: Map<string, { urn?: string; id?: string | null; state: unknown }>;
+}
+
+/**
+ * What `Struct.fromJavaScript(value).toJavaScript()` gives (google-protobuf struct_pb.js): the
+ * same strings, numbers, booleans and nulls, lists element by element, and objects with their
+ * enumerable keys in sorted order (a Struct's field map iterates its keys sorted); any other value
+ * (undefined, a function, a hole in a list) fails as the conversion does. tests/mocks.test.ts
+ * holds it against the real conversion.
+ */
+export function structValue(value: unknown): unknown {
+    if (value === null) return null;
+    switch (typeof value) {
+        case "string":
+        case "number":
+        case "boolean":
+            return value;
+        case "object": {
+            if (Array.isArray(value)) {
+                const list: unknown[] = [];
+                for (let i = 0; i < value.length; i++) list[i] = structValue(value[i]);
+                return list;
+            }
+            const keys: string[] = [];
+            for (const key in value) keys.push(key);
+            keys.sort();
+            const out: Record<string, unknown> = {};
+            for (const key of keys) out[key] = structValue((value as Record<string, unknown>)[key]);
+            return out;
+        }
+        default:
+            throw new Error("Unexpected struct type.");
+    }
 }
 
 /**
@@ -553,9 +596,40 @@ export function installMocks(
         const qualifiedType = parent ? `${parent.split("::")[2]}$${type}` : type;
         return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
     };
+    // The mock monitor's registration (pulumi/pulumi sdk/nodejs/runtime/mocks.ts,
+    // MockMonitor.registerResource), step for step: `newResource` with the deserialized inputs, the
+    // URN, the state serialized and kept, a RegisterResourceResponse with the URN and id. Only the
+    // state in the response is handed over as the JavaScript value a protobuf Struct of it gives
+    // back (structValue), not as the Struct: the SDK reads the response's object with
+    // `toJavaScript()` alone (runtime/resource.ts, resolveOutputs), and the conversion to and
+    // from protobuf was a tenth of a plan's own time.
+    const register = async (req: RegisterRequest, cb: Callback): Promise<void> => {
+        let response: RegisterResponse;
+        try {
+            const result = await mocks.newResource({
+                type: req.getType(),
+                name: req.getName(),
+                inputs: pulumi.runtime.deserializeProperties(req.getObject() as never),
+                provider: req.getProvider(),
+                custom: req.getCustom(),
+                id: req.getImportid(),
+            });
+            const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+            const serializedState = await pulumi.runtime.serializeProperties("", result.state);
+            monitor.resources.set(urn, { urn, id: result.id ?? null, state: serializedState });
+            const object = structValue(serializedState);
+            response = new RegisterResourceResponse();
+            response.setUrn(urn);
+            response.setId(result.id || "");
+            response.getObject = () => ({ toJavaScript: () => object });
+        } catch (err) {
+            cb(err as Error, undefined);
+            return;
+        }
+        cb(null, response);
+    };
     // Record each registration as the engine would receive it, and tell `newResource` which
-    // object it declares: the mock monitor calls it synchronously from `registerResource`.
-    const register = monitor.registerResource.bind(monitor);
+    // object it declares: the registration calls it synchronously.
     monitor.registerResource = (req, cb) => {
         const parent = req.getParent();
         const parentIdentity = parent ? identities.get(parent) : undefined;
