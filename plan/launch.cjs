@@ -170,7 +170,14 @@ async function build(key) {
     // A package loaded with import() would fail when the bundle runs from V8's cache (loadBundle).
     for (const [input, { imports }] of Object.entries(result.metafile.inputs)) {
         const dynamic = imports.find((i) => i.kind === "dynamic-import" && i.external);
-        if (dynamic) throw new Error(`${input}: import("${dynamic.path}"): load it with require() (see loadBundle)`);
+        if (dynamic) {
+            throw Object.assign(
+                new Error(`${input}: import("${dynamic.path}"): load it with require() (see loadBundle)`),
+                {
+                    bundling: true,
+                },
+            );
+        }
     }
     // The sources by absolute path; packages' files are covered by the install's lock file.
     for (const input of Object.keys(result.metafile.inputs)) {
@@ -295,10 +302,24 @@ async function launch() {
 
 module.exports = { load, prepare };
 
+/** Why the bundle could not be built, for a person: esbuild's messages, or the launcher's own. */
+function bundlingProblem(err) {
+    if (err && Array.isArray(err.errors) && err.errors.length > 0) {
+        return require("esbuild").formatMessagesSync(err.errors, { kind: "error", color: false }).join("").trimEnd();
+    }
+    return err && err.bundling ? err.message : undefined;
+}
+
 if (require.main === module) {
     launch().catch((err) => {
-        // The bundle could not be built: a compile error in a source, or an unwritable cache.
-        process.stderr.write(`error: the plan could not be prepared:\n${err && err.stack ? err.stack : String(err)}\n`);
+        // The bundle could not be built (a compile error in a source, a source the bundle cannot
+        // run), or the cache could not be written.
+        const problem = bundlingProblem(err);
+        process.stderr.write(
+            problem !== undefined
+                ? `error: the plan could not be bundled:\n${problem}\n`
+                : `error: the plan could not be prepared:\n${err && err.stack ? err.stack : String(err)}\n`,
+        );
         process.exitCode = 1;
     });
 }

@@ -80,6 +80,21 @@ describe("npm run plan (plan/launch.cjs)", { timeout: PROCESS_TEST_TIMEOUT }, ()
         expect(stdout).not.toContain("[devx ");
     });
 
+    it("reports a source that does not compile with esbuild's message (file, line), no stack trace", async () => {
+        const render = path.join(dir, "plan", "render.ts");
+        const source = fs.readFileSync(render, "utf8");
+        fs.writeFileSync(render, `${source}\nexport const broken = (;\n`);
+        try {
+            const { code, stderr } = await plan(["--stack", "dev"]);
+            expect(code).toBe(1);
+            expect(stderr).toContain("error: the plan could not be bundled:");
+            expect(stderr).toMatch(/\[ERROR\] Unexpected ";"\s+plan\/render\.ts:\d+:\d+:/);
+            expect(stderr).not.toMatch(/^\s+at /m);
+        } finally {
+            fs.writeFileSync(render, source);
+        }
+    });
+
     it("refuses, with the file named, a source that loads a package with import()", async () => {
         const render = path.join(dir, "plan", "render.ts");
         const source = fs.readFileSync(render, "utf8");
@@ -87,7 +102,7 @@ describe("npm run plan (plan/launch.cjs)", { timeout: PROCESS_TEST_TIMEOUT }, ()
         try {
             const { code, stderr } = await plan(["--stack", "dev"]);
             expect(code).toBe(1);
-            expect(stderr).toContain("error: the plan could not be prepared");
+            expect(stderr).toContain("error: the plan could not be bundled");
             expect(stderr).toContain('plan/render.ts: import("@pulumi/pulumi"): load it with require()');
         } finally {
             fs.writeFileSync(render, source);
