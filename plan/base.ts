@@ -216,7 +216,11 @@ for (const e of entries) {
 }
 fs.symlinkSync(path.join(root, "node_modules"), path.join(tree, "node_modules"), "dir");
 require(path.join(tree, "plan", "launch.cjs")).prepare().catch((err) => {
-    process.stderr.write(String(err && err.stack ? err.stack : err) + "\\n");
+    // A source of the base that does not bundle: esbuild's messages (file, line), no stack trace.
+    const problem = err && Array.isArray(err.errors) && err.errors.length > 0
+        ? require(require.resolve("esbuild", { paths: [tree] })).formatMessagesSync(err.errors, { kind: "error", color: false }).join("")
+        : err && err.bundling ? err.message : String(err && err.stack ? err.stack : err);
+    process.stderr.write(problem.trimEnd() + "\\n");
     process.exitCode = 1;
 });
 `;
@@ -339,7 +343,7 @@ class BaseJob {
     async result(): Promise<{ code: number | null; stderr: string; file: string }> {
         const run = await this.done;
         if (!this.inProcess || run.code !== 0) {
-            const stderr = this.inProcess ? `cannot check out or prepare ${this.ref}:\n${run.stderr}` : run.stderr;
+            const stderr = this.inProcess ? `its checkout or bundle failed:\n${run.stderr}` : run.stderr;
             return { code: run.code, stderr, file: this.file };
         }
         const launcherFile = path.join(this.worktree, "plan", "launch.cjs");

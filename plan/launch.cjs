@@ -37,11 +37,28 @@ const MODULES = (() => {
         return path.join(ROOT, "node_modules");
     }
 })();
-const CACHE = path.join(MODULES, ".cache", "mlops-plan");
+/**
+ * Where the bundles are kept: node_modules/.cache/mlops-plan (as other tools keep theirs), or,
+ * where node_modules cannot be written (a read-only install), a folder of the system's temporary
+ * one named by it.
+ */
+const CACHE = (() => {
+    const preferred = path.join(MODULES, ".cache", "mlops-plan");
+    // The nearest folder of it that exists decides whether it can be made and written.
+    let existing = preferred;
+    while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    try {
+        fs.accessSync(existing, fs.constants.W_OK);
+        return preferred;
+    } catch {
+        const key = crypto.createHash("sha256").update(MODULES).digest("hex").slice(0, 16);
+        return path.join(require("node:os").tmpdir(), `mlops-plan-${key}`);
+    }
+})();
 const NAME = crypto.createHash("sha256").update(ENTRY).digest("hex").slice(0, 16);
 const BUNDLE = path.join(CACHE, `${NAME}.cjs`);
 const MANIFEST = path.join(CACHE, `${NAME}.json`);
-/** V8's compiled code of the bundle, as it stood after its first plan (see runBundle). */
+/** V8's compiled code of the bundle, as it stood after its first plan (see loadBundle). */
 const CODE = path.join(CACHE, `${NAME}.v8`);
 
 function hash(data) {

@@ -11,8 +11,9 @@ const run = promisify(execFile);
  * `plan --base <ref>` in a team's own repository: a copy of this checkout's files (as they are
  * now, uncommitted changes included) in a repository of its own, with two earlier commits:
  * `older`, whose plan launcher predates `load()` (none at all: its base plans in a process of its
- * own, from its sources under tsx), and `broken`, whose dev stack does not plan (its base is planned
- * in the command's process, and its error is reported as the base's).
+ * own, from its sources under tsx), `broken`, whose dev stack does not plan (its base is planned
+ * in the command's process, and its error is reported as the base's), and `unbundlable`, with a
+ * source that does not compile.
  */
 let repo: string;
 
@@ -55,8 +56,16 @@ beforeAll(() => {
     git("add", "-A");
     git("commit", "--quiet", "-m", "broken");
     git("tag", "broken");
-    // The working tree: the good stack again.
+    // `unbundlable`: a source with a syntax error (and the good stack).
     fs.writeFileSync(stackFile, good);
+    const render = path.join(repo, "plan", "render.ts");
+    const renderSource = fs.readFileSync(render, "utf8");
+    fs.writeFileSync(render, `${renderSource}\nexport const broken = (;\n`);
+    git("add", "-A");
+    git("commit", "--quiet", "-m", "unbundlable");
+    git("tag", "unbundlable");
+    // The working tree: as it was.
+    fs.writeFileSync(render, renderSource);
 }, PROCESS_TEST_TIMEOUT);
 
 describe("npm run plan -- --base <ref>, in a repository of the team's own", { timeout: PROCESS_TEST_TIMEOUT }, () => {
@@ -86,5 +95,15 @@ describe("npm run plan -- --base <ref>, in a repository of the team's own", { ti
         expect(result.stderr).not.toMatch(/^\s+at /m);
         expect(fs.readdirSync(tmp).filter((f) => f.startsWith("mlops-"))).toEqual([]);
         expect(git("worktree", "list").split("\n")).toHaveLength(1);
+    });
+
+    it("reports a base whose sources do not compile with esbuild's message, exit 2", async () => {
+        const { code, stderr } = await plan("--base", "unbundlable");
+        expect(code).toBe(2);
+        const commit = git("rev-parse", "unbundlable").slice(0, 12);
+        expect(stderr).toContain(`error: --base: the stack dev does not plan at unbundlable (${commit}):`);
+        expect(stderr).toContain("its checkout or bundle failed:");
+        expect(stderr).toMatch(/\[ERROR\] Unexpected ";"\s+.*plan\/render\.ts:\d+:\d+:/);
+        expect(stderr).not.toMatch(/^\s+at /m);
     });
 });
