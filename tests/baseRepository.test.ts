@@ -1,11 +1,8 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { copyCheckout, PROCESS_TEST_TIMEOUT, tempDir } from "./harness";
-
-const run = promisify(execFile);
+import { copyCheckout, planIn, PROCESS_TEST_TIMEOUT, tempDir } from "./harness";
 
 /**
  * `plan --base <ref>` in a team's own repository: a copy of this checkout's files (as they are
@@ -22,17 +19,7 @@ function git(...args: string[]): string {
 }
 
 function plan(...args: string[]) {
-    return run(process.execPath, [path.join(repo, "plan", "launch.cjs"), "--stack", "dev", ...args], {
-        cwd: repo,
-        env: { ...process.env, NO_COLOR: "1" },
-    }).then(
-        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-        (err: { code: number; stdout: string; stderr: string }) => ({
-            code: err.code,
-            stdout: err.stdout,
-            stderr: err.stderr,
-        }),
-    );
+    return planIn(repo, ["--stack", "dev", ...args]);
 }
 
 beforeAll(() => {
@@ -80,14 +67,7 @@ describe("npm run plan -- --base <ref>, in a repository of the team's own", { ti
 
     it("reports a base that does not plan as the base's error, exit 2, and leaves no checkout behind", async () => {
         const tmp = tempDir("mlops-tmpdir-");
-        const result = await run(
-            process.execPath,
-            [path.join(repo, "plan", "launch.cjs"), "--stack", "dev", "--base", "broken"],
-            { cwd: repo, env: { ...process.env, NO_COLOR: "1", TMPDIR: tmp } },
-        ).then(
-            () => ({ code: 0, stderr: "" }),
-            (err: { code: number; stderr: string }) => err,
-        );
+        const result = await planIn(repo, ["--stack", "dev", "--base", "broken"], { TMPDIR: tmp });
         expect(result.code).toBe(2);
         const commit = git("rev-parse", "broken").slice(0, 12);
         expect(result.stderr).toContain(`error: --base: the stack dev does not plan at broken (${commit}):`);

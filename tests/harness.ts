@@ -354,3 +354,22 @@ export function copyCheckout(to: string): void {
     }
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(to, "node_modules"), "dir");
 }
+
+/**
+ * `npm run plan -- <args>` in another checkout (a copy made by copyCheckout): its own launcher,
+ * from its folder; the exit status, stdout and stderr, whatever the status.
+ */
+export function planIn(checkout: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return run(process.execPath, [path.join(checkout, "plan", "launch.cjs"), ...args], {
+        cwd: checkout,
+        env: { ...process.env, NO_COLOR: "1", ...env },
+        maxBuffer: 64 * 1024 * 1024,
+    }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (err: { code: number; stdout: string; stderr: string }) => ({
+            code: err.code,
+            stdout: err.stdout,
+            stderr: err.stderr,
+        }),
+    );
+}

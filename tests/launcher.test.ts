@@ -1,11 +1,7 @@
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { copyCheckout, PROCESS_TEST_TIMEOUT, tempDir } from "./harness";
-
-const run = promisify(execFile);
+import { copyCheckout, planIn, PROCESS_TEST_TIMEOUT, tempDir } from "./harness";
 
 /**
  * plan/launch.cjs, as `npm run plan` runs it, in a copy of the checkout (so that its sources can
@@ -15,18 +11,7 @@ const run = promisify(execFile);
 let dir: string;
 
 function plan(args: string[], env: Record<string, string> = {}) {
-    return run(process.execPath, [path.join(dir, "plan", "launch.cjs"), ...args], {
-        cwd: dir,
-        env: { ...process.env, NO_COLOR: "1", ...env },
-        maxBuffer: 64 * 1024 * 1024,
-    }).then(
-        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-        (err: { code: number; stdout: string; stderr: string }) => ({
-            code: err.code,
-            stdout: err.stdout,
-            stderr: err.stderr,
-        }),
-    );
+    return planIn(dir, args, env);
 }
 
 /** The copy's bundle manifest: the sources it was built from, by the hash of their contents. */
