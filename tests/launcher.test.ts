@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { copyCheckout, planIn, PROCESS_TEST_TIMEOUT, tempDir } from "./harness";
+import { copyCheckout, planCli, planIn, PROCESS_TEST_TIMEOUT, tempDir } from "./harness";
 
 /**
  * plan/launch.cjs, as `npm run plan` runs it, in a copy of the checkout (so that its sources can
@@ -33,15 +33,26 @@ beforeAll(() => {
 }, PROCESS_TEST_TIMEOUT);
 
 describe("npm run plan (plan/launch.cjs)", { timeout: PROCESS_TEST_TIMEOUT }, () => {
-    it.each(["dev", "prod"])("%s: the bundle plans byte for byte what the sources plan", async (stack) => {
-        const bundled = await plan(["--stack", stack, "--json"]);
-        const fromSource = await plan(["--stack", stack, "--json"], { MLOPS_PLAN_FROM_SOURCE: "1" });
-        expect(bundled.code).toBe(0);
+    it.each(["dev", "prod"])(
+        "%s: the bundle plans byte for byte what the sources plan (in this test's process)",
+        async (stack) => {
+            const args = ["--stack", stack, "--json", "--project-dir", dir];
+            const bundled = await plan(args);
+            const fromSource = await planCli(args);
+            expect(bundled.code).toBe(0);
+            expect(fromSource.code).toBe(0);
+            expect(bundled.stdout.length).toBeGreaterThan(10_000);
+            expect(bundled.stdout).toBe(fromSource.stdout);
+            // Run again: from the kept bundle (and V8's cache of it), the same.
+            expect((await plan(args)).stdout).toBe(bundled.stdout);
+        },
+    );
+
+    it("runs the sources under tsx with MLOPS_PLAN_FROM_SOURCE=1, planning the same", async () => {
+        const args = ["--stack", "dev", "--json"];
+        const fromSource = await plan(args, { MLOPS_PLAN_FROM_SOURCE: "1" });
         expect(fromSource.code).toBe(0);
-        expect(bundled.stdout.length).toBeGreaterThan(10_000);
-        expect(bundled.stdout).toBe(fromSource.stdout);
-        // Run again: from the kept bundle (and V8's cache of it), the same.
-        expect((await plan(["--stack", stack, "--json"])).stdout).toBe(bundled.stdout);
+        expect(fromSource.stdout).toBe((await plan(args)).stdout);
     });
 
     it("builds the bundle again when a source changes, and plans the change", async () => {
