@@ -8,10 +8,10 @@ import { PlanInputError } from "./stackConfig";
 
 /**
  * The base of a diff: a plan saved earlier (`npm run -s plan -- --stack prod --json > base.json`)
- * or a git ref of this repository, planned as it was there. A ref is checked out in a temporary
- * worktree that shares this checkout's node_modules, and planned by its own plan CLI in a process
- * of its own (the base's program, config and notebooks, not the working tree's), while this
- * process plans the head: the two plans take about as long as one on a machine with two cores.
+ * or a git ref of this repository, planned as it was there: the base's program, config and
+ * notebooks, not the working tree's. A ref is checked out in a temporary folder that shares this
+ * checkout's node_modules, by a child process while this one plans the head, and then planned by
+ * its own CLI in this process (see BaseJob).
  */
 
 /** This checkout's root: the folder holding plan/. */
@@ -86,11 +86,10 @@ function finished(
 }
 
 /**
- * Plans the head (`planHead`, in this process) and the base at the same time: a saved plan is
- * read; a git ref is planned in a worktree of its own by its own CLI, in a child process that
- * runs while the head is planned. Whatever happens (an error on either side, Ctrl-C), the child
- * is stopped and the worktree and its folder are removed before this returns or the process
- * ends.
+ * Plans the head (`planHead`, in this process) and the base: a saved plan is read; a git ref is
+ * checked out (and an older one planned) by a child process while the head is planned, then
+ * planned by its own CLI. Whatever happens (an error on either side, Ctrl-C), the child is
+ * stopped and the checkout and its folder are removed before this returns or the process ends.
  */
 export async function planBeside(
     base: string,
@@ -103,16 +102,16 @@ export async function planBeside(
 /** A base whose plan is under way (or read), to be joined with the head's. */
 export interface StartedBase {
     /**
-     * Plans the head and returns both plans; the base's child, worktree and folder are gone when
+     * Plans the head and returns both plans; the base's child, checkout and folder are gone when
      * it settles. Called once.
      */
     beside(planHead: () => Promise<PlanDocument>): Promise<{ head: PlanDocument; base: BasePlan }>;
 }
 
 /**
- * Starts the base's plan before returning (its worktree checked out, its CLI started), so that
- * it runs while the caller loads what the head needs; a base that is neither a plan file nor a
- * git ref fails here, at once.
+ * Starts the base's work before returning (its checkout, or an older base's CLI), so that it runs
+ * while the caller loads what the head needs; a base that is neither a plan file nor a git ref
+ * fails here, at once.
  */
 export function startBase(base: string, opts: BaseOptions): StartedBase {
     if (fs.existsSync(base) && fs.statSync(base).isFile()) {
@@ -158,9 +157,9 @@ export function startBase(base: string, opts: BaseOptions): StartedBase {
 }
 
 /**
- * The base's temporary folder: named by the checkout and the commit when no other plan of that
- * base uses it now, so that the base's TypeScript, compiled under the same paths as last time,
- * comes from tsx's cache (keyed by file path and content); else a fresh one.
+ * The base's temporary folder: named by this checkout and the commit when no other plan of that
+ * base uses it now, so that the base's bundle, kept by the path of its sources (plan/launch.cjs),
+ * is found again by the next plan of the same base; else a fresh one.
  */
 function workFolder(commit: string): string {
     const key = createHash("sha256").update(`${ROOT}\0${commit}`).digest("hex").slice(0, 16);
@@ -215,18 +214,17 @@ for (const e of entries) {
     else fs.writeFileSync(target, content, { mode: e.mode === "100755" ? 0o755 : 0o644 });
 }
 fs.symlinkSync(path.join(root, "node_modules"), path.join(tree, "node_modules"), "dir");
-require(path.join(tree, "plan", "launch.cjs")).prepare().catch((err) => {
-    // A source of the base that does not bundle: esbuild's messages (file, line), no stack trace.
-    const problem = err && Array.isArray(err.errors) && err.errors.length > 0
-        ? require(require.resolve("esbuild", { paths: [tree] })).formatMessagesSync(err.errors, { kind: "error", color: false }).join("")
-        : err && err.bundling ? err.message : String(err && err.stack ? err.stack : err);
-    process.stderr.write(problem.trimEnd() + "\\n");
+const launcher = require(path.join(tree, "plan", "launch.cjs"));
+launcher.prepare().catch((err) => {
+    // A source of the base that does not bundle: as the launcher words it (file, line), no stack trace.
+    const problem = (launcher.bundlingProblem && launcher.bundlingProblem(err)) || String(err && err.stack ? err.stack : err);
+    process.stderr.write(problem + "\\n");
     process.exitCode = 1;
 });
 `;
 
 /**
- * The base's plan under way: its temporary folder, worktree and child process.
+ * The base's plan under way: its temporary folder, its checkout there and a child process.
  *
  * A base whose launcher hands over its CLI is planned in this process, once the head is planned:
  * its checkout and its bundle are made meanwhile in a process of their own (on the other core),
@@ -237,7 +235,7 @@ require(path.join(tree, "plan", "launch.cjs")).prepare().catch((err) => {
  */
 class BaseJob {
     private readonly dir: string;
-    private readonly worktree: string;
+    private readonly checkout: string;
     private readonly inProcess: boolean;
     private child: ChildProcess | undefined;
     /** The child's work: the checkout (in process), or the base's plan (its CLI's exit status, stderr). */
@@ -259,7 +257,7 @@ class BaseJob {
         inProcess: boolean,
     ) {
         this.dir = workFolder(commit);
-        this.worktree = path.join(this.dir, "tree");
+        this.checkout = path.join(this.dir, "tree");
         this.file = path.join(this.dir, "plan.json");
         this.inProcess = inProcess;
         this.listen(true);
@@ -290,13 +288,13 @@ class BaseJob {
                   ]
                 : []),
             "--project-dir",
-            this.relativeProject !== undefined ? path.join(this.worktree, this.relativeProject) : opts.projectDir,
+            this.relativeProject !== undefined ? path.join(this.checkout, this.relativeProject) : opts.projectDir,
         ];
     }
 
     /** Checks the base out and prepares its bundle, in a process started before this returns. */
     private async checkOut(): Promise<{ code: number | null; stderr: string }> {
-        this.child = spawn(process.execPath, ["-e", CHECKOUT, ROOT, this.worktree, this.commit], {
+        this.child = spawn(process.execPath, ["-e", CHECKOUT, ROOT, this.checkout, this.commit], {
             cwd: ROOT,
             stdio: ["ignore", "ignore", "pipe"],
         });
@@ -309,21 +307,21 @@ class BaseJob {
         // which starts next, loads the SDK without yielding to the event loop, so a checkout
         // awaited here would start the base only once the head has loaded it (a checkout takes
         // a fraction of that).
-        const add = git(["worktree", "add", "--detach", "--quiet", this.worktree, this.commit]);
+        const add = git(["worktree", "add", "--detach", "--quiet", this.checkout, this.commit]);
         if (!add.ok) throw new PlanInputError(`--base: cannot check out ${this.ref}: ${add.stderr}`);
-        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.worktree, "node_modules"), "dir");
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.checkout, "node_modules"), "dir");
         const fd = fs.openSync(this.file, "w");
         try {
             // The base's own CLI, in one process (no npm or tsx wrapper process to outlive it): its
             // launcher where it has one, else its cli.ts under tsx's loader. Its output to a file:
             // a file takes it whole, whatever that CLI's age.
-            const launcher = path.join(this.worktree, "plan", "launch.cjs");
+            const launcher = path.join(this.checkout, "plan", "launch.cjs");
             this.child = spawn(
                 process.execPath,
                 [
                     ...(fs.existsSync(launcher)
                         ? [launcher]
-                        : ["--import", "tsx", path.join(this.worktree, "plan", "cli.ts")]),
+                        : ["--import", "tsx", path.join(this.checkout, "plan", "cli.ts")]),
                     ...this.cliArgs(),
                 ],
                 // From this checkout's root, where `tsx` resolves, as `npm run` starts the head.
@@ -346,7 +344,7 @@ class BaseJob {
             const stderr = this.inProcess ? `its checkout or bundle failed:\n${run.stderr}` : run.stderr;
             return { code: run.code, stderr, file: this.file };
         }
-        const launcherFile = path.join(this.worktree, "plan", "launch.cjs");
+        const launcherFile = path.join(this.checkout, "plan", "launch.cjs");
         try {
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             const cli = await (require(launcherFile) as Launcher).load();
@@ -359,7 +357,7 @@ class BaseJob {
 
     /**
      * Stops the child if it still runs, waits for what is under way (a checkout, the child's
-     * end), then removes the worktree and the folder.
+     * end), then removes the checkout and the folder.
      */
     async dispose(): Promise<void> {
         if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
@@ -370,7 +368,7 @@ class BaseJob {
 
     private removeFiles(): void {
         // A base planned in its own process had a git worktree; one planned here, plain files.
-        if (!this.inProcess && fs.existsSync(this.worktree)) git(["worktree", "remove", "--force", this.worktree]);
+        if (!this.inProcess && fs.existsSync(this.checkout)) git(["worktree", "remove", "--force", this.checkout]);
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }

@@ -6,17 +6,17 @@
  * plan: tsx's loader hooks every `require` (the SDKs' eight hundred modules included) and the
  * plan's own dependencies are some two hundred small files (zod, yaml, commander). One bundle of
  * the plan's sources and those dependencies, run by Node without a loader, plans the same program
- * in about two thirds of the time (`npm run bench`). It is the same code: esbuild (the compiler
+ * in about two fifths of the time (`npm run bench`). It is the same code: esbuild (the compiler
  * tsx uses) compiles the same files with the same tsconfig.json; the SDKs (`@pulumi/*`) stay
  * outside it, loaded from node_modules as the language host loads them.
  *
- * The bundle is kept in node_modules/.cache/mlops-plan/, one per entry file (a base's worktree
+ * The bundle is kept in node_modules/.cache/mlops-plan/, one per entry file (a base's checkout
  * has its own: plan/base.ts), beside a manifest of what went into it: every source file by the
  * hash of its contents, and the installed packages by node_modules/.package-lock.json. A source
  * that changed, appeared or went, another install, another esbuild or Node, or another launcher
- * builds it again (a few hundred milliseconds) before the plan runs; the check itself reads each
- * source once. `MLOPS_PLAN_FROM_SOURCE=1` runs the sources under tsx instead, for stack traces
- * with the sources' positions.
+ * builds it again (under a second) before the plan runs; the check itself reads each source once.
+ * `MLOPS_PLAN_FROM_SOURCE=1` runs the sources under tsx instead, for stack traces with the
+ * sources' positions.
  */
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -166,6 +166,9 @@ const englishOnly = {
     },
 };
 
+/** A source the bundle cannot run, found while building it. */
+class BundlingError extends Error {}
+
 async function build(key) {
     const esbuild = require("esbuild");
     const sources = {};
@@ -187,14 +190,8 @@ async function build(key) {
     // A package loaded with import() would fail when the bundle runs from V8's cache (loadBundle).
     for (const [input, { imports }] of Object.entries(result.metafile.inputs)) {
         const dynamic = imports.find((i) => i.kind === "dynamic-import" && i.external);
-        if (dynamic) {
-            throw Object.assign(
-                new Error(`${input}: import("${dynamic.path}"): load it with require() (see loadBundle)`),
-                {
-                    bundling: true,
-                },
-            );
-        }
+        if (dynamic)
+            throw new BundlingError(`${input}: import("${dynamic.path}"): load it with require() (see loadBundle)`);
     }
     // The sources by absolute path; packages' files are covered by the install's lock file.
     for (const input of Object.keys(result.metafile.inputs)) {
@@ -317,15 +314,18 @@ async function launch() {
     (await load()).run();
 }
 
-module.exports = { load, prepare };
-
-/** Why the bundle could not be built, for a person: esbuild's messages, or the launcher's own. */
+/**
+ * Why the bundle could not be built, for a person (esbuild's messages with file and line, or the
+ * launcher's own); undefined for any other failure.
+ */
 function bundlingProblem(err) {
     if (err && Array.isArray(err.errors) && err.errors.length > 0) {
         return require("esbuild").formatMessagesSync(err.errors, { kind: "error", color: false }).join("").trimEnd();
     }
-    return err && err.bundling ? err.message : undefined;
+    return err instanceof BundlingError ? err.message : undefined;
 }
+
+module.exports = { load, prepare, bundlingProblem };
 
 if (require.main === module) {
     launch().catch((err) => {
