@@ -62,7 +62,7 @@ export async function main(
         .option("--project-dir <dir>", "folder holding Pulumi.yaml", path.resolve(__dirname, ".."))
         .option(
             "--base <ref-or-file>",
-            "show the diff against a base: a git ref (planned in a temporary worktree) or a plan saved with --json",
+            "show the diff against a base: a git ref (checked out in a temporary folder) or a plan saved with --json",
         )
         .option("--diff", "print every input of each resource (with --base: implied for changed resources)")
         .option(
@@ -193,7 +193,7 @@ export async function main(
         return policyExit(violations);
     }
 
-    // The base is planned in a process of its own while this one plans the head.
+    // The base is checked out while this process plans the head, then planned (plan/base.ts).
     const { head, base } = await (started as StartedBase).beside(planHead);
     const [{ diffPlans }, { EXIT_SECOND_UP_CHANGES, isQuiet, renderSecondUp, secondUp }] = await compare();
     if (opts.secondUp) {

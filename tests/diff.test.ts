@@ -170,7 +170,7 @@ describe("npm run plan -- --base", () => {
 });
 
 describe("npm run plan -- --base <git ref>, as a process", { timeout: PROCESS_TEST_TIMEOUT }, () => {
-    it("plans a git ref in a temporary worktree beside the working tree, and leaves nothing behind", async () => {
+    it("plans a git ref checked out in a temporary folder, and leaves nothing behind", async () => {
         const dir = tempProject("dev", stackFileConfig("dev"));
         // A temporary folder of its own, to see what the command leaves there.
         const tmp = tempDir("mlops-tmpdir-");
