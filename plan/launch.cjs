@@ -127,9 +127,11 @@ function ownPaths(sources) {
                 if (loader !== "ts") return { contents: source, loader };
                 // A namespace import of a package outside the bundle (`import * as databricks from
                 // "@pulumi/databricks"`, `import * as fs from "node:fs"`) as what it is in
-                // CommonJS, the module's exports (`import databricks = require(...)`): bundled as
-                // written, each such import would copy every export into a namespace object of
-                // its own (esbuild's __toESM; a thousand getters for @pulumi/databricks).
+                // CommonJS, the module's exports (`import databricks = require(...)`), as the
+                // language host's ts-node gives it (TypeScript's __importStar hands back a module
+                // marked __esModule, as the SDKs are, unchanged). Bundled as written, each such
+                // import would copy every export into a namespace object of its own (esbuild's
+                // __toESM; a thousand getters for @pulumi/databricks).
                 source = source.replace(
                     /^import \* as (\w+) from "((?:node:|@pulumi\/)[^"]+)";$/gm,
                     'import $1 = require("$2");',
