@@ -212,29 +212,41 @@ async function build(key) {
     prune();
 }
 
-/** Bundles kept: this many, the most recently used (each base's worktree path has its own). */
+/**
+ * Bundles kept: this many, the most recently used (each base's checkout has its own), and any
+ * used within the last hour (plans running now, however many).
+ */
 const KEEP = 12;
+const RECENT_MS = 60 * 60 * 1000;
 
-/** Removes all but the `KEEP` most recently used bundles and their manifests. */
+/**
+ * Removes the bundles (and their manifests and code caches) beyond those `KEEP` keeps, and what a
+ * process that ended mid-write left (`*.tmp`) an hour ago or more.
+ */
 function prune() {
-    let names;
+    let entries;
     try {
-        names = fs.readdirSync(CACHE).filter((f) => f.endsWith(".json"));
+        entries = fs
+            .readdirSync(CACHE)
+            .map((f) => {
+                try {
+                    return { file: f, at: fs.statSync(path.join(CACHE, f)).mtimeMs };
+                } catch {
+                    return undefined;
+                }
+            })
+            .filter((e) => e !== undefined);
     } catch {
         return;
     }
-    const used = names
-        .map((f) => {
-            try {
-                return { name: f.slice(0, -".json".length), at: fs.statSync(path.join(CACHE, f)).mtimeMs };
-            } catch {
-                return undefined;
-            }
-        })
-        .filter((e) => e !== undefined)
-        .sort((a, b) => b.at - a.at);
-    for (const { name } of used.slice(KEEP)) {
+    const recent = Date.now() - RECENT_MS;
+    const used = entries.filter((e) => e.file.endsWith(".json")).sort((a, b) => b.at - a.at);
+    for (const { file } of used.slice(KEEP).filter((e) => e.at < recent)) {
+        const name = file.slice(0, -".json".length);
         for (const ext of [".json", ".cjs", ".v8"]) fs.rmSync(path.join(CACHE, name + ext), { force: true });
+    }
+    for (const { file } of entries.filter((e) => e.file.endsWith(".tmp") && e.at < recent)) {
+        fs.rmSync(path.join(CACHE, file), { force: true });
     }
 }
 

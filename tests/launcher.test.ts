@@ -14,9 +14,14 @@ function plan(args: string[], env: Record<string, string> = {}) {
     return planIn(dir, args, env);
 }
 
+/** The folder the launcher keeps its bundles in. */
+function cacheDir(): string {
+    return path.join(fs.realpathSync(path.join(dir, "node_modules")), ".cache", "mlops-plan");
+}
+
 /** The copy's bundle manifest: the sources it was built from, by the hash of their contents. */
 function manifest(): { sources: Record<string, string> } {
-    const cache = path.join(fs.realpathSync(path.join(dir, "node_modules")), ".cache", "mlops-plan");
+    const cache = cacheDir();
     const entry = path.join(dir, "plan", "cli.ts");
     const found = fs
         .readdirSync(cache)
@@ -89,6 +94,38 @@ describe("npm run plan (plan/launch.cjs)", { timeout: PROCESS_TEST_TIMEOUT }, ()
         } finally {
             fs.writeFileSync(render, source);
         }
+    });
+
+    it("keeps the cache bounded: old bundles beyond twelve and leftovers of a build go with the next build", async () => {
+        const cache = cacheDir();
+        fs.mkdirSync(cache, { recursive: true });
+        const old = new Date(0);
+        const fakes = Array.from({ length: 20 }, (_, i) => `test-old-${i}`);
+        for (const name of fakes) {
+            for (const ext of [".json", ".cjs"]) {
+                fs.writeFileSync(path.join(cache, name + ext), "{}");
+                fs.utimesSync(path.join(cache, name + ext), old, old);
+            }
+        }
+        const leftover = path.join(cache, "test-old.cjs.123.tmp");
+        fs.writeFileSync(leftover, "");
+        fs.utimesSync(leftover, old, old);
+        // A change makes the next plan build (and prune).
+        const presets = path.join(dir, "components", "presets.ts");
+        const source = fs.readFileSync(presets, "utf8");
+        fs.writeFileSync(presets, `${source}\n// changed\n`);
+        try {
+            expect((await plan(["--stack", "dev", "--json"])).code).toBe(0);
+        } finally {
+            fs.writeFileSync(presets, source);
+        }
+        const left = fakes.filter((name) => fs.existsSync(path.join(cache, `${name}.json`)));
+        expect(left.length).toBeLessThanOrEqual(12);
+        expect(left.every((name) => fs.existsSync(path.join(cache, `${name}.cjs`)))).toBe(true);
+        expect(fs.existsSync(leftover)).toBe(false);
+        expect(manifest().sources[presets]).toMatch(/^[0-9a-f]{64}$/);
+        for (const name of left)
+            for (const ext of [".json", ".cjs"]) fs.rmSync(path.join(cache, name + ext), { force: true });
     });
 
     it("refuses, with the file named, a source that loads a package with import()", async () => {
