@@ -74,6 +74,14 @@ const MODELLED = [
     "volumes",
 ];
 
+/** The `adopt` key a deployed job of each kind is taken over by (`import-bundle --state`). */
+const JOB_ROLES: Record<JobKind, AdoptKey> = {
+    training: "trainingJob",
+    inference: "inferenceJob",
+    featureTable: "featureTableJob",
+    retraining: "retrainingJob",
+};
+
 const MANAGE_LEVELS = ["CAN_MANAGE", "IS_OWNER"];
 const RUN_LEVELS = ["CAN_RUN", "CAN_MANAGE_RUN", "CAN_QUERY", "CAN_USE"];
 const VIEW_LEVELS = ["CAN_VIEW", "CAN_READ"];
@@ -1084,8 +1092,7 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         for (const [key, kind] of kinds) {
             const j = jobs[key];
             const base = `resources.jobs.${key}`;
-            if (kind === "training") roles.set(`jobs.${key}`, "trainingJob");
-            if (kind === "inference") roles.set(`jobs.${key}`, "inferenceJob");
+            roles.set(`jobs.${key}`, JOB_ROLES[kind]);
             imported.push(base);
             tr.add(
                 "imported",

@@ -91,6 +91,18 @@ export const IDENTITY: Record<AdoptKey, { fields: [string, string][]; replaces: 
             urn: "-inference",
             type: "databricks:index/job:Job",
         },
+        featureTableJob: {
+            fields: [["name", "name"]],
+            replaces: false,
+            urn: "-feature-table",
+            type: "databricks:index/job:Job",
+        },
+        retrainingJob: {
+            fields: [["name", "name"]],
+            replaces: false,
+            urn: "-retraining",
+            type: "databricks:index/job:Job",
+        },
         experiment: {
             fields: [["name", "name"]],
             replaces: false,

@@ -510,6 +510,16 @@ const adoptSchema = z
             .regex(/^[0-9]+$/, "expected a job id (digits)")
             .optional()
             .describe("Job id of the deployed batch inference job."),
+        featureTableJob: z
+            .string()
+            .regex(/^[0-9]+$/, "expected a job id (digits)")
+            .optional()
+            .describe("Job id of the deployed feature-table job (`featureTable`)."),
+        retrainingJob: z
+            .string()
+            .regex(/^[0-9]+$/, "expected a job id (digits)")
+            .optional()
+            .describe("Job id of the deployed retraining job."),
         experiment: z
             .string()
             .regex(/^[0-9]+$/, "expected an MLflow experiment id (digits)")

@@ -198,6 +198,61 @@ describe("adoption", () => {
 });
 
 describe.skipIf(!fs.existsSync(BUNDLES))(
+    `adoption of an mlops-stacks project's feature-table and retraining jobs${fs.existsSync(BUNDLES) ? "" : ": skipped, no ../shared/bundles beside this checkout"}`,
+    () => {
+        it("adopts the deployed feature-table and retraining jobs by their ids, as the training and inference jobs", async () => {
+            // What `databricks bundle deploy -t prod` (the direct engine) recorded for the two jobs.
+            const state = path.join(tmp(), "resources.json");
+            fs.writeFileSync(
+                state,
+                JSON.stringify({
+                    state_version: 2,
+                    state: {
+                        "resources.jobs.write_feature_table_job": {
+                            __id__: "4001",
+                            state: { name: "prod-fraud_detection-write-feature-table-job" },
+                        },
+                        "resources.jobs.retraining_job": {
+                            __id__: "4002",
+                            state: { name: "prod-fraud_detection-monitoring-retraining-job" },
+                        },
+                    },
+                }),
+            );
+            // The template's monitoring resources included, as its TODO says once the inference table exists.
+            const bundleDir = tmp();
+            fs.cpSync(path.join(BUNDLES, "mlops-stacks__aws-github-uc-fs"), bundleDir, { recursive: true });
+            const config = path.join(bundleDir, "databricks.yml");
+            const text = fs.readFileSync(config, "utf8");
+            expect(text).toContain("  # - ./resources/monitoring-resource.yml");
+            fs.writeFileSync(
+                config,
+                text.replace("  # - ./resources/monitoring-resource.yml", "  - ./resources/monitoring-resource.yml"),
+            );
+            const out = tmp();
+            const outcome = await importBundle({ bundleDir, out, states: { prod: state }, user: USER });
+            const adopted = outcome.entries.filter((e) => e.kind === "adopted" && e.target === "prod");
+            expect(adopted.map((e) => [e.path, e.message.split(";")[0]]).sort()).toEqual([
+                ["resources.jobs.retraining_job", "adopt.retrainingJob: 4002"],
+                ["resources.jobs.write_feature_table_job", "adopt.featureTableJob: 4001"],
+            ]);
+            const stackFile = fs.readFileSync(path.join(out, "Pulumi.prod.yaml"), "utf8");
+            expect(stackFile).toContain('featureTableJob: "4001"');
+            expect(stackFile).toContain('retrainingJob: "4002"');
+            const doc = await plan(out, "prod");
+            const imports = doc.steps
+                .filter((s) => s.op === "import")
+                .map((s) => [s.urn.split("::").pop(), s.newState.id])
+                .sort();
+            expect(imports).toEqual([
+                [expect.stringMatching(/-feature-table$/), "4001"],
+                [expect.stringMatching(/-retraining$/), "4002"],
+            ]);
+        });
+    },
+);
+
+describe.skipIf(!fs.existsSync(BUNDLES))(
     `real bundles of ../shared/bundles${fs.existsSync(BUNDLES) ? "" : ": skipped, no ../shared/bundles beside this checkout"}`,
     () => {
         it.each([

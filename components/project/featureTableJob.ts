@@ -26,6 +26,8 @@ export class FeatureTableJob extends pulumi.ComponentResource {
             { ...commonJobInputs(args), description: args.description, ...args.definition },
             args.permissions,
             this,
+            {},
+            args.adoptId,
         );
         this.jobId = job.id;
         this.jobName = job.name;

@@ -258,6 +258,7 @@ export class MlProject extends pulumi.ComponentResource {
                       jobName: presets.displayName(p.featureTable?.name ?? `${p.name}-feature-table-${env}`),
                       description: "Writes the project's feature tables.",
                       definition: jobDefinition(p.featureTable, { tasks: () => [], start: "none" }, jobs),
+                      adoptId: p.adopt?.featureTableJob,
                   },
                   child,
               )
@@ -392,6 +393,7 @@ export class MlProject extends pulumi.ComponentResource {
                     ...common,
                     jobName: presets.displayName(p.retraining.name ?? `${p.name}-retraining-${env}`),
                     description: r.tasks ? "Retrains the model when the monitored metrics degrade." : undefined,
+                    adoptId: p.adopt?.retrainingJob,
                     definition: jobDefinition(
                         r,
                         {

@@ -89,6 +89,8 @@ export class RetrainingJob extends pulumi.ComponentResource {
             },
             args.permissions,
             this,
+            {},
+            args.adoptId,
         );
         this.jobId = job.id;
         this.registerOutputs({ jobId: this.jobId });
