@@ -76,33 +76,18 @@ export function readDeploymentState(file: string): DeployedObject[] {
     );
 }
 
+/** A job is named by its name, which an update changes in place; `urn`: its resource name's suffix. */
+function jobIdentity(urn: string): { fields: [string, string][]; replaces: boolean; urn: string; type: string } {
+    return { fields: [["name", "name"]], replaces: false, urn, type: "databricks:index/job:Job" };
+}
+
 /** The inputs that name an object, per adopt key: deployed value (snake_case) against declared (camelCase). */
 export const IDENTITY: Record<AdoptKey, { fields: [string, string][]; replaces: boolean; urn: string; type: string }> =
     {
-        trainingJob: {
-            fields: [["name", "name"]],
-            replaces: false,
-            urn: "-training",
-            type: "databricks:index/job:Job",
-        },
-        inferenceJob: {
-            fields: [["name", "name"]],
-            replaces: false,
-            urn: "-inference",
-            type: "databricks:index/job:Job",
-        },
-        featureTableJob: {
-            fields: [["name", "name"]],
-            replaces: false,
-            urn: "-feature-table",
-            type: "databricks:index/job:Job",
-        },
-        retrainingJob: {
-            fields: [["name", "name"]],
-            replaces: false,
-            urn: "-retraining",
-            type: "databricks:index/job:Job",
-        },
+        trainingJob: jobIdentity("-training"),
+        inferenceJob: jobIdentity("-inference"),
+        featureTableJob: jobIdentity("-feature-table"),
+        retrainingJob: jobIdentity("-retraining"),
         experiment: {
             fields: [["name", "name"]],
             replaces: false,

@@ -498,28 +498,20 @@ const retrainingSchema = z
  * --state`; see components/project/adopt.ts). Remove the ids once that `up` has run: the state
  * holds them.
  */
+/** The id of a deployed job to adopt, described. */
+const adoptJobId = (description: string) =>
+    z
+        .string()
+        .regex(/^[0-9]+$/, "expected a job id (digits)")
+        .optional()
+        .describe(description);
+
 const adoptSchema = z
     .object({
-        trainingJob: z
-            .string()
-            .regex(/^[0-9]+$/, "expected a job id (digits)")
-            .optional()
-            .describe("Job id of the deployed training job (`databricks jobs list`)."),
-        inferenceJob: z
-            .string()
-            .regex(/^[0-9]+$/, "expected a job id (digits)")
-            .optional()
-            .describe("Job id of the deployed batch inference job."),
-        featureTableJob: z
-            .string()
-            .regex(/^[0-9]+$/, "expected a job id (digits)")
-            .optional()
-            .describe("Job id of the deployed feature-table job (`featureTable`)."),
-        retrainingJob: z
-            .string()
-            .regex(/^[0-9]+$/, "expected a job id (digits)")
-            .optional()
-            .describe("Job id of the deployed retraining job."),
+        trainingJob: adoptJobId("Job id of the deployed training job (`databricks jobs list`)."),
+        inferenceJob: adoptJobId("Job id of the deployed batch inference job."),
+        featureTableJob: adoptJobId("Job id of the deployed feature-table job (`featureTable`)."),
+        retrainingJob: adoptJobId("Job id of the deployed retraining job."),
         experiment: z
             .string()
             .regex(/^[0-9]+$/, "expected an MLflow experiment id (digits)")
