@@ -75,8 +75,9 @@ interface Run {
 /**
  * Preloaded into each measured child: it reports the process's own peak RSS (`ru_maxrss`) and the
  * CPU time it used when it exits, since Node tells a parent nothing of its children's resource
- * use. In `plan --base` it also notes the CPU time the command had used when it started the base's
- * plan, and preloads itself into that process to report its CPU time too.
+ * use. In `plan --base` of an older base, planned by a process of its own, it also notes the CPU
+ * time the command had used when it started the base's plan, and preloads itself into that process
+ * to report its CPU time too (a base planned in the command's process has none).
  */
 const RSS_PRELOAD = path.join(work, "rss.cjs");
 fs.writeFileSync(

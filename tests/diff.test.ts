@@ -190,14 +190,14 @@ describe("npm run plan -- --base <git ref>, as a process", { timeout: PROCESS_TE
         const { stdout: worktrees } = await run("git", ["-C", PROJECT_DIR, "worktree", "list"]);
         expect(worktrees).not.toContain(tmp);
         expect(fs.readdirSync(tmp).filter((f) => f.startsWith("mlops-"))).toEqual([]);
-        // No process of the command is left running (the base's plan ran in the worktree there).
+        // No process of the command is left running (the base's checkout was made there).
         const { stdout: processes } = await run("ps", ["-eo", "args"]);
         expect(processes.split("\n").filter((p) => p.includes(tmp))).toEqual([]);
     });
 });
 
 describe("npm run plan -- --base <git ref>, when the head does not plan", { timeout: PROCESS_TEST_TIMEOUT }, () => {
-    it("stops the base's plan and removes its worktree", async () => {
+    it("stops the base's work and removes its checkout", async () => {
         const dir = tempProject("dev", { ...stackFileConfig("dev"), [`${NS}:mode`]: "staging" });
         const tmp = tempDir("mlops-tmpdir-");
         const saved = process.env.TMPDIR;
