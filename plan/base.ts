@@ -60,8 +60,9 @@ function gitObjects(names: string[]): ({ id: string; type: string; content: Buff
     let at = 0;
     for (let i = 0; i < names.length; i++) {
         const end = out.indexOf(10, at);
-        const [id, type, size] = out.subarray(at, end).toString("utf8").split(" ");
-        if (size === undefined || !/^[0-9]+$/.test(size)) {
+        const header = out.subarray(at, end).toString("utf8");
+        const [id, type, size] = header.split(" ");
+        if (/ (missing|ambiguous)$/.test(header) || size === undefined || !/^[0-9]+$/.test(size)) {
             // "<name> missing" (or "ambiguous"): no contents follow.
             objects.push(undefined);
             at = end + 1;
