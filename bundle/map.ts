@@ -74,6 +74,9 @@ const MODELLED = [
     "volumes",
 ];
 
+/** A job cluster's spark_conf key the Databricks provider never sends (see the note where it is mapped). */
+const LEGACY_SPARK_CONF = "spark.databricks.delta.preview.enabled";
+
 /** The `adopt` key a deployed job of each kind is taken over by (`import-bundle --state`). */
 const JOB_ROLES: Record<JobKind, AdoptKey> = {
     training: "trainingJob",
@@ -825,6 +828,13 @@ export function mapTarget(bundle: LoadedBundle, t: ResolvedTarget, defaults: Pro
         if (isRecord(nc.spark_conf)) {
             stack.sparkConf = Object.fromEntries(Object.entries(nc.spark_conf).map(([k, v]) => [k, String(v)]));
             tr.use(`${nBase}.spark_conf`);
+            if (LEGACY_SPARK_CONF in nc.spark_conf) {
+                tr.add(
+                    "note",
+                    `${nBase}.spark_conf.${LEGACY_SPARK_CONF}`,
+                    "kept as the bundle has it, but it never reaches the cluster: the Databricks provider drops this key from a job cluster's spark_conf (terraform-provider-databricks jobs/resource_job.go suppresses its diff), as it did for the bundle's deploys through Terraform; a cluster policy can fix it where it matters",
+                );
+            }
         }
         const policy = str(tr.take(nc, nBase, "policy_id"));
         if (policy !== undefined) {

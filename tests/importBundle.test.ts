@@ -110,6 +110,14 @@ describe("the example bundle", () => {
                 path: "resources.model_serving_endpoints.prediction_api.config.auto_capture_config",
             }),
         );
+        // The job cluster's legacy Delta key: kept, and said to be dropped by the provider, as it is for the bundle.
+        expect(outcome.entries).toContainEqual(
+            expect.objectContaining({
+                kind: "note",
+                path: expect.stringMatching(/\.new_cluster\.spark_conf\.spark\.databricks\.delta\.preview\.enabled$/),
+                message: expect.stringContaining("the Databricks provider drops this key"),
+            }),
+        );
         // Every setting of the example has a place in the config: nothing unmapped, nothing unresolved.
         expect(outcome.entries.filter((e) => e.kind === "unmapped" || e.kind === "unresolved")).toEqual([]);
     });
